@@ -1,0 +1,1 @@
+"""EV Ledger: charging sessions, trips, cost and efficiency for any electric vehicle."""
