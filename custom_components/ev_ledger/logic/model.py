@@ -53,6 +53,8 @@ class ChargeState(StrEnum):
     PLUGGED = "plugged"  # connected, not charging (stopped, scheduled, waiting)
     CHARGING = "charging"
     COMPLETE = "complete"
+    # Not charging, plug status unknown (a binary "charging" sensor that is off).
+    NOT_CHARGING = "not_charging"
 
 
 class ChargeType(StrEnum):
@@ -111,6 +113,7 @@ class Flag(StrEnum):
     SITE_GAP = "site_gap"  # energy-site data incomplete: no solar attribution
     PRICE_GAP = "price_gap"  # no price known for part of the energy
     RESTORED = "restored"  # continued across a restart from a snapshot
+    ENERGY_UNKNOWN = "energy_unknown"  # no method could measure the energy
 
 
 class EnergyMethod(StrEnum):

@@ -1,0 +1,77 @@
+"""Energy counters that reset: per-session vehicle counters and wallbox meters."""
+
+from __future__ import annotations
+
+from .integrate import spread
+
+# Counters jitter by a rounding step; a drop smaller than this is noise, not a reset.
+RESET_TOLERANCE_KWH = 0.05
+
+
+class CounterTracker:
+    """Accumulates the increments of an energy counter inside one session.
+
+    Works for lifetime meters (baseline = last value before the session), counters that
+    count from plug-in (they reset: a drop restarts counting from zero) and counters
+    that drop to 0 whenever charging pauses.
+    """
+
+    __slots__ = ("buckets", "kwh", "last_ts", "last_value", "resets")
+
+    def __init__(
+        self, baseline: float | None = None, baseline_ts: float | None = None
+    ) -> None:
+        self.last_value = baseline
+        self.last_ts = baseline_ts
+        self.kwh = 0.0
+        self.resets = 0
+        self.buckets: dict[int, float] = {}
+
+    def feed(self, ts: float, value: float) -> float:
+        """Accept a counter value; return the energy it adds."""
+        last = self.last_value
+        added = 0.0
+        if last is None:
+            added = 0.0
+        elif value >= last:
+            added = value - last
+        elif value < last - RESET_TOLERANCE_KWH:
+            # Restarted from zero: everything it shows now was added since the reset.
+            if self.kwh > 0:
+                self.resets += 1
+            added = value
+        else:
+            # Jitter below the last value: keep the higher baseline.
+            return 0.0
+        if added > 0:
+            self.kwh += added
+            start = self.last_ts if self.last_ts is not None else ts
+            spread(self.buckets, start, ts, added)
+        self.last_value = value
+        self.last_ts = ts
+        return added
+
+    def pause(self) -> None:
+        """The counter became unavailable: the next value re-bases the counting."""
+        # A value after a gap may include energy from the gap; keeping the baseline
+        # counts it (the counter is authoritative), so nothing to do but forget time.
+        self.last_ts = None
+
+    def to_dict(self) -> dict[str, object]:
+        """Serialise (JSON-safe)."""
+        return {
+            "last_value": self.last_value,
+            "last_ts": self.last_ts,
+            "kwh": self.kwh,
+            "resets": self.resets,
+            "buckets": [[k, v] for k, v in self.buckets.items()],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> CounterTracker:
+        """Restore from `to_dict` output."""
+        obj = cls(data["last_value"], data["last_ts"])  # type: ignore[arg-type]
+        obj.kwh = float(data["kwh"])  # type: ignore[arg-type]
+        obj.resets = int(data["resets"])  # type: ignore[call-overload]
+        obj.buckets = {int(k): float(v) for k, v in data["buckets"]}  # type: ignore[attr-defined]
+        return obj

@@ -1,0 +1,385 @@
+"""An in-progress charging session and how it becomes a record.
+
+The vehicle ledger decides when a session opens and closes; this module accumulates
+what happens inside it and, at the end, picks the best energy measurement.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from .counters import CounterTracker
+from .ids import record_id
+from .integrate import PowerIntegrator, spread
+from .model import (
+    ChargeType,
+    ChargingSession,
+    ChargingWindow,
+    EnergyMethod,
+    Flag,
+    Place,
+    SessionStatus,
+)
+
+if TYPE_CHECKING:
+    from .config import VehicleConfig
+
+KWH = Decimal("0.001")
+
+
+def kwh(value: float) -> Decimal:
+    """Quantize an energy to Wh resolution."""
+    return Decimal(repr(value)).quantize(KWH)
+
+
+class OpenSession:
+    """State of a session that has not ended yet."""
+
+    __slots__ = (
+        "charge_type",
+        "charging_since",
+        "current_n",
+        "current_sum",
+        "evse",
+        "flags",
+        "level_end",
+        "level_start",
+        "max_kw",
+        "min_kw",
+        "place",
+        "plugged_at",
+        "power",
+        "range_end",
+        "range_start",
+        "started_at",
+        "temp_n",
+        "temp_sum",
+        "vehicle",
+        "voltage_n",
+        "voltage_sum",
+        "windows",
+    )
+
+    def __init__(
+        self,
+        config: VehicleConfig,
+        started_at: float,
+        *,
+        plugged: bool,
+        evse_baseline: tuple[float, float] | None,
+        vehicle_baseline: tuple[float, float] | None,
+        level: float | None,
+        range_km: float | None,
+        place: Place | None,
+    ) -> None:
+        self.started_at = started_at
+        self.plugged_at: float | None = started_at if plugged else None
+        self.power = PowerIntegrator(config.power_method, config.max_power_gap_s)
+        self.vehicle = (
+            CounterTracker(vehicle_baseline[1], vehicle_baseline[0])
+            if vehicle_baseline
+            else CounterTracker()
+        )
+        self.evse = (
+            CounterTracker(evse_baseline[1], evse_baseline[0])
+            if evse_baseline
+            else CounterTracker()
+        )
+        self.windows: list[list[float]] = []  # [start, end] with end == -1 while open
+        self.charging_since: float | None = None
+        self.level_start = level
+        self.level_end = level
+        self.range_start = range_km
+        self.range_end = range_km
+        self.place = place
+        self.max_kw: float | None = None
+        self.min_kw: float | None = None
+        self.voltage_sum = 0.0
+        self.voltage_n = 0
+        self.current_sum = 0.0
+        self.current_n = 0
+        self.temp_sum = 0.0
+        self.temp_n = 0
+        self.charge_type: ChargeType | None = None
+        self.flags: set[Flag] = set()
+
+    # Charging windows -------------------------------------------------------------
+
+    def window_start(self, ts: float) -> None:
+        """Active charging began."""
+        if self.charging_since is None:
+            self.charging_since = ts
+            self.windows.append([ts, -1.0])
+
+    def window_stop(self, ts: float) -> None:
+        """Active charging stopped."""
+        if self.charging_since is not None:
+            self.windows[-1][1] = ts
+            self.charging_since = None
+
+    @property
+    def charging(self) -> bool:
+        """Whether a charging window is open."""
+        return self.charging_since is not None
+
+    def last_activity(self) -> float:
+        """End of the last charging window (or the session start)."""
+        if not self.windows:
+            return self.started_at
+        end = self.windows[-1][1]
+        return end if end >= 0 else self.windows[-1][0]
+
+    def charging_seconds(self, until: float) -> float:
+        """Total time inside charging windows."""
+        return sum((end if end >= 0 else until) - start for start, end in self.windows)
+
+    # Measurements ------------------------------------------------------------------
+
+    def on_power(self, ts: float, kw: float) -> None:
+        """A charger power reading inside the session."""
+        self.power.feed(ts, kw)
+        if kw > 0:
+            if self.max_kw is None or kw > self.max_kw:
+                self.max_kw = kw
+            if self.charging_since is not None and (
+                self.min_kw is None or kw < self.min_kw
+            ):
+                self.min_kw = kw
+
+    def on_voltage(self, volts: float) -> None:
+        """A charger voltage reading (averaged while charging)."""
+        if self.charging_since is not None and volts > 0:
+            self.voltage_sum += volts
+            self.voltage_n += 1
+
+    def on_current(self, amps: float) -> None:
+        """A charger current reading (averaged while charging)."""
+        if self.charging_since is not None and amps > 0:
+            self.current_sum += amps
+            self.current_n += 1
+
+    def on_temp(self, celsius: float) -> None:
+        """An outside temperature reading."""
+        self.temp_sum += celsius
+        self.temp_n += 1
+
+    def on_level(self, level: float) -> None:
+        """A battery level reading."""
+        if self.level_start is None:
+            self.level_start = level
+        self.level_end = level
+
+    def on_range(self, km: float) -> None:
+        """A range reading."""
+        if self.range_start is None:
+            self.range_start = km
+        self.range_end = km
+
+    # The record ----------------------------------------------------------------------
+
+    def build(
+        self,
+        vehicle_id: str,
+        ended_at: float,
+        unplugged_at: float | None,
+        capacity_kwh: float | None,
+        capacity_learned: bool,
+        status: SessionStatus,
+        config: VehicleConfig,
+    ) -> ChargingSession:
+        """Turn the session into a record, choosing the best energy measurement."""
+        if self.charging:
+            self.power.hold_until(ended_at)
+        charging_s = self.charging_seconds(ended_at)
+        flags = set(self.flags)
+        if self.power.gaps:
+            flags.add(Flag.GAP)
+
+        method: EnergyMethod
+        energy: float
+        by_minute: dict[int, float]
+        if self.vehicle.kwh > 0:
+            method, energy, by_minute = (
+                EnergyMethod.VEHICLE_COUNTER,
+                self.vehicle.kwh,
+                self.vehicle.buckets,
+            )
+            if self.vehicle.resets:
+                flags.add(Flag.COUNTER_RESET)
+        elif self.power.kwh > 0:
+            method, energy, by_minute = (
+                EnergyMethod.POWER_INTEGRATION,
+                self.power.kwh,
+                self.power.buckets,
+            )
+        elif self.evse.kwh > 0:
+            method, energy, by_minute = (
+                EnergyMethod.EVSE_COUNTER,
+                self.evse.kwh,
+                self.evse.buckets,
+            )
+            if self.evse.resets:
+                flags.add(Flag.COUNTER_RESET)
+        else:
+            method = EnergyMethod.BATTERY_DELTA
+            energy = 0.0
+            by_minute = {}
+            delta = self.level_delta()
+            if delta is not None and delta > 0 and capacity_kwh:
+                energy = delta / 100.0 * capacity_kwh
+                flags.add(Flag.INFERRED)
+                if capacity_learned:
+                    flags.add(Flag.CAPACITY_ESTIMATED)
+                by_minute = self._spread_over_windows(energy, ended_at)
+            else:
+                flags.add(Flag.ENERGY_UNKNOWN)
+
+        wall: Decimal | None = None
+        loss: Decimal | None = None
+        if self.evse.kwh > 0 and method is not EnergyMethod.EVSE_COUNTER:
+            wall = kwh(self.evse.kwh)
+            loss = wall - kwh(energy)
+            if energy > self.evse.kwh * 1.03 or (
+                self.evse.kwh - energy > self.evse.kwh * config.evse_mismatch_ratio
+            ):
+                flags.add(Flag.EVSE_MISMATCH)
+        elif method is EnergyMethod.EVSE_COUNTER:
+            wall = kwh(energy)
+
+        avg_kw = (
+            energy / (charging_s / 3600.0) if charging_s > 0 and energy > 0 else None
+        )
+        charge_type = self.charge_type
+        if charge_type is None and self.max_kw is not None:
+            charge_type = (
+                ChargeType.DC if self.max_kw > config.dc_threshold_kw else ChargeType.AC
+            )
+        range_added = (
+            self.range_end - self.range_start
+            if self.range_end is not None and self.range_start is not None
+            else None
+        )
+        started_at = self.started_at
+        return ChargingSession(
+            id=record_id(vehicle_id, "session", started_at),
+            vehicle_id=vehicle_id,
+            status=status,
+            plugged_at=self.plugged_at,
+            started_at=self.windows[0][0] if self.windows else started_at,
+            ended_at=self.last_activity() if not self.charging else ended_at,
+            unplugged_at=unplugged_at,
+            charging_seconds=charging_s,
+            plugged_seconds=(
+                unplugged_at - self.plugged_at
+                if unplugged_at is not None and self.plugged_at is not None
+                else None
+            ),
+            energy_kwh=kwh(energy),
+            energy_method=method,
+            wall_energy_kwh=wall,
+            loss_kwh=loss,
+            start_level=self.level_start,
+            end_level=self.level_end,
+            range_added_km=range_added,
+            max_power_kw=self.max_kw,
+            min_power_kw=self.min_kw,
+            avg_power_kw=avg_kw,
+            avg_voltage=self.voltage_sum / self.voltage_n if self.voltage_n else None,
+            avg_current=self.current_sum / self.current_n if self.current_n else None,
+            charge_type=charge_type,
+            place=self.place,
+            outside_temp_c=self.temp_sum / self.temp_n if self.temp_n else None,
+            windows=[
+                ChargingWindow(
+                    started_at=start,
+                    ended_at=end if end >= 0 else ended_at,
+                    energy_kwh=kwh(
+                        _sum_minutes(by_minute, start, end if end >= 0 else ended_at)
+                    ),
+                )
+                for start, end in self.windows
+            ],
+            flags=flags,
+            energy_by_minute=dict(by_minute),
+        )
+
+    def level_delta(self) -> float | None:
+        """Battery level gained during the session (percentage points)."""
+        if self.level_start is None or self.level_end is None:
+            return None
+        return self.level_end - self.level_start
+
+    def _spread_over_windows(self, energy: float, ended_at: float) -> dict[int, float]:
+        buckets: dict[int, float] = {}
+        spans = [
+            (start, end if end >= 0 else ended_at) for start, end in self.windows
+        ] or [(self.started_at, ended_at)]
+        total = sum(end - start for start, end in spans)
+        for start, end in spans:
+            share = (
+                energy * ((end - start) / total) if total > 0 else energy / len(spans)
+            )
+            spread(buckets, start, end, share)
+        return buckets
+
+    # Snapshot ----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise (JSON-safe)."""
+        return {
+            "started_at": self.started_at,
+            "plugged_at": self.plugged_at,
+            "power": self.power.to_dict(),
+            "vehicle": self.vehicle.to_dict(),
+            "evse": self.evse.to_dict(),
+            "windows": self.windows,
+            "charging_since": self.charging_since,
+            "level": [self.level_start, self.level_end],
+            "range": [self.range_start, self.range_end],
+            "place": list(self.place) if self.place else None,
+            "kw": [self.max_kw, self.min_kw],
+            "voltage": [self.voltage_sum, self.voltage_n],
+            "current": [self.current_sum, self.current_n],
+            "temp": [self.temp_sum, self.temp_n],
+            "charge_type": self.charge_type.value if self.charge_type else None,
+            "flags": sorted(self.flags),
+        }
+
+    @classmethod
+    def from_dict(cls, config: VehicleConfig, data: dict[str, Any]) -> OpenSession:
+        """Restore from `to_dict` output."""
+        obj = cls(
+            config,
+            data["started_at"],
+            plugged=False,
+            evse_baseline=None,
+            vehicle_baseline=None,
+            level=None,
+            range_km=None,
+            place=Place(*data["place"]) if data["place"] else None,
+        )
+        obj.plugged_at = data["plugged_at"]
+        obj.power = PowerIntegrator.from_dict(data["power"])
+        obj.vehicle = CounterTracker.from_dict(data["vehicle"])
+        obj.evse = CounterTracker.from_dict(data["evse"])
+        obj.windows = [list(w) for w in data["windows"]]
+        obj.charging_since = data["charging_since"]
+        obj.level_start, obj.level_end = data["level"]
+        obj.range_start, obj.range_end = data["range"]
+        obj.max_kw, obj.min_kw = data["kw"]
+        obj.voltage_sum, obj.voltage_n = data["voltage"]
+        obj.current_sum, obj.current_n = data["current"]
+        obj.temp_sum, obj.temp_n = data["temp"]
+        obj.charge_type = (
+            ChargeType(data["charge_type"]) if data["charge_type"] else None
+        )
+        obj.flags = {Flag(f) for f in data["flags"]}
+        return obj
+
+
+def _sum_minutes(by_minute: dict[int, float], start: float, end: float) -> float:
+    """Energy of the minutes overlapping [start, end] (window energy, minute-resolved)."""
+    first = int(start // 60)
+    last = int(end // 60)
+    return sum(v for m, v in by_minute.items() if first <= m <= last)

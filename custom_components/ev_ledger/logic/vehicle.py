@@ -1,0 +1,851 @@
+"""The per-vehicle ledger: readings in, domain events out.
+
+`VehicleLedger.step(reading)` validates a reading (rejections are counted, never
+raised), advances the session and trip state machines, and returns the domain events
+that reading caused. Time only moves with the readings' own timestamps (and `advance`),
+so a replay of history gives exactly what live operation gave.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+import math
+from typing import TYPE_CHECKING, Any
+
+from .efficiency import CapacityLearner, RollingEfficiency
+from .ids import record_id
+from .model import (
+    ChargeState,
+    ChargeType,
+    ChargingSession,
+    DomainEvent,
+    Flag,
+    Place,
+    Reading,
+    RecordDropped,
+    Reject,
+    Role,
+    SessionCompleted,
+    SessionStarted,
+    SessionStatus,
+    SessionUpdated,
+    Trip,
+    TripCompleted,
+    TripStarted,
+)
+from .session import OpenSession
+from .trip import OpenTrip
+
+if TYPE_CHECKING:
+    from .config import VehicleConfig
+
+EMPTY: tuple[DomainEvent, ...] = ()
+INF = math.inf
+SNAPSHOT_VERSION = 1
+
+# Plausibility bounds per numeric role: (min, max). Outside: rejected with a reason.
+_BOUNDS: dict[Role, tuple[float, float]] = {
+    Role.BATTERY_LEVEL: (0.0, 100.0),
+    Role.CHARGER_POWER: (-0.05, 1000.0),
+    Role.CHARGER_VOLTAGE: (0.0, 1500.0),
+    Role.CHARGER_CURRENT: (-0.5, 1000.0),
+    Role.SESSION_ENERGY: (0.0, 10_000.0),
+    Role.EVSE_ENERGY: (0.0, 1e9),
+    Role.ODOMETER: (0.0, 5e6),
+    Role.SPEED: (-0.5, 500.0),
+    Role.RANGE: (0.0, 5000.0),
+    Role.OUTSIDE_TEMP: (-80.0, 80.0),
+    Role.ENERGY_CONSUMED: (0.0, 1e9),
+}
+_PERCENT_ROLES = {Role.BATTERY_LEVEL}
+_MOTION_KMH = 0.5
+_ODOMETER_NOISE_KM = 0.05
+_DRIVE_SHIFTS = {"D", "R", "N"}
+
+type Settle = Callable[[ChargingSession], None]
+
+
+class VehicleLedger:
+    """Derives charging sessions and trips for one vehicle."""
+
+    def __init__(self, config: VehicleConfig, settle: Settle | None = None) -> None:
+        self.config = config
+        self.settle = settle
+        self.now = -INF
+        self.last_ts: dict[Role, float] = {}
+        self.accepted = 0
+        self.rejected: Counter[str] = Counter()
+        self.dropped: Counter[str] = Counter()
+        self.inferred = 0
+        # Latest known values (None = never seen or in a gap).
+        self.level: float | None = None
+        self.level_ts = -INF
+        self.level_gap = False
+        self.session_since_level = False
+        self.range_km: float | None = None
+        self.place: Place | None = None
+        self.odometer: float | None = None
+        self.odometer_ts = -INF
+        self.odometer_gap = False
+        self.consumed: float | None = None
+        self.temp: float | None = None
+        self.plugged: bool | None = None
+        self.plug_known = False
+        self.plug_role_seen = False
+        self.has_state = False
+        self.has_shift = False
+        self.has_speed = False
+        self.state: ChargeState | None = None
+        self.power_kw: float | None = None
+        self.charger_type: ChargeType | None = None
+        self.vehicle_counter: tuple[float, float] | None = None  # (ts, kWh)
+        self.evse_counter: tuple[float, float] | None = None
+        # Session lifecycle.
+        self.session: OpenSession | None = None
+        self.unplug_pending: float | None = None
+        self.idle_since: float | None = None
+        self.complete = False
+        self.last_update = -INF
+        # Trip lifecycle.
+        self.trip: OpenTrip | None = None
+        self.parked_since: float | None = None
+        self.deadline = INF
+        self.efficiency = RollingEfficiency(config.efficiency_window_s)
+        self.capacity = CapacityLearner(config.capacity_min_level_delta)
+        self._out: list[DomainEvent] = []
+        self._handlers: dict[Role, Callable[[float, Any], None]] = {
+            Role.BATTERY_LEVEL: self._on_level,
+            Role.CHARGING_STATE: self._on_state,
+            Role.PLUGGED: self._on_plugged,
+            Role.CHARGER_POWER: self._on_power,
+            Role.CHARGER_VOLTAGE: self._on_voltage,
+            Role.CHARGER_CURRENT: self._on_current,
+            Role.SESSION_ENERGY: self._on_vehicle_counter,
+            Role.EVSE_ENERGY: self._on_evse_counter,
+            Role.CHARGER_TYPE: self._on_charger_type,
+            Role.ODOMETER: self._on_odometer,
+            Role.SPEED: self._on_speed,
+            Role.SHIFT_STATE: self._on_shift,
+            Role.LOCATION: self._on_location,
+            Role.RANGE: self._on_range,
+            Role.OUTSIDE_TEMP: self._on_temp,
+            Role.ENERGY_CONSUMED: self._on_consumed,
+        }
+
+    # Public API ----------------------------------------------------------------------
+
+    def step(self, reading: Reading) -> Sequence[DomainEvent]:
+        """Process one reading; return the events it caused."""
+        ts, role, value = reading
+        handler = self._handlers.get(role)
+        if handler is None:
+            self.rejected[Reject.UNKNOWN_ROLE] += 1
+            return EMPTY
+        if ts.__class__ is not float:
+            if (
+                isinstance(ts, bool)
+                or not isinstance(ts, int | float)
+                or not math.isfinite(ts)
+            ):
+                self.rejected[Reject.BAD_VALUE] += 1
+                return EMPTY
+            ts = float(ts)
+        last = self.last_ts.get(role)
+        if last is not None and ts < last:
+            self.rejected[Reject.STALE] += 1
+            return EMPTY
+        if value is not None and role in _BOUNDS:
+            value = self._number(role, value)
+            if value is None:
+                return EMPTY
+        self.last_ts[role] = ts
+        # Roles are reported by independent pollers; a reading slightly behind another
+        # role's is processed at the ledger's time so that time never runs backwards.
+        if ts < self.now:
+            ts = self.now
+        else:
+            self.now = ts
+        if ts >= self.deadline:
+            self._expire(ts)
+        self.accepted += 1
+        handler(ts, value)
+        if (
+            self.session is not None
+            and ts - self.last_update >= self.config.update_interval_s
+        ):
+            self.last_update = ts
+            preview = self.preview(ts)
+            if preview is not None:
+                self._out.append(SessionUpdated(preview))
+        return self._flush()
+
+    def advance(self, ts: float) -> Sequence[DomainEvent]:
+        """Let data time pass without a reading (timeouts: unplug grace, parking)."""
+        if ts > self.now:
+            self.now = ts
+            if ts >= self.deadline:
+                self._expire(ts)
+        return self._flush()
+
+    def preview(self, ts: float) -> ChargingSession | None:
+        """The in-progress session as a record (for live sensors), or None."""
+        session = self.session
+        if session is None:
+            return None
+        snapshot = OpenSession.from_dict(self.config, session.to_dict())
+        return snapshot.build(
+            self.config.vehicle_id,
+            max(ts, session.started_at),
+            None,
+            *self._capacity(),
+            SessionStatus.IN_PROGRESS,
+            self.config,
+        )
+
+    @property
+    def charge_status(self) -> ChargeState:
+        """What a user's "charging status" sensor shows."""
+        session = self.session
+        if session is None:
+            return ChargeState.PLUGGED if self.plugged else ChargeState.DISCONNECTED
+        if session.charging:
+            return ChargeState.CHARGING
+        if self.complete:
+            return ChargeState.COMPLETE
+        return ChargeState.PLUGGED
+
+    @property
+    def learned_capacity_kwh(self) -> float | None:
+        """Usable capacity learned from sessions (None until one qualifies)."""
+        return self.capacity.value()
+
+    # Validation ----------------------------------------------------------------------
+
+    def _number(self, role: Role, raw: Any) -> float | None:
+        value: float
+        if raw.__class__ is float:
+            value = raw
+        else:
+            if isinstance(raw, bool) or not isinstance(raw, int | float):
+                self.rejected[Reject.NOT_NUMERIC] += 1
+                return None
+            value = float(raw)
+        if not math.isfinite(value):
+            self.rejected[Reject.NOT_FINITE] += 1
+            return None
+        low, high = _BOUNDS[role]
+        if value < low:
+            self.rejected[
+                Reject.OUT_OF_RANGE if role in _PERCENT_ROLES else Reject.NEGATIVE
+            ] += 1
+            return None
+        if value > high:
+            self.rejected[
+                Reject.OUT_OF_RANGE if role in _PERCENT_ROLES else Reject.ABSURD
+            ] += 1
+            return None
+        return max(value, 0.0)
+
+    def _reject(self, reason: Reject) -> None:
+        self.rejected[reason] += 1
+        self.accepted -= 1
+
+    # Handlers: charging --------------------------------------------------------------
+
+    def _on_level(self, ts: float, value: float | None) -> None:
+        if value is None:
+            self.level_gap = True
+            self._session_gap()
+            return
+        previous = self.level
+        if (
+            previous is not None
+            and self.session is None
+            and not self.session_since_level
+            and (self.level_gap or ts - self.level_ts > self.config.offline_after_s)
+            and value - previous >= self.config.offline_min_level_delta
+        ):
+            self._infer_offline_session(self.level_ts, ts, previous, value)
+        self.level = value
+        self.level_ts = ts
+        self.level_gap = False
+        self.session_since_level = self.session is not None
+        if self.session is not None:
+            self.session.on_level(value)
+        trip = self.trip
+        if trip is not None:
+            if trip.level_start is None:
+                trip.level_start = value
+            trip.level_end = value
+
+    def _on_state(self, ts: float, value: Any) -> None:
+        if value is None:
+            self.state = None
+            self._session_gap()
+            return
+        if not isinstance(value, ChargeState):
+            self._reject(Reject.BAD_VALUE)
+            return
+        self.has_state = True
+        self.state = value
+        if not self.plug_role_seen:
+            if value is ChargeState.DISCONNECTED:
+                self._set_plugged(ts, plugged=False)
+            elif value is not ChargeState.NOT_CHARGING:
+                self._set_plugged(ts, plugged=True)
+        self._set_charging(ts, charging=value is ChargeState.CHARGING)
+        if value is ChargeState.COMPLETE and self.session is not None:
+            self.complete = True
+
+    def _on_plugged(self, ts: float, value: Any) -> None:
+        if value is None:
+            self._session_gap()
+            return
+        if value.__class__ is not bool:
+            self._reject(Reject.BAD_VALUE)
+            return
+        self.plug_role_seen = True
+        self._set_plugged(ts, plugged=value)
+
+    def _on_power(self, ts: float, value: float | None) -> None:
+        session = self.session
+        if value is None:
+            self.power_kw = None
+            if session is not None:
+                session.power.pause(ts)
+                session.flags.add(Flag.GAP)
+            return
+        self.power_kw = value
+        if not self.has_state:
+            self._set_charging(ts, charging=value > self.config.charging_threshold_kw)
+            session = self.session
+        if session is not None:
+            session.on_power(ts, value)
+
+    def _on_voltage(self, ts: float, value: float | None) -> None:
+        if value is not None and self.session is not None:
+            self.session.on_voltage(value)
+
+    def _on_current(self, ts: float, value: float | None) -> None:
+        if value is not None and self.session is not None:
+            self.session.on_current(value)
+
+    def _on_vehicle_counter(self, ts: float, value: float | None) -> None:
+        session = self.session
+        if value is None:
+            self.vehicle_counter = None
+            if session is not None:
+                session.vehicle.pause()
+            return
+        if session is not None:
+            session.vehicle.feed(ts, value)
+        self.vehicle_counter = (ts, value)
+
+    def _on_evse_counter(self, ts: float, value: float | None) -> None:
+        session = self.session
+        if value is None:
+            self.evse_counter = None
+            if session is not None:
+                session.evse.pause()
+            return
+        if session is not None:
+            session.evse.feed(ts, value)
+        self.evse_counter = (ts, value)
+
+    def _on_charger_type(self, ts: float, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, ChargeType):
+            self._reject(Reject.BAD_VALUE)
+            return
+        self.charger_type = value
+        if self.session is not None:
+            self.session.charge_type = value
+
+    def _on_range(self, ts: float, value: float | None) -> None:
+        if value is None:
+            return
+        self.range_km = value
+        if self.session is not None:
+            self.session.on_range(value)
+
+    def _on_temp(self, ts: float, value: float | None) -> None:
+        if value is None:
+            return
+        self.temp = value
+        if self.session is not None:
+            self.session.on_temp(value)
+        if self.trip is not None:
+            self.trip.on_temp(value)
+
+    # Session lifecycle ---------------------------------------------------------------
+
+    def _session_gap(self) -> None:
+        if self.session is not None:
+            self.session.flags.add(Flag.GAP)
+
+    def _set_plugged(self, ts: float, *, plugged: bool) -> None:
+        self.plug_known = True
+        self.plugged = plugged
+        session = self.session
+        if plugged:
+            if session is None:
+                self._open_session(ts, plugged=True)
+            else:
+                if self.unplug_pending is not None:
+                    # Back within the grace period: flapping, same session.
+                    self.unplug_pending = None
+                    self._reschedule()
+                if session.plugged_at is None:
+                    session.plugged_at = min(ts, session.started_at)
+        elif session is not None and self.unplug_pending is None:
+            session.window_stop(ts)
+            self.unplug_pending = ts
+            self.idle_since = None
+            self._reschedule()
+
+    def _set_charging(self, ts: float, *, charging: bool) -> None:
+        session = self.session
+        if charging:
+            if session is None:
+                session = self._open_session(ts, plugged=self.plug_known)
+            elif self.unplug_pending is not None:
+                # Charging proves the plug is in: the unplug was a flap.
+                self.unplug_pending = None
+            if not session.charging:
+                session.window_start(ts)
+                if self.trip is not None:
+                    self._close_trip(min(ts, self._trip_end_estimate()))
+            if self.idle_since is not None:
+                self.idle_since = None
+            self._reschedule()
+        elif session is not None and session.charging:
+            session.window_stop(ts)
+            if not self.plug_known:
+                self.idle_since = ts
+                self._reschedule()
+
+    def _open_session(self, ts: float, *, plugged: bool) -> OpenSession:
+        session = OpenSession(
+            self.config,
+            ts,
+            plugged=plugged,
+            evse_baseline=self.evse_counter,
+            vehicle_baseline=self.vehicle_counter,
+            level=self.level,
+            range_km=self.range_km,
+            place=self.place,
+        )
+        if self.charger_type is not None:
+            session.charge_type = self.charger_type
+        if self.power_kw is not None:
+            session.power.feed(ts, self.power_kw)
+        self.session = session
+        self.session_since_level = True
+        self.complete = False
+        self.last_update = ts
+        self._out.append(SessionStarted(_session_id(self.config.vehicle_id, ts), ts))
+        return session
+
+    def _close_session(
+        self, ended_at: float, unplugged_at: float | None, status: SessionStatus
+    ) -> None:
+        session = self.session
+        if session is None:
+            return
+        self.session = None
+        self.unplug_pending = None
+        self.idle_since = None
+        self.complete = False
+        record = session.build(
+            self.config.vehicle_id,
+            ended_at,
+            unplugged_at,
+            *self._capacity(),
+            status,
+            self.config,
+        )
+        self._reschedule()
+        self._complete_session(record)
+
+    def _complete_session(self, record: ChargingSession) -> None:
+        config = self.config
+        inferred = record.status is SessionStatus.INFERRED
+        if Flag.ENERGY_UNKNOWN in record.flags:
+            delta = (
+                record.end_level - record.start_level
+                if record.end_level is not None and record.start_level is not None
+                else 0.0
+            )
+            too_small = delta < 1.0
+        else:
+            too_small = float(record.energy_kwh) < config.min_session_kwh or (
+                not inferred and record.charging_seconds < config.min_session_s
+            )
+        if too_small:
+            self.dropped["session"] += 1
+            self._out.append(RecordDropped("session", "too_small", record.ended_at))
+            return
+        if inferred:
+            self.inferred += 1
+        elif self.config.usable_capacity_kwh is None:
+            self.capacity.learn(record)
+        if self.settle is not None:
+            self.settle(record)
+        self._out.append(SessionCompleted(record))
+
+    def _infer_offline_session(
+        self, since: float, until: float, level_from: float, level_to: float
+    ) -> None:
+        session = OpenSession(
+            self.config,
+            since,
+            plugged=False,
+            evse_baseline=None,
+            vehicle_baseline=None,
+            level=level_from,
+            range_km=None,
+            place=self.place,
+        )
+        session.on_level(level_to)
+        session.flags.update((Flag.INFERRED, Flag.GAP))
+        record = session.build(
+            self.config.vehicle_id,
+            until,
+            None,
+            *self._capacity(),
+            SessionStatus.INFERRED,
+            self.config,
+        )
+        record.ended_at = until
+        self._complete_session(record)
+
+    def _capacity(self) -> tuple[float | None, bool]:
+        if self.config.usable_capacity_kwh:
+            return self.config.usable_capacity_kwh, False
+        learned = self.capacity.value()
+        return learned, learned is not None
+
+    # Handlers: driving ---------------------------------------------------------------
+
+    def _on_odometer(self, ts: float, value: float | None) -> None:
+        if value is None:
+            self.odometer_gap = True
+            if self.trip is not None:
+                self.trip.flags.add(Flag.GAP)
+            return
+        previous = self.odometer
+        if previous is not None and value < previous:
+            if value < previous - _ODOMETER_NOISE_KM:
+                self._reject(Reject.BACKWARDS)
+                return
+            value = previous
+        if previous is not None and value - previous > _ODOMETER_NOISE_KM:
+            offline = (
+                self.odometer_gap or ts - self.odometer_ts > self.config.offline_after_s
+            )
+            if offline and self.trip is None:
+                self._infer_offline_trip(self.odometer_ts, ts, previous, value)
+            else:
+                self._drive(ts, started_hint=self.odometer_ts)
+        trip = self.trip
+        if trip is not None:
+            if trip.odo_start is None:
+                trip.odo_start = value
+            trip.odo_end = value
+        self.odometer = value
+        self.odometer_ts = ts
+        self.odometer_gap = False
+
+    def _on_speed(self, ts: float, value: float | None) -> None:
+        if value is None:
+            return
+        self.has_speed = True
+        if value > _MOTION_KMH:
+            self._drive(ts)
+            if self.trip is not None:
+                self.trip.on_speed(value)
+        elif not self.has_shift:
+            self._park(ts)
+
+    def _on_shift(self, ts: float, value: Any) -> None:
+        if value is None:
+            return
+        if value.__class__ is not str or value not in {"P", "D", "R", "N"}:
+            self._reject(Reject.BAD_VALUE)
+            return
+        self.has_shift = True
+        if value in _DRIVE_SHIFTS:
+            self._drive(ts)
+        else:
+            self._park(ts)
+
+    def _on_location(self, ts: float, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, Place):
+            self._reject(Reject.BAD_VALUE)
+            return
+        previous = self.place
+        self.place = value
+        if self.trip is not None:
+            self.trip.on_place(value)
+        elif (
+            # Not while a session is open: tracker jitter at a zone's edge must not
+            # end a charging session.
+            self.session is None
+            and previous is not None
+            and previous.zone is not None
+            and value.zone is not None
+            and previous.zone != value.zone
+        ):
+            # Leaving (or arriving in) a zone is drive evidence.
+            trip = self._drive(ts)
+            trip.place_start = previous
+            trip.on_place(value)
+
+    def _on_consumed(self, ts: float, value: float | None) -> None:
+        if value is None:
+            return
+        self.consumed = value
+        trip = self.trip
+        if trip is not None:
+            if trip.consumed_start is None:
+                trip.consumed_start = value
+            trip.consumed_end = value
+
+    def _drive(self, ts: float, started_hint: float | None = None) -> OpenTrip:
+        if self.session is not None:
+            # A car that moves is unplugged, whatever the plug sensor last said.
+            unplugged = self.unplug_pending if self.unplug_pending is not None else ts
+            if self.unplug_pending is None and self.plug_known:
+                self.session.flags.add(Flag.GAP)
+            self._close_session(
+                ts if self.session.charging else self.session.last_activity(),
+                unplugged if self.plug_known else None,
+                SessionStatus.COMPLETED,
+            )
+        trip = self.trip
+        if trip is None:
+            start = ts
+            if started_hint is not None and started_hint > -INF:
+                start = max(started_hint, self.now - self.config.offline_after_s)
+            trip = OpenTrip(
+                start,
+                odometer=self.odometer,
+                level=self.level,
+                place=self.place,
+                consumed=self.consumed,
+            )
+            self.trip = trip
+            self._out.append(
+                TripStarted(_trip_id(self.config.vehicle_id, start), start)
+            )
+        trip.last_motion = ts
+        if self.parked_since is not None:
+            self.parked_since = None
+        self._reschedule()
+        return trip
+
+    def _park(self, ts: float) -> None:
+        if self.trip is not None and self.parked_since is None:
+            self.parked_since = ts
+            self._reschedule()
+
+    def _trip_end_estimate(self) -> float:
+        assert self.trip is not None
+        return (
+            self.parked_since
+            if self.parked_since is not None
+            else self.trip.last_motion
+        )
+
+    def _close_trip(self, ended_at: float) -> None:
+        trip = self.trip
+        if trip is None:
+            return
+        self.trip = None
+        self.parked_since = None
+        record = trip.build(self.config.vehicle_id, ended_at, *self._capacity())
+        self._reschedule()
+        self._complete_trip(record)
+
+    def _complete_trip(self, record: Trip) -> None:
+        if float(record.distance_km) < self.config.min_trip_km:
+            self.dropped["trip"] += 1
+            self._out.append(RecordDropped("trip", "too_short", record.ended_at))
+            return
+        if Flag.INFERRED in record.flags:
+            self.inferred += 1
+        self.efficiency.add(record)
+        self._out.append(TripCompleted(record))
+
+    def _infer_offline_trip(
+        self, since: float, until: float, odo_from: float, odo_to: float
+    ) -> None:
+        trip = OpenTrip(
+            since, odometer=odo_from, level=self.level, place=self.place, consumed=None
+        )
+        trip.odo_end = odo_to
+        trip.flags.update((Flag.INFERRED, Flag.GAP))
+        if self.session is not None:
+            self._close_session(
+                self.session.last_activity(), None, SessionStatus.COMPLETED
+            )
+        self._complete_trip(
+            trip.build(self.config.vehicle_id, until, *self._capacity())
+        )
+
+    # Timeouts ------------------------------------------------------------------------
+
+    def _reschedule(self) -> None:
+        deadline = INF
+        config = self.config
+        if self.unplug_pending is not None:
+            deadline = self.unplug_pending + config.session_grace_s
+        if self.idle_since is not None:
+            deadline = min(deadline, self.idle_since + config.activity_gap_s)
+        if self.trip is not None:
+            if self.parked_since is not None:
+                deadline = min(deadline, self.parked_since + config.trip_close_s)
+            elif self.has_shift or self.has_speed:
+                # Motion signals exist but none said "parked": a sleeping car.
+                deadline = min(deadline, self.trip.last_motion + config.offline_after_s)
+            else:
+                deadline = min(deadline, self.trip.last_motion + config.trip_close_s)
+        self.deadline = deadline
+
+    def _expire(self, ts: float) -> None:
+        config = self.config
+        if (
+            self.unplug_pending is not None
+            and ts >= self.unplug_pending + config.session_grace_s
+            and self.session is not None
+        ):
+            unplugged = self.unplug_pending
+            self._close_session(
+                min(unplugged, self.session.last_activity()),
+                unplugged,
+                SessionStatus.COMPLETED,
+            )
+        if (
+            self.idle_since is not None
+            and ts >= self.idle_since + config.activity_gap_s
+            and self.session is not None
+        ):
+            self._close_session(self.idle_since, None, SessionStatus.COMPLETED)
+        if self.trip is not None and ts >= self.deadline:
+            self._close_trip(self._trip_end_estimate())
+        self._reschedule()
+
+    def _flush(self) -> Sequence[DomainEvent]:
+        if not self._out:
+            return EMPTY
+        out = tuple(self._out)
+        self._out.clear()
+        return out
+
+    # Snapshot ------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise the whole in-progress state (JSON-safe) for a restart."""
+        return {
+            "version": SNAPSHOT_VERSION,
+            "now": _f(self.now),
+            "last_ts": {role.value: ts for role, ts in self.last_ts.items()},
+            "accepted": self.accepted,
+            "rejected": dict(self.rejected),
+            "dropped": dict(self.dropped),
+            "inferred": self.inferred,
+            "level": [self.level, _f(self.level_ts), self.level_gap],
+            "session_since_level": self.session_since_level,
+            "range_km": self.range_km,
+            "place": list(self.place) if self.place else None,
+            "odometer": [self.odometer, _f(self.odometer_ts), self.odometer_gap],
+            "consumed": self.consumed,
+            "temp": self.temp,
+            "plug": [self.plugged, self.plug_known, self.plug_role_seen],
+            "signals": [self.has_state, self.has_shift, self.has_speed],
+            "state": self.state.value if self.state else None,
+            "power_kw": self.power_kw,
+            "charger_type": self.charger_type.value if self.charger_type else None,
+            "vehicle_counter": self.vehicle_counter,
+            "evse_counter": self.evse_counter,
+            "session": self.session.to_dict() if self.session else None,
+            "unplug_pending": self.unplug_pending,
+            "idle_since": self.idle_since,
+            "complete": self.complete,
+            "last_update": _f(self.last_update),
+            "trip": self.trip.to_dict() if self.trip else None,
+            "parked_since": self.parked_since,
+            "efficiency": self.efficiency.to_dict(),
+            "capacity": self.capacity.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(
+        cls, config: VehicleConfig, data: dict[str, Any], settle: Settle | None = None
+    ) -> VehicleLedger:
+        """Restore a ledger from `to_dict` output (config may have changed)."""
+        if data.get("version") != SNAPSHOT_VERSION:
+            raise ValueError(f"unsupported snapshot version {data.get('version')!r}")
+        obj = cls(config, settle)
+        obj.now = _unf(data["now"])
+        obj.last_ts = {Role(k): v for k, v in data["last_ts"].items()}
+        obj.accepted = data["accepted"]
+        obj.rejected = Counter(data["rejected"])
+        obj.dropped = Counter(data["dropped"])
+        obj.inferred = data["inferred"]
+        obj.level, level_ts, obj.level_gap = data["level"]
+        obj.level_ts = _unf(level_ts)
+        obj.session_since_level = data["session_since_level"]
+        obj.range_km = data["range_km"]
+        obj.place = Place(*data["place"]) if data["place"] else None
+        obj.odometer, odometer_ts, obj.odometer_gap = data["odometer"]
+        obj.odometer_ts = _unf(odometer_ts)
+        obj.consumed = data["consumed"]
+        obj.temp = data["temp"]
+        obj.plugged, obj.plug_known, obj.plug_role_seen = data["plug"]
+        obj.has_state, obj.has_shift, obj.has_speed = data["signals"]
+        obj.state = ChargeState(data["state"]) if data["state"] else None
+        obj.power_kw = data["power_kw"]
+        obj.charger_type = (
+            ChargeType(data["charger_type"]) if data["charger_type"] else None
+        )
+        obj.vehicle_counter = _pair(data["vehicle_counter"])
+        obj.evse_counter = _pair(data["evse_counter"])
+        obj.session = (
+            OpenSession.from_dict(config, data["session"]) if data["session"] else None
+        )
+        obj.unplug_pending = data["unplug_pending"]
+        obj.idle_since = data["idle_since"]
+        obj.complete = data["complete"]
+        obj.last_update = _unf(data["last_update"])
+        obj.trip = OpenTrip.from_dict(data["trip"]) if data["trip"] else None
+        obj.parked_since = data["parked_since"]
+        obj.efficiency = RollingEfficiency.from_dict(data["efficiency"])
+        obj.capacity = CapacityLearner.from_dict(data["capacity"])
+        obj._reschedule()
+        return obj
+
+
+def _f(value: float) -> float | None:
+    """JSON has no infinity: encode -inf ("never") as None."""
+    return None if value == -INF else value
+
+
+def _unf(value: float | None) -> float:
+    return -INF if value is None else value
+
+
+def _pair(value: list[float] | None) -> tuple[float, float] | None:
+    return (value[0], value[1]) if value else None
+
+
+def _session_id(vehicle_id: str, ts: float) -> str:
+    return record_id(vehicle_id, "session", ts)
+
+
+def _trip_id(vehicle_id: str, ts: float) -> str:
+    return record_id(vehicle_id, "trip", ts)
