@@ -46,7 +46,11 @@ class CounterTracker:
         if added > 0:
             self.kwh += added
             start = self.last_ts if self.last_ts is not None else ts
-            spread(self.buckets, start, ts, added)
+            minute = int(start // 60)
+            if int(ts // 60) == minute:
+                self.buckets[minute] = self.buckets.get(minute, 0.0) + added
+            else:
+                spread(self.buckets, start, ts, added)
         self.last_value = value
         self.last_ts = ts
         return added

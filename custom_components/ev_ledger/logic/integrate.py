@@ -59,19 +59,25 @@ class PowerIntegrator:
     def feed(self, ts: float, kw: float) -> float:
         """Accept a power reading; return the energy added by the interval it closes."""
         last_ts = self.last_ts
+        last_kw = self.last_kw
         added = 0.0
-        if last_ts is not None and self.last_kw is not None:
+        if last_ts is not None and last_kw is not None:
             dt = ts - last_ts
             if dt > self.max_gap:
                 self.gaps += 1
             elif dt > 0:
                 if self.method is IntegrationMethod.ZOH:
-                    added = self.last_kw * dt / SECONDS_PER_HOUR
+                    added = last_kw * dt / SECONDS_PER_HOUR
                 else:
-                    added = (self.last_kw + kw) * dt / (2 * SECONDS_PER_HOUR)
+                    added = (last_kw + kw) * dt / (2 * SECONDS_PER_HOUR)
                 if added:
                     self.kwh += added
-                    spread(self.buckets, last_ts, ts, added)
+                    minute = int(last_ts // 60)
+                    buckets = self.buckets
+                    if int(ts // 60) == minute:
+                        buckets[minute] = buckets.get(minute, 0.0) + added
+                    else:
+                        spread(buckets, last_ts, ts, added)
         self.last_ts = ts
         self.last_kw = kw
         return added

@@ -283,9 +283,17 @@ class SessionStarted:
 
 @dataclass(slots=True, frozen=True)
 class SessionUpdated:
-    """An in-progress session's figures moved on (rate-limited in data time)."""
+    """An in-progress session's figures moved on (rate-limited in data time).
 
-    session: ChargingSession
+    Deliberately light: `VehicleLedger.preview()` builds the full record on demand.
+    """
+
+    session_id: str
+    ts: float
+    energy_kwh: float
+    charging_seconds: float
+    power_kw: float | None
+    level: float | None
 
 
 @dataclass(slots=True, frozen=True)

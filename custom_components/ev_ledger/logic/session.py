@@ -86,7 +86,9 @@ class OpenSession:
             if evse_baseline
             else CounterTracker()
         )
-        self.windows: list[list[float]] = []  # [start, end] with end == -1 while open
+        # [start, end, vehicle kWh, power kWh, evse kWh at start, the same at end];
+        # end == -1 while open. Counter snapshots make window energy O(1).
+        self.windows: list[list[float]] = []
         self.charging_since: float | None = None
         self.level_start = level
         self.level_end = level
@@ -110,12 +112,27 @@ class OpenSession:
         """Active charging began."""
         if self.charging_since is None:
             self.charging_since = ts
-            self.windows.append([ts, -1.0])
+            self.windows.append(
+                [
+                    ts,
+                    -1.0,
+                    self.vehicle.kwh,
+                    self.power.kwh,
+                    self.evse.kwh,
+                    0.0,
+                    0.0,
+                    0.0,
+                ]
+            )
 
     def window_stop(self, ts: float) -> None:
         """Active charging stopped."""
         if self.charging_since is not None:
-            self.windows[-1][1] = ts
+            window = self.windows[-1]
+            window[1] = ts
+            window[5] = self.vehicle.kwh
+            window[6] = self.power.kwh
+            window[7] = self.evse.kwh
             self.charging_since = None
 
     @property
@@ -132,7 +149,7 @@ class OpenSession:
 
     def charging_seconds(self, until: float) -> float:
         """Total time inside charging windows."""
-        return sum((end if end >= 0 else until) - start for start, end in self.windows)
+        return sum((w[1] if w[1] >= 0 else until) - w[0] for w in self.windows)
 
     # Measurements ------------------------------------------------------------------
 
@@ -146,18 +163,6 @@ class OpenSession:
                 self.min_kw is None or kw < self.min_kw
             ):
                 self.min_kw = kw
-
-    def on_voltage(self, volts: float) -> None:
-        """A charger voltage reading (averaged while charging)."""
-        if self.charging_since is not None and volts > 0:
-            self.voltage_sum += volts
-            self.voltage_n += 1
-
-    def on_current(self, amps: float) -> None:
-        """A charger current reading (averaged while charging)."""
-        if self.charging_since is not None and amps > 0:
-            self.current_sum += amps
-            self.current_n += 1
 
     def on_temp(self, celsius: float) -> None:
         """An outside temperature reading."""
@@ -187,9 +192,14 @@ class OpenSession:
         capacity_learned: bool,
         status: SessionStatus,
         config: VehicleConfig,
+        *,
+        final: bool = True,
     ) -> ChargingSession:
-        """Turn the session into a record, choosing the best energy measurement."""
-        if self.charging:
+        """Turn the session into a record, choosing the best energy measurement.
+
+        `final=False` builds a preview of an in-progress session without changing it.
+        """
+        if final and self.charging:
             self.power.hold_until(ended_at)
         charging_s = self.charging_seconds(ended_at)
         flags = set(self.flags)
@@ -290,19 +300,14 @@ class OpenSession:
             charge_type=charge_type,
             place=self.place,
             outside_temp_c=self.temp_sum / self.temp_n if self.temp_n else None,
-            windows=[
-                ChargingWindow(
-                    started_at=start,
-                    ended_at=end if end >= 0 else ended_at,
-                    energy_kwh=kwh(
-                        _sum_minutes(by_minute, start, end if end >= 0 else ended_at)
-                    ),
-                )
-                for start, end in self.windows
-            ],
+            windows=self._windows(method, energy, ended_at),
             flags=flags,
-            energy_by_minute=dict(by_minute),
+            energy_by_minute=dict(by_minute) if final else {},
         )
+
+    def energy_so_far(self) -> float:
+        """Energy of the best measurement available now (no inferred energy)."""
+        return self.vehicle.kwh or self.power.kwh or self.evse.kwh
 
     def level_delta(self) -> float | None:
         """Battery level gained during the session (percentage points)."""
@@ -310,11 +315,35 @@ class OpenSession:
             return None
         return self.level_end - self.level_start
 
+    def _windows(
+        self, method: EnergyMethod, energy: float, ended_at: float
+    ) -> list[ChargingWindow]:
+        index = {
+            EnergyMethod.VEHICLE_COUNTER: 2,
+            EnergyMethod.POWER_INTEGRATION: 3,
+            EnergyMethod.EVSE_COUNTER: 4,
+        }.get(method)
+        live = (self.vehicle.kwh, self.power.kwh, self.evse.kwh)
+        charging_s = self.charging_seconds(ended_at)
+        windows = []
+        for window in self.windows:
+            start, end = window[0], window[1] if window[1] >= 0 else ended_at
+            if index is None:
+                # Inferred energy: shared by the windows in proportion to their time.
+                share = energy * (end - start) / charging_s if charging_s > 0 else 0.0
+            else:
+                at_end = window[index + 3] if window[1] >= 0 else live[index - 2]
+                share = at_end - window[index]
+            windows.append(
+                ChargingWindow(started_at=start, ended_at=end, energy_kwh=kwh(share))
+            )
+        return windows
+
     def _spread_over_windows(self, energy: float, ended_at: float) -> dict[int, float]:
         buckets: dict[int, float] = {}
-        spans = [
-            (start, end if end >= 0 else ended_at) for start, end in self.windows
-        ] or [(self.started_at, ended_at)]
+        spans = [(w[0], w[1] if w[1] >= 0 else ended_at) for w in self.windows] or [
+            (self.started_at, ended_at)
+        ]
         total = sum(end - start for start, end in spans)
         for start, end in spans:
             share = (
@@ -376,10 +405,3 @@ class OpenSession:
         )
         obj.flags = {Flag(f) for f in data["flags"]}
         return obj
-
-
-def _sum_minutes(by_minute: dict[int, float], start: float, end: float) -> float:
-    """Energy of the minutes overlapping [start, end] (window energy, minute-resolved)."""
-    first = int(start // 60)
-    last = int(end // 60)
-    return sum(v for m, v in by_minute.items() if first <= m <= last)

@@ -9,7 +9,7 @@ so a replay of history gives exactly what live operation gave.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +73,7 @@ class VehicleLedger:
         self.config = config
         self.settle = settle
         self.now = -INF
-        self.last_ts: dict[Role, float] = {}
+        self._update_interval = config.update_interval_s
         self.accepted = 0
         self.rejected: Counter[str] = Counter()
         self.dropped: Counter[str] = Counter()
@@ -87,6 +87,7 @@ class VehicleLedger:
         self.place: Place | None = None
         self.odometer: float | None = None
         self.odometer_ts = -INF
+        self.odometer_rest = 0.0  # odometer when the car last stood still
         self.odometer_gap = False
         self.consumed: float | None = None
         self.temp: float | None = None
@@ -114,7 +115,7 @@ class VehicleLedger:
         self.efficiency = RollingEfficiency(config.efficiency_window_s)
         self.capacity = CapacityLearner(config.capacity_min_level_delta)
         self._out: list[DomainEvent] = []
-        self._handlers: dict[Role, Callable[[float, Any], None]] = {
+        handlers: dict[Role, Callable[[float, Any], None]] = {
             Role.BATTERY_LEVEL: self._on_level,
             Role.CHARGING_STATE: self._on_state,
             Role.PLUGGED: self._on_plugged,
@@ -132,53 +133,70 @@ class VehicleLedger:
             Role.OUTSIDE_TEMP: self._on_temp,
             Role.ENERGY_CONSUMED: self._on_consumed,
         }
+        self._table: dict[Role, _Spec] = {
+            role: _Spec(handler, *_BOUNDS.get(role, (0.0, 0.0)))
+            for role, handler in handlers.items()
+        }
 
     # Public API ----------------------------------------------------------------------
 
     def step(self, reading: Reading) -> Sequence[DomainEvent]:
         """Process one reading; return the events it caused."""
-        ts, role, value = reading
-        handler = self._handlers.get(role)
-        if handler is None:
-            self.rejected[Reject.UNKNOWN_ROLE] += 1
-            return EMPTY
-        if ts.__class__ is not float:
-            if (
-                isinstance(ts, bool)
-                or not isinstance(ts, int | float)
-                or not math.isfinite(ts)
-            ):
-                self.rejected[Reject.BAD_VALUE] += 1
-                return EMPTY
-            ts = float(ts)
-        last = self.last_ts.get(role)
-        if last is not None and ts < last:
-            self.rejected[Reject.STALE] += 1
-            return EMPTY
-        if value is not None and role in _BOUNDS:
-            value = self._number(role, value)
-            if value is None:
-                return EMPTY
-        self.last_ts[role] = ts
-        # Roles are reported by independent pollers; a reading slightly behind another
-        # role's is processed at the ledger's time so that time never runs backwards.
-        if ts < self.now:
-            ts = self.now
-        else:
-            self.now = ts
-        if ts >= self.deadline:
-            self._expire(ts)
-        self.accepted += 1
-        handler(ts, value)
-        if (
-            self.session is not None
-            and ts - self.last_update >= self.config.update_interval_s
-        ):
-            self.last_update = ts
-            preview = self.preview(ts)
-            if preview is not None:
-                self._out.append(SessionUpdated(preview))
-        return self._flush()
+        self._run((reading,))
+        if self._out:
+            return self._flush()
+        return EMPTY
+
+    def replay(self, readings: Iterable[Reading]) -> list[DomainEvent]:
+        """Process many readings (backfill, recompute); return all their events."""
+        self._run(readings)
+        out = self._out
+        self._out = []
+        return out
+
+    def _run(self, readings: Iterable[Reading]) -> None:
+        # The hot loop: one implementation for step and replay, with lookups hoisted
+        # out of the loop because this runs for every state change of every entity.
+        table_get = self._table.get
+        rejected = self.rejected
+        for ts, role, value in readings:
+            entry = table_get(role)
+            if entry is None:
+                rejected[Reject.UNKNOWN_ROLE] += 1
+                continue
+            if ts.__class__ is not float:
+                if (
+                    isinstance(ts, bool)
+                    or not isinstance(ts, int | float)
+                    or not math.isfinite(ts)
+                ):
+                    rejected[Reject.BAD_VALUE] += 1
+                    continue
+                ts = float(ts)
+            if ts < entry.last:
+                rejected[Reject.STALE] += 1
+                continue
+            if value is not None and entry.high:
+                # Fast path for the common case; NaN fails the comparison.
+                if value.__class__ is float and entry.low <= value <= entry.high:  # type: ignore[operator]
+                    if value < 0.0:  # type: ignore[operator]
+                        value = 0.0
+                else:
+                    value = self._number(role, value, entry.low, entry.high)
+                    if value is None:
+                        continue
+            entry.last = ts
+            # Roles are reported by independent pollers; a reading slightly behind
+            # another role's is processed at the ledger's time, so that time never
+            # runs backwards.
+            if ts < self.now:
+                ts = self.now
+            else:
+                self.now = ts
+            if ts >= self.deadline:
+                self._expire(ts)
+            self.accepted += 1
+            entry.handler(ts, value)
 
     def advance(self, ts: float) -> Sequence[DomainEvent]:
         """Let data time pass without a reading (timeouts: unplug grace, parking)."""
@@ -193,14 +211,14 @@ class VehicleLedger:
         session = self.session
         if session is None:
             return None
-        snapshot = OpenSession.from_dict(self.config, session.to_dict())
-        return snapshot.build(
+        return session.build(
             self.config.vehicle_id,
             max(ts, session.started_at),
             None,
             *self._capacity(),
             SessionStatus.IN_PROGRESS,
             self.config,
+            final=False,
         )
 
     @property
@@ -222,7 +240,7 @@ class VehicleLedger:
 
     # Validation ----------------------------------------------------------------------
 
-    def _number(self, role: Role, raw: Any) -> float | None:
+    def _number(self, role: Role, raw: Any, low: float, high: float) -> float | None:
         value: float
         if raw.__class__ is float:
             value = raw
@@ -234,7 +252,6 @@ class VehicleLedger:
         if not math.isfinite(value):
             self.rejected[Reject.NOT_FINITE] += 1
             return None
-        low, high = _BOUNDS[role]
         if value < low:
             self.rejected[
                 Reject.OUT_OF_RANGE if role in _PERCENT_ROLES else Reject.NEGATIVE
@@ -245,7 +262,7 @@ class VehicleLedger:
                 Reject.OUT_OF_RANGE if role in _PERCENT_ROLES else Reject.ABSURD
             ] += 1
             return None
-        return max(value, 0.0)
+        return value if value > 0.0 else 0.0
 
     def _reject(self, reason: Reject) -> None:
         self.rejected[reason] += 1
@@ -321,15 +338,26 @@ class VehicleLedger:
             self._set_charging(ts, charging=value > self.config.charging_threshold_kw)
             session = self.session
         if session is not None:
-            session.on_power(ts, value)
+            session.power.feed(ts, value)
+            if value > 0:
+                if session.max_kw is None or value > session.max_kw:
+                    session.max_kw = value
+                if session.charging_since is not None and (
+                    session.min_kw is None or value < session.min_kw
+                ):
+                    session.min_kw = value
 
     def _on_voltage(self, ts: float, value: float | None) -> None:
-        if value is not None and self.session is not None:
-            self.session.on_voltage(value)
+        session = self.session
+        if value and session is not None and session.charging_since is not None:
+            session.voltage_sum += value
+            session.voltage_n += 1
 
     def _on_current(self, ts: float, value: float | None) -> None:
-        if value is not None and self.session is not None:
-            self.session.on_current(value)
+        session = self.session
+        if value and session is not None and session.charging_since is not None:
+            session.current_sum += value
+            session.current_n += 1
 
     def _on_vehicle_counter(self, ts: float, value: float | None) -> None:
         session = self.session
@@ -536,24 +564,35 @@ class VehicleLedger:
                 self.trip.flags.add(Flag.GAP)
             return
         previous = self.odometer
-        if previous is not None and value < previous:
+        if previous is None:
+            self.odometer_rest = value
+        elif value < previous:
             if value < previous - _ODOMETER_NOISE_KM:
                 self._reject(Reject.BACKWARDS)
                 return
             value = previous
-        if previous is not None and value - previous > _ODOMETER_NOISE_KM:
-            offline = (
-                self.odometer_gap or ts - self.odometer_ts > self.config.offline_after_s
-            )
-            if offline and self.trip is None:
-                self._infer_offline_trip(self.odometer_ts, ts, previous, value)
-            else:
-                self._drive(ts, started_hint=self.odometer_ts)
         trip = self.trip
         if trip is not None:
+            if previous is not None and value > previous:
+                self._drive(ts)
             if trip.odo_start is None:
                 trip.odo_start = value
             trip.odo_end = value
+        elif value - self.odometer_rest > _ODOMETER_NOISE_KM:
+            # Compared with the odometer at rest, not the previous reading: a 1 s
+            # stream rises by less than the noise margin between two readings.
+            offline = (
+                self.odometer_gap or ts - self.odometer_ts > self.config.offline_after_s
+            )
+            if offline:
+                self._infer_offline_trip(
+                    self.odometer_ts, ts, self.odometer_rest, value
+                )
+                self.odometer_rest = value
+            else:
+                trip = self._drive(ts, started_hint=self.odometer_ts)
+                trip.odo_start = self.odometer_rest
+                trip.odo_end = value
         self.odometer = value
         self.odometer_ts = ts
         self.odometer_gap = False
@@ -616,6 +655,12 @@ class VehicleLedger:
             trip.consumed_end = value
 
     def _drive(self, ts: float, started_hint: float | None = None) -> OpenTrip:
+        trip = self.trip
+        if trip is not None and self.session is None and self.parked_since is None:
+            # Hot path while driving. The deadline is left as a lower bound: _expire
+            # re-checks the real one.
+            trip.last_motion = ts
+            return trip
         if self.session is not None:
             # A car that moves is unplugged, whatever the plug sensor last said.
             unplugged = self.unplug_pending if self.unplug_pending is not None else ts
@@ -626,7 +671,6 @@ class VehicleLedger:
                 unplugged if self.plug_known else None,
                 SessionStatus.COMPLETED,
             )
-        trip = self.trip
         if trip is None:
             start = ts
             if started_hint is not None and started_hint > -INF:
@@ -667,6 +711,8 @@ class VehicleLedger:
             return
         self.trip = None
         self.parked_since = None
+        if trip.odo_end is not None:
+            self.odometer_rest = trip.odo_end
         record = trip.build(self.config.vehicle_id, ended_at, *self._capacity())
         self._reschedule()
         self._complete_trip(record)
@@ -706,15 +752,21 @@ class VehicleLedger:
             deadline = self.unplug_pending + config.session_grace_s
         if self.idle_since is not None:
             deadline = min(deadline, self.idle_since + config.activity_gap_s)
-        if self.trip is not None:
-            if self.parked_since is not None:
-                deadline = min(deadline, self.parked_since + config.trip_close_s)
-            elif self.has_shift or self.has_speed:
-                # Motion signals exist but none said "parked": a sleeping car.
-                deadline = min(deadline, self.trip.last_motion + config.offline_after_s)
-            else:
-                deadline = min(deadline, self.trip.last_motion + config.trip_close_s)
-        self.deadline = deadline
+        if self.session is not None:
+            # In-progress updates ride on the same timer as the timeouts.
+            deadline = min(deadline, self.last_update + self._update_interval)
+        self.deadline = min(deadline, self._trip_deadline())
+
+    def _trip_deadline(self) -> float:
+        trip = self.trip
+        if trip is None:
+            return INF
+        if self.parked_since is not None:
+            return self.parked_since + self.config.trip_close_s
+        if self.has_shift or self.has_speed:
+            # Motion signals exist but none said "parked": a sleeping car.
+            return trip.last_motion + self.config.offline_after_s
+        return trip.last_motion + self.config.trip_close_s
 
     def _expire(self, ts: float) -> None:
         config = self.config
@@ -735,8 +787,21 @@ class VehicleLedger:
             and self.session is not None
         ):
             self._close_session(self.idle_since, None, SessionStatus.COMPLETED)
-        if self.trip is not None and ts >= self.deadline:
+        if self.trip is not None and ts >= self._trip_deadline():
             self._close_trip(self._trip_end_estimate())
+        session = self.session
+        if session is not None and ts >= self.last_update + self._update_interval:
+            self.last_update = ts
+            self._out.append(
+                SessionUpdated(
+                    record_id(self.config.vehicle_id, "session", session.started_at),
+                    ts,
+                    session.energy_so_far(),
+                    session.charging_seconds(ts),
+                    self.power_kw,
+                    self.level,
+                )
+            )
         self._reschedule()
 
     def _flush(self) -> Sequence[DomainEvent]:
@@ -753,7 +818,11 @@ class VehicleLedger:
         return {
             "version": SNAPSHOT_VERSION,
             "now": _f(self.now),
-            "last_ts": {role.value: ts for role, ts in self.last_ts.items()},
+            "last_ts": {
+                role.value: spec.last
+                for role, spec in self._table.items()
+                if spec.last > -INF
+            },
             "accepted": self.accepted,
             "rejected": dict(self.rejected),
             "dropped": dict(self.dropped),
@@ -762,7 +831,12 @@ class VehicleLedger:
             "session_since_level": self.session_since_level,
             "range_km": self.range_km,
             "place": list(self.place) if self.place else None,
-            "odometer": [self.odometer, _f(self.odometer_ts), self.odometer_gap],
+            "odometer": [
+                self.odometer,
+                _f(self.odometer_ts),
+                self.odometer_gap,
+                self.odometer_rest,
+            ],
             "consumed": self.consumed,
             "temp": self.temp,
             "plug": [self.plugged, self.plug_known, self.plug_role_seen],
@@ -792,7 +866,8 @@ class VehicleLedger:
             raise ValueError(f"unsupported snapshot version {data.get('version')!r}")
         obj = cls(config, settle)
         obj.now = _unf(data["now"])
-        obj.last_ts = {Role(k): v for k, v in data["last_ts"].items()}
+        for key, last in data["last_ts"].items():
+            obj._table[Role(key)].last = last
         obj.accepted = data["accepted"]
         obj.rejected = Counter(data["rejected"])
         obj.dropped = Counter(data["dropped"])
@@ -802,7 +877,9 @@ class VehicleLedger:
         obj.session_since_level = data["session_since_level"]
         obj.range_km = data["range_km"]
         obj.place = Place(*data["place"]) if data["place"] else None
-        obj.odometer, odometer_ts, obj.odometer_gap = data["odometer"]
+        (obj.odometer, odometer_ts, obj.odometer_gap, obj.odometer_rest) = data[
+            "odometer"
+        ]
         obj.odometer_ts = _unf(odometer_ts)
         obj.consumed = data["consumed"]
         obj.temp = data["temp"]
@@ -837,6 +914,20 @@ def _f(value: float) -> float | None:
 
 def _unf(value: float | None) -> float:
     return -INF if value is None else value
+
+
+class _Spec:
+    """How one role is handled: its handler, plausible bounds, last reading time."""
+
+    __slots__ = ("handler", "high", "last", "low")
+
+    def __init__(
+        self, handler: Callable[[float, Any], None], low: float, high: float
+    ) -> None:
+        self.handler = handler
+        self.low = low
+        self.high = high  # 0 marks a non-numeric role
+        self.last = -INF
 
 
 def _pair(value: list[float] | None) -> tuple[float, float] | None:
