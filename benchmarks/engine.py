@@ -13,22 +13,20 @@ Targets (issue 2): >= 250,000 readings/s on one core, <= 6x the bare loop.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 import gc
 from pathlib import Path
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from custom_components.ev_ledger.logic.config import VehicleConfig  # noqa: E402
-from custom_components.ev_ledger.logic.model import (  # noqa: E402
-    ChargeState,
-    Reading,
-    Role,
-)
-from custom_components.ev_ledger.logic.vehicle import VehicleLedger  # noqa: E402
+from custom_components.ev_ledger.logic.config import VehicleConfig
+from custom_components.ev_ledger.logic.model import ChargeState, Reading, Role
+from custom_components.ev_ledger.logic.vehicle import VehicleLedger
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 T0 = 1_700_000_000.0
 

@@ -22,8 +22,10 @@ class VehicleConfig:
     session_grace_s: float = 120.0
     # Without a plug signal: charging paused for longer than this ends the session.
     activity_gap_s: float = 1800.0
-    # One power reading never stands for longer than this (hourly-reporting cars).
-    max_power_gap_s: float = 3900.0
+    # One power reading never stands for longer than this. Sensors that report on
+    # change hold a steady charge for hours; the end of the charging window (not this
+    # cap) is what stops a stale value from being held.
+    max_power_gap_s: float = 12 * 3600.0
     power_method: IntegrationMethod = IntegrationMethod.ZOH
     # Above this power, charging counts as active when there is no state signal.
     charging_threshold_kw: float = 0.1

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .integrate import spread
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # Counters jitter by a rounding step; a drop smaller than this is noise, not a reset.
 RESET_TOLERANCE_KWH = 0.05
@@ -26,6 +31,21 @@ class CounterTracker:
         self.kwh = 0.0
         self.resets = 0
         self.buckets: dict[int, float] = {}
+
+    @classmethod
+    def from_history(
+        cls, history: Sequence[Sequence[float]], horizon: float
+    ) -> CounterTracker:
+        """Start a session's tracker from the readings seen before it opened.
+
+        The last reading before `horizon` is the baseline; later ones (the counter
+        reported the new session before the plug did) are counted into the session.
+        """
+        older = [r for r in history if r[0] < horizon]
+        tracker = cls(older[-1][1], older[-1][0]) if older else cls()
+        for ts, value in history[len(older) :]:
+            tracker.feed(ts, value)
+        return tracker
 
     def feed(self, ts: float, value: float) -> float:
         """Accept a counter value; return the energy it adds."""

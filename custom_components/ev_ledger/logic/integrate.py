@@ -102,6 +102,12 @@ class PowerIntegrator:
         self.last_ts = ts
         return added
 
+    def stop(self, ts: float) -> None:
+        """Charging stopped at `ts`: integrate up to it, then hold zero."""
+        self.hold_until(ts)
+        if self.last_ts is not None:
+            self.last_kw = 0.0
+
     def pause(self, ts: float) -> None:
         """Source became unavailable at `ts`: integrate up to it, then stop."""
         self.hold_until(ts)

@@ -23,6 +23,8 @@ from .model import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .config import VehicleConfig
 
 KWH = Decimal("0.001")
@@ -67,8 +69,8 @@ class OpenSession:
         started_at: float,
         *,
         plugged: bool,
-        evse_baseline: tuple[float, float] | None,
-        vehicle_baseline: tuple[float, float] | None,
+        evse_history: Sequence[Sequence[float]],
+        vehicle_history: Sequence[Sequence[float]],
         level: float | None,
         range_km: float | None,
         place: Place | None,
@@ -76,16 +78,9 @@ class OpenSession:
         self.started_at = started_at
         self.plugged_at: float | None = started_at if plugged else None
         self.power = PowerIntegrator(config.power_method, config.max_power_gap_s)
-        self.vehicle = (
-            CounterTracker(vehicle_baseline[1], vehicle_baseline[0])
-            if vehicle_baseline
-            else CounterTracker()
-        )
-        self.evse = (
-            CounterTracker(evse_baseline[1], evse_baseline[0])
-            if evse_baseline
-            else CounterTracker()
-        )
+        horizon = started_at - config.session_grace_s
+        self.vehicle = CounterTracker.from_history(vehicle_history, horizon)
+        self.evse = CounterTracker.from_history(evse_history, horizon)
         # [start, end, vehicle kWh, power kWh, evse kWh at start, the same at end];
         # end == -1 while open. Counter snapshots make window energy O(1).
         self.windows: list[list[float]] = []
@@ -128,6 +123,8 @@ class OpenSession:
     def window_stop(self, ts: float) -> None:
         """Active charging stopped."""
         if self.charging_since is not None:
+            # Not charging means no power, whether or not the sensor said 0 yet.
+            self.power.stop(ts)
             window = self.windows[-1]
             window[1] = ts
             window[5] = self.vehicle.kwh
@@ -146,6 +143,10 @@ class OpenSession:
             return self.started_at
         end = self.windows[-1][1]
         return end if end >= 0 else self.windows[-1][0]
+
+    def end_estimate(self, ts: float) -> float:
+        """When charging ended if the session ends at `ts`."""
+        return ts if self.charging else min(ts, self.last_activity())
 
     def charging_seconds(self, until: float) -> float:
         """Total time inside charging windows."""
@@ -382,8 +383,8 @@ class OpenSession:
             config,
             data["started_at"],
             plugged=False,
-            evse_baseline=None,
-            vehicle_baseline=None,
+            evse_history=(),
+            vehicle_history=(),
             level=None,
             range_km=None,
             place=Place(*data["place"]) if data["place"] else None,

@@ -62,6 +62,11 @@ _PERCENT_ROLES = {Role.BATTERY_LEVEL}
 _MOTION_KMH = 0.5
 _ODOMETER_NOISE_KM = 0.05
 _DRIVE_SHIFTS = {"D", "R", "N"}
+_PLUG_AWARE_STATES = {
+    ChargeState.DISCONNECTED,
+    ChargeState.PLUGGED,
+    ChargeState.COMPLETE,
+}
 
 type Settle = Callable[[ChargingSession], None]
 
@@ -95,13 +100,15 @@ class VehicleLedger:
         self.plug_known = False
         self.plug_role_seen = False
         self.has_state = False
+        self.state_has_plug = False
         self.has_shift = False
         self.has_speed = False
         self.state: ChargeState | None = None
         self.power_kw: float | None = None
         self.charger_type: ChargeType | None = None
-        self.vehicle_counter: tuple[float, float] | None = None  # (ts, kWh)
-        self.evse_counter: tuple[float, float] | None = None
+        # Counter readings [ts, kWh] seen outside a session, for the next baseline.
+        self.vehicle_recent: list[list[float]] = []
+        self.evse_recent: list[list[float]] = []
         # Session lifecycle.
         self.session: OpenSession | None = None
         self.unplug_pending: float | None = None
@@ -164,7 +171,7 @@ class VehicleLedger:
             if entry is None:
                 rejected[Reject.UNKNOWN_ROLE] += 1
                 continue
-            if ts.__class__ is not float:
+            if ts.__class__ is not float or not -INF < ts < INF:
                 if (
                     isinstance(ts, bool)
                     or not isinstance(ts, int | float)
@@ -179,7 +186,7 @@ class VehicleLedger:
             if value is not None and entry.high:
                 # Fast path for the common case; NaN fails the comparison.
                 if value.__class__ is float and entry.low <= value <= entry.high:  # type: ignore[operator]
-                    if value < 0.0:  # type: ignore[operator]
+                    if value < 0.0:  # type: ignore[operator]  # noqa: PLR1730 (no call on the hot path)
                         value = 0.0
                 else:
                     value = self._number(role, value, entry.low, entry.high)
@@ -306,7 +313,11 @@ class VehicleLedger:
             return
         self.has_state = True
         self.state = value
-        if not self.plug_role_seen:
+        if value in _PLUG_AWARE_STATES:
+            # Only an enum that can say "disconnected"/"plugged" carries plug status;
+            # a binary charging sensor's "charging" says nothing about unplugging.
+            self.state_has_plug = True
+        if self.state_has_plug and not self.plug_role_seen:
             if value is ChargeState.DISCONNECTED:
                 self._set_plugged(ts, plugged=False)
             elif value is not ChargeState.NOT_CHARGING:
@@ -360,26 +371,36 @@ class VehicleLedger:
             session.current_n += 1
 
     def _on_vehicle_counter(self, ts: float, value: float | None) -> None:
-        session = self.session
-        if value is None:
-            self.vehicle_counter = None
-            if session is not None:
-                session.vehicle.pause()
-            return
-        if session is not None:
-            session.vehicle.feed(ts, value)
-        self.vehicle_counter = (ts, value)
+        self._on_counter(ts, value, self.vehicle_recent, vehicle=True)
 
     def _on_evse_counter(self, ts: float, value: float | None) -> None:
+        self._on_counter(ts, value, self.evse_recent, vehicle=False)
+
+    def _on_counter(
+        self,
+        ts: float,
+        value: float | None,
+        recent: list[list[float]],
+        *,
+        vehicle: bool,
+    ) -> None:
         session = self.session
-        if value is None:
-            self.evse_counter = None
-            if session is not None:
-                session.evse.pause()
-            return
         if session is not None:
-            session.evse.feed(ts, value)
-        self.evse_counter = (ts, value)
+            tracker = session.vehicle if vehicle else session.evse
+            if value is None:
+                tracker.pause()
+            else:
+                tracker.feed(ts, value)
+            return
+        if value is None:
+            recent.clear()
+            return
+        # Outside a session keep the readings of the last grace period (and one
+        # before it): a counter often reports the new session before the plug does.
+        recent.append([ts, value])
+        horizon = ts - self.config.session_grace_s
+        while len(recent) > 2 and recent[1][0] < horizon:
+            del recent[0]
 
     def _on_charger_type(self, ts: float, value: Any) -> None:
         if value is None:
@@ -428,7 +449,8 @@ class VehicleLedger:
                 if session.plugged_at is None:
                     session.plugged_at = min(ts, session.started_at)
         elif session is not None and self.unplug_pending is None:
-            session.window_stop(ts)
+            # The window stays open until the unplug is confirmed: a plug that bounces
+            # back within the grace period must not have stopped the charge.
             self.unplug_pending = ts
             self.idle_since = None
             self._reschedule()
@@ -459,8 +481,8 @@ class VehicleLedger:
             self.config,
             ts,
             plugged=plugged,
-            evse_baseline=self.evse_counter,
-            vehicle_baseline=self.vehicle_counter,
+            evse_history=self.evse_recent,
+            vehicle_history=self.vehicle_recent,
             level=self.level,
             range_km=self.range_km,
             place=self.place,
@@ -486,6 +508,14 @@ class VehicleLedger:
         self.unplug_pending = None
         self.idle_since = None
         self.complete = False
+        # The next session's counters continue from where this one's ended.
+        for tracker, recent in (
+            (session.vehicle, self.vehicle_recent),
+            (session.evse, self.evse_recent),
+        ):
+            recent.clear()
+            if tracker.last_value is not None and tracker.last_ts is not None:
+                recent.append([tracker.last_ts, tracker.last_value])
         record = session.build(
             self.config.vehicle_id,
             ended_at,
@@ -530,8 +560,8 @@ class VehicleLedger:
             self.config,
             since,
             plugged=False,
-            evse_baseline=None,
-            vehicle_baseline=None,
+            evse_history=(),
+            vehicle_history=(),
             level=level_from,
             range_km=None,
             place=self.place,
@@ -667,7 +697,7 @@ class VehicleLedger:
             if self.unplug_pending is None and self.plug_known:
                 self.session.flags.add(Flag.GAP)
             self._close_session(
-                ts if self.session.charging else self.session.last_activity(),
+                self.session.end_estimate(unplugged),
                 unplugged if self.plug_known else None,
                 SessionStatus.COMPLETED,
             )
@@ -737,7 +767,7 @@ class VehicleLedger:
         trip.flags.update((Flag.INFERRED, Flag.GAP))
         if self.session is not None:
             self._close_session(
-                self.session.last_activity(), None, SessionStatus.COMPLETED
+                self.session.end_estimate(since), None, SessionStatus.COMPLETED
             )
         self._complete_trip(
             trip.build(self.config.vehicle_id, until, *self._capacity())
@@ -777,9 +807,7 @@ class VehicleLedger:
         ):
             unplugged = self.unplug_pending
             self._close_session(
-                min(unplugged, self.session.last_activity()),
-                unplugged,
-                SessionStatus.COMPLETED,
+                self.session.end_estimate(unplugged), unplugged, SessionStatus.COMPLETED
             )
         if (
             self.idle_since is not None
@@ -787,7 +815,9 @@ class VehicleLedger:
             and self.session is not None
         ):
             self._close_session(self.idle_since, None, SessionStatus.COMPLETED)
-        if self.trip is not None and ts >= self._trip_deadline():
+        # Strictly after: a 10-minute poller lands exactly on a 10-minute deadline, and
+        # its reading (which may show motion) must count before the trip ends.
+        if self.trip is not None and ts > self._trip_deadline():
             self._close_trip(self._trip_end_estimate())
         session = self.session
         if session is not None and ts >= self.last_update + self._update_interval:
@@ -840,12 +870,17 @@ class VehicleLedger:
             "consumed": self.consumed,
             "temp": self.temp,
             "plug": [self.plugged, self.plug_known, self.plug_role_seen],
-            "signals": [self.has_state, self.has_shift, self.has_speed],
+            "signals": [
+                self.has_state,
+                self.has_shift,
+                self.has_speed,
+                self.state_has_plug,
+            ],
             "state": self.state.value if self.state else None,
             "power_kw": self.power_kw,
             "charger_type": self.charger_type.value if self.charger_type else None,
-            "vehicle_counter": self.vehicle_counter,
-            "evse_counter": self.evse_counter,
+            "vehicle_recent": self.vehicle_recent,
+            "evse_recent": self.evse_recent,
             "session": self.session.to_dict() if self.session else None,
             "unplug_pending": self.unplug_pending,
             "idle_since": self.idle_since,
@@ -884,14 +919,16 @@ class VehicleLedger:
         obj.consumed = data["consumed"]
         obj.temp = data["temp"]
         obj.plugged, obj.plug_known, obj.plug_role_seen = data["plug"]
-        obj.has_state, obj.has_shift, obj.has_speed = data["signals"]
+        (obj.has_state, obj.has_shift, obj.has_speed, obj.state_has_plug) = data[
+            "signals"
+        ]
         obj.state = ChargeState(data["state"]) if data["state"] else None
         obj.power_kw = data["power_kw"]
         obj.charger_type = (
             ChargeType(data["charger_type"]) if data["charger_type"] else None
         )
-        obj.vehicle_counter = _pair(data["vehicle_counter"])
-        obj.evse_counter = _pair(data["evse_counter"])
+        obj.vehicle_recent = [list(r) for r in data["vehicle_recent"]]
+        obj.evse_recent = [list(r) for r in data["evse_recent"]]
         obj.session = (
             OpenSession.from_dict(config, data["session"]) if data["session"] else None
         )
@@ -928,10 +965,6 @@ class _Spec:
         self.low = low
         self.high = high  # 0 marks a non-numeric role
         self.last = -INF
-
-
-def _pair(value: list[float] | None) -> tuple[float, float] | None:
-    return (value[0], value[1]) if value else None
 
 
 def _session_id(vehicle_id: str, ts: float) -> str:

@@ -1,0 +1,427 @@
+"""Normalising the state text other integrations report into EV Ledger values.
+
+Integrations spell the same fact in many ways: ``charge_in_progress``, ``IN_PROGRESS``,
+``connected_charging``, ``Smart Charging``, ``Lädt``. Each function here first looks the
+normalised text up in an exact table (where one brand's word would be misread by a
+keyword, e.g. Wallbox's ``Ready`` means *no car*), then falls back to ordered keyword
+rules for free text. Anything not understood is ``None``: the caller rejects it with
+``Reject.BAD_VALUE`` rather than guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+import unicodedata
+
+from .model import ChargeState, ChargeType
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+# Gap spellings Home Assistant itself uses; anything else is a value to interpret.
+_GAPS = frozenset({"", "unknown", "unavailable"})
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+_ACRONYM = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
+_NON_WORD = re.compile(r"[\W_]+")
+
+# Enum values some brands prefix with the field name (Polestar:
+# CHARGING_STATUS_CHARGING, CHARGER_CONNECTION_STATUS_CONNECTED).
+_VALUE_PREFIXES = (
+    "charger connection status ",
+    "charging status ",
+    "charge status ",
+    "connection status ",
+)
+
+
+def normalise(text: str) -> str:
+    """Fold text to lower-case ASCII-ish words separated by single spaces.
+
+    camelCase and PascalCase identifiers are split (``readyForCharging`` →
+    ``ready for charging``, ``NoPower`` → ``no power``) but short acronyms stay whole
+    (``SoC`` → ``soc``); accents are dropped so translated text matches plain tables.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    split = _ACRONYM.sub(" ", _CAMEL.sub(" ", stripped))
+    return " ".join(_NON_WORD.sub(" ", split.casefold()).split())
+
+
+def is_gap(text: str | None) -> bool:
+    """Whether a state means "no data": None, empty, ``unknown`` or ``unavailable``."""
+    return text is None or text.strip().casefold() in _GAPS
+
+
+def _value_key(text: str) -> str:
+    key = normalise(text)
+    for prefix in _VALUE_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            return key[len(prefix) :]
+    return key
+
+
+def _words(*phrases: str, whole: bool = False) -> re.Pattern[str]:
+    """A pattern matching any phrase at a word start (``charg`` finds ``charging``).
+
+    With ``whole``, a phrase must also end at a word end (``ac`` is not ``active``).
+    """
+    alternatives = "|".join(re.escape(normalise(p)) for p in phrases)
+    end = r"\b" if whole else ""
+    return re.compile(rf"\b(?:{alternatives}){end}")
+
+
+# Charging state --------------------------------------------------------------------
+
+_DISCONNECTED = ChargeState.DISCONNECTED
+_PLUGGED = ChargeState.PLUGGED
+_CHARGING = ChargeState.CHARGING
+_COMPLETE = ChargeState.COMPLETE
+
+# Exact spellings, normalised. Only words a keyword rule would get wrong, or that no
+# keyword covers, need to be here; the rest is for readability of what brands send.
+_CHARGE_STATE_TABLE: Mapping[str, ChargeState | None] = {
+    # Binary sensors and switches: "off" only says "not charging". The model has no
+    # "not charging, plug unknown" state; DISCONNECTED ends a session when charging
+    # stops instead of holding it open forever. Plug comes from its own role.
+    "on": _CHARGING,
+    "true": _CHARGING,
+    "off": _DISCONNECTED,
+    "false": _DISCONNECTED,
+    # Tesla Fleet / Teslemetry / Tessie
+    "starting": _PLUGGED,
+    "stopped": _PLUGGED,
+    "no power": _PLUGGED,
+    # VW ID (WeConnect)
+    "ready for charging": _PLUGGED,
+    "not ready for charging": _DISCONNECTED,
+    "conservation": _COMPLETE,
+    "discharging": _PLUGGED,
+    # BMW
+    "plugged in": _PLUGGED,
+    "not charging": _DISCONNECTED,
+    "default": None,
+    # Renault
+    "not in charge": _DISCONNECTED,
+    "energy flap opened": None,
+    # FordPass
+    "not ready": _DISCONNECTED,
+    "evse not detected": _DISCONNECTED,
+    "station not detected": _DISCONNECTED,
+    # Wallboxes: go-e "Idle" and Wallbox "Ready"/"Locked" mean no car.
+    "idle": _DISCONNECTED,
+    "ready": _DISCONNECTED,
+    "locked": _DISCONNECTED,
+    "locked car connected": _PLUGGED,
+    "ready to charge": _PLUGGED,
+    "awaiting start": _PLUGGED,
+    "awaiting authorization": _PLUGGED,
+    "de authorizing": _PLUGGED,
+    "connected charging": _CHARGING,
+    "connected requesting": _PLUGGED,
+    "connected finished": _COMPLETE,
+    "sleeping": _PLUGGED,
+    "active": None,
+    "disabled": None,
+    # Mercedes
+    "charge break": _PLUGGED,
+    "charging ends": _COMPLETE,
+    "end of charge": _COMPLETE,
+    # German "Ladebereit" (ready to charge) would read as "charging" by keyword.
+    "ladebereit": _PLUGGED,
+}
+
+# Free-text rules, first match wins. The order carries the meaning: negations and
+# "waiting"/"paused" words are checked before the bare "charg" stem, and "charg" is
+# only ever matched at a word start so "discharging" never reads as charging.
+_CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
+    (None, _words("error", "fault", "fail", "invalid", "unsupported", "defect")),
+    (
+        _DISCONNECTED,
+        _words(
+            "disconnect",
+            "unplug",
+            "not connected",
+            "not plugged",
+            "no car",
+            "no vehicle",
+            "no cable",
+            "not detected",
+            "not ready",
+            "nicht verbunden",
+            "getrennt",
+            "ausgesteckt",
+            "debranche",
+            "frakoblet",
+            "frankopplad",
+            "losgekoppeld",
+            "niet verbonden",
+        ),
+    ),
+    (
+        _COMPLETE,
+        _words(
+            "complete",
+            "finish",
+            "fully charged",
+            "charge ended",
+            "charging ended",
+            "done",
+            "target reached",
+            "purpose reached",
+            "end of charge",
+            "abgeschlossen",
+            "beendet",
+            "termine",
+            "voltooid",
+            "fullfort",
+            "ferdig",
+        ),
+    ),
+    (
+        _PLUGGED,
+        _words(
+            "discharg",
+            "paus",
+            "wait",
+            "schedul",
+            "stop",
+            "start",
+            "ready",
+            "pending",
+            "request",
+            "geplant",
+            "wartet",
+            "en attente",
+        ),
+    ),
+    (
+        _DISCONNECTED,
+        _words("not charging", "no charging", "not in charge", "idle", "ladt nicht"),
+    ),
+    (
+        _CHARGING,
+        _words("charg", "in progress", "lad", "laad", "oplad", "en charge", "recharg"),
+    ),
+    (
+        _PLUGGED,
+        _words(
+            "connected",
+            "plugged",
+            "verbunden",
+            "eingesteckt",
+            "branche",
+            "tilkoblet",
+            "ansluten",
+            "verbonden",
+        ),
+    ),
+)
+
+
+def charge_state(text: str) -> ChargeState | None:
+    """Map a charging-state text of any brand or language to a canonical state.
+
+    Returns None for gaps, error states and anything not understood.
+    """
+    if is_gap(text):
+        return None
+    key = _value_key(text)
+    if key in _CHARGE_STATE_TABLE:
+        return _CHARGE_STATE_TABLE[key]
+    for state, pattern in _CHARGE_STATE_RULES:
+        if pattern.search(key):
+            return state
+    return None
+
+
+def charge_state_implies_plug(state: ChargeState) -> bool | None:
+    """What a charging state says about the plug: connected, disconnected or unknown."""
+    if state is ChargeState.DISCONNECTED:
+        return False
+    if state in (ChargeState.PLUGGED, ChargeState.CHARGING, ChargeState.COMPLETE):
+        return True
+    return None  # pragma: no cover - every current state is decided above
+
+
+# Plug ------------------------------------------------------------------------------
+
+_PLUG_TABLE: Mapping[str, bool | None] = {
+    "on": True,
+    "true": True,
+    "yes": True,
+    "1": True,
+    "connected": True,
+    "plugged": True,
+    "plugged in": True,
+    "plugged waiting for charge": True,
+    # Tesla's charge-cable sensor names the cable standard when one is inserted.
+    "iec": True,
+    "sae": True,
+    "gb ac": True,
+    "gb dc": True,
+    "off": False,
+    "false": False,
+    "no": False,
+    "0": False,
+    "disconnected": False,
+    "unplugged": False,
+    "not connected": False,
+    "invalid": None,
+    "plug error": None,
+    "plug unknown": None,
+}
+
+_PLUG_FALSE = _words(
+    "disconnect",
+    "unplug",
+    "not connected",
+    "not plugged",
+    "no cable",
+    "no car",
+    "no vehicle",
+    "nicht verbunden",
+    "getrennt",
+    "ausgesteckt",
+    "debranche",
+    "frakoblet",
+    "frankopplad",
+    "losgekoppeld",
+    "niet verbonden",
+)
+_PLUG_TRUE = _words(
+    "connected",
+    "plugged",
+    "cable in",
+    "verbunden",
+    "eingesteckt",
+    "branche",
+    "tilkoblet",
+    "ansluten",
+    "verbonden",
+)
+
+
+def plugged(text: str) -> bool | None:
+    """Map a plug text (binary, enum, free text or a wallbox status) to True/False.
+
+    Falls back to what a charging state implies, so a wallbox status such as
+    ``connected_charging`` also answers "is a car plugged in".
+    """
+    if is_gap(text):
+        return None
+    if text.strip() == "<invalid>":  # Tesla's charge cable sensor with nothing inserted
+        return False
+    key = _value_key(text)
+    if key in _PLUG_TABLE:
+        return _PLUG_TABLE[key]
+    if _PLUG_FALSE.search(key):
+        return False
+    if _PLUG_TRUE.search(key):
+        return True
+    state = charge_state(text)
+    return None if state is None else charge_state_implies_plug(state)
+
+
+# Shift state -----------------------------------------------------------------------
+
+_SHIFT_TABLE: Mapping[str, str] = {
+    "p": "P",
+    "park": "P",
+    "parked": "P",
+    "parking": "P",
+    "parken": "P",
+    "d": "D",
+    "drive": "D",
+    "driving": "D",
+    "forward": "D",
+    "fahren": "D",
+    # Gears that still mean "moving forwards".
+    "b": "D",
+    "l": "D",
+    "low": "D",
+    "s": "D",
+    "sport": "D",
+    "m": "D",
+    "manual": "D",
+    "r": "R",
+    "reverse": "R",
+    "ruckwarts": "R",
+    "n": "N",
+    "neutral": "N",
+}
+
+
+def shift_state(text: str) -> str | None:
+    """Map a gear/shift text to ``"P"``, ``"D"``, ``"R"`` or ``"N"``."""
+    if is_gap(text):
+        return None
+    key = normalise(text)
+    for prefix in ("gear ", "shift "):
+        key = key.removeprefix(prefix)
+    return _SHIFT_TABLE.get(key)
+
+
+# Charger type ----------------------------------------------------------------------
+
+_CHARGER_TYPE_TABLE: Mapping[str, ChargeType | None] = {
+    "ac": ChargeType.AC,
+    "dc": ChargeType.DC,
+    "level 1": ChargeType.AC,
+    "level 2": ChargeType.AC,
+    "level 3": ChargeType.DC,
+    "l1": ChargeType.AC,
+    "l2": ChargeType.AC,
+    "type 1": ChargeType.AC,
+    "type 2": ChargeType.AC,
+    "type1": ChargeType.AC,
+    "type2": ChargeType.AC,
+    "combo": ChargeType.DC,
+    # Tesla reports the connector family; these two say nothing about AC/DC.
+    "tesla": None,
+    "gb": None,
+}
+_DC_WORDS = _words(
+    "dc",
+    "fast",
+    "rapid",
+    "hpc",
+    "ccs",
+    "ccs1",
+    "ccs2",
+    "chademo",
+    "supercharger",
+    "supercharging",
+    "combo",
+    whole=True,
+)
+_AC_WORDS = _words(
+    "ac",
+    "slow",
+    "type 2",
+    "type2",
+    "mennekes",
+    "j1772",
+    "level 1",
+    "level 2",
+    "destination",
+    whole=True,
+)
+
+
+def charger_type(text: str) -> ChargeType | None:
+    """Map a charger/connector text to AC or DC, None when it does not say."""
+    if is_gap(text):
+        return None
+    key = normalise(text)
+    if key in _CHARGER_TYPE_TABLE:
+        return _CHARGER_TYPE_TABLE[key]
+    # Brand spellings such as "CHAdeMO" must not be split as if they were camelCase.
+    keys = f"{key} | {' '.join(_NON_WORD.sub(' ', text.casefold()).split())}"
+    # DC words first: "DC fast" and "CCS" beat the AC connector that shares the plug.
+    if _DC_WORDS.search(keys):
+        return ChargeType.DC
+    if _AC_WORDS.search(keys):
+        return ChargeType.AC
+    return None

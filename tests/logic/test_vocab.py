@@ -1,0 +1,386 @@
+"""State-text normalisation: every brand's spelling lands on the same canonical value."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hypothesis import given, strategies as st
+import pytest
+
+from custom_components.ev_ledger.logic.model import ChargeState, ChargeType
+from custom_components.ev_ledger.logic.vocab import (
+    charge_state,
+    charge_state_implies_plug,
+    charger_type,
+    is_gap,
+    normalise,
+    plugged,
+    shift_state,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+DISCONNECTED = ChargeState.DISCONNECTED
+PLUGGED = ChargeState.PLUGGED
+CHARGING = ChargeState.CHARGING
+COMPLETE = ChargeState.COMPLETE
+
+CHARGE_STATES: list[tuple[str, str, ChargeState | None]] = [
+    # Tesla Fleet / Teslemetry / Tessie enum options (and the raw API spelling)
+    ("tesla", "starting", PLUGGED),
+    ("tesla", "charging", CHARGING),
+    ("tesla", "stopped", PLUGGED),
+    ("tesla", "complete", COMPLETE),
+    ("tesla", "disconnected", DISCONNECTED),
+    ("tesla", "no_power", PLUGGED),
+    ("tessie", "NoPower", PLUGGED),
+    ("tessie", "Disconnected", DISCONNECTED),
+    # Kia / Hyundai binary sensor, switches
+    ("kia", "on", CHARGING),
+    ("kia", "off", DISCONNECTED),
+    ("switch", "True", CHARGING),
+    # FordPass
+    ("ford", "CHARGING", CHARGING),
+    ("ford", "IN_PROGRESS", CHARGING),
+    ("ford", "CHARGE_SCHEDULED", PLUGGED),
+    ("ford", "EVSE_NOT_DETECTED", DISCONNECTED),
+    ("ford", "STATION_NOT_DETECTED", DISCONNECTED),
+    ("ford", "NOT_READY", DISCONNECTED),
+    ("ford", "PAUSED", PLUGGED),
+    ("ford", "COMPLETED", COMPLETE),
+    ("ford", "CHARGE_TARGET_REACHED", COMPLETE),
+    ("ford", "FAULT", None),
+    # VW ID (WeConnect)
+    ("vw", "charging", CHARGING),
+    ("vw", "readyForCharging", PLUGGED),
+    ("vw", "notReadyForCharging", DISCONNECTED),
+    ("vw", "chargePurposeReachedAndConservation", COMPLETE),
+    ("vw", "chargePurposeReachedAndNotConservationCharging", COMPLETE),
+    ("vw", "conservation", COMPLETE),
+    ("vw", "discharging", PLUGGED),
+    ("vw", "error", None),
+    ("vw", "unsupported", None),
+    # BMW (upper case from the API, lower case as enum options)
+    ("bmw", "CHARGING", CHARGING),
+    ("bmw", "COMPLETE", COMPLETE),
+    ("bmw", "FULLY_CHARGED", COMPLETE),
+    ("bmw", "PLUGGED_IN", PLUGGED),
+    ("bmw", "NOT_CHARGING", DISCONNECTED),
+    ("bmw", "WAITING_FOR_CHARGING", PLUGGED),
+    ("bmw", "FINISHED_FULLY_CHARGED", COMPLETE),
+    ("bmw", "finished_not_full", COMPLETE),
+    ("bmw", "TARGET_REACHED", COMPLETE),
+    ("bmw", "INVALID", None),
+    ("bmw", "default", None),
+    # Renault
+    ("renault", "charge_in_progress", CHARGING),
+    ("renault", "waiting_for_current_charge", PLUGGED),
+    ("renault", "charge_ended", COMPLETE),
+    ("renault", "not_in_charge", DISCONNECTED),
+    ("renault", "charge_error", None),
+    ("renault", "waiting_for_a_planned_charge", PLUGGED),
+    ("renault", "energy_flap_opened", None),
+    # Polestar
+    ("polestar", "CHARGING_STATUS_CHARGING", CHARGING),
+    ("polestar", "CHARGING_STATUS_DONE", COMPLETE),
+    ("polestar", "CHARGING_STATUS_IDLE", DISCONNECTED),
+    ("polestar", "CHARGING_STATUS_SCHEDULED", PLUGGED),
+    ("polestar", "CHARGING_STATUS_SMART_CHARGING", CHARGING),
+    ("polestar", "CHARGING_STATUS_DISCHARGING", PLUGGED),
+    ("polestar", "CHARGING_STATUS_FAULT", None),
+    ("polestar", "CHARGING_STATUS_UNSPECIFIED", None),
+    # Mercedes
+    ("mercedes", "Charging", CHARGING),
+    ("mercedes", "Charging ends", COMPLETE),
+    ("mercedes", "End of charge", COMPLETE),
+    ("mercedes", "Charge break", PLUGGED),
+    ("mercedes", "Unplugged", DISCONNECTED),
+    ("mercedes", "Slow charging", CHARGING),
+    ("mercedes", "Fast charging", CHARGING),
+    ("mercedes", "Failure", None),
+    # Easee
+    ("easee", "charging", CHARGING),
+    ("easee", "awaiting_start", PLUGGED),
+    ("easee", "completed", COMPLETE),
+    ("easee", "ready_to_charge", PLUGGED),
+    ("easee", "disconnected", DISCONNECTED),
+    ("easee", "paused", PLUGGED),
+    ("easee", "awaiting_authorization", PLUGGED),
+    # go-e
+    ("go-e", "Charging", CHARGING),
+    ("go-e", "Wait for car", PLUGGED),
+    ("go-e", "Complete", COMPLETE),
+    ("go-e", "Idle", DISCONNECTED),
+    # OpenEVSE
+    ("openevse", "charging", CHARGING),
+    ("openevse", "sleeping", PLUGGED),
+    ("openevse", "connected", PLUGGED),
+    ("openevse", "not connected", DISCONNECTED),
+    ("openevse", "gfci fault", None),
+    # Wallbox ("Ready" and "Locked" mean no car there)
+    ("wallbox", "Charging", CHARGING),
+    ("wallbox", "Connected: waiting for car demand", PLUGGED),
+    ("wallbox", "Ready", DISCONNECTED),
+    ("wallbox", "Paused by user", PLUGGED),
+    ("wallbox", "Locked", DISCONNECTED),
+    ("wallbox", "Locked, car connected", PLUGGED),
+    ("wallbox", "Scheduled", PLUGGED),
+    ("wallbox", "Discharging", PLUGGED),
+    ("wallbox", "Connected: not charging (paused)", PLUGGED),
+    ("wallbox", "No car connected", DISCONNECTED),
+    ("wallbox", "Waiting in queue by Power Sharing", PLUGGED),
+    # Zaptec
+    ("zaptec", "connected_charging", CHARGING),
+    ("zaptec", "connected_requesting", PLUGGED),
+    ("zaptec", "connected_finished", COMPLETE),
+    ("zaptec", "disconnected", DISCONNECTED),
+    # Ohme
+    ("ohme", "charging", CHARGING),
+    ("ohme", "plugged_in", PLUGGED),
+    ("ohme", "pending_approval", PLUGGED),
+    ("ohme", "unplugged", DISCONNECTED),
+    ("ohme", "finished", COMPLETE),
+    # Free text
+    ("free text", "Smart Charging", CHARGING),
+    ("free text", "Charging paused", PLUGGED),
+    ("free text", "Charging stopped", PLUGGED),
+    ("free text", "Not charging", DISCONNECTED),
+    ("free text", "Cable unplugged", DISCONNECTED),
+    ("free text", "Plugged in, waiting", PLUGGED),
+    ("free text", "Vehicle connected", PLUGGED),
+    # Translations
+    ("de", "Lädt", CHARGING),
+    ("de", "Laden", CHARGING),
+    ("de", "Getrennt", DISCONNECTED),
+    ("de", "Verbunden", PLUGGED),
+    ("de", "Nicht verbunden", DISCONNECTED),
+    ("de", "Abgeschlossen", COMPLETE),
+    ("de", "Ladebereit", PLUGGED),
+    ("de", "Lädt nicht", DISCONNECTED),
+    ("fr", "En charge", CHARGING),
+    ("fr", "Débranché", DISCONNECTED),
+    ("fr", "Branché", PLUGGED),
+    ("fr", "Charge terminée", COMPLETE),
+    ("nl", "Opladen", CHARGING),
+    ("nl", "Niet verbonden", DISCONNECTED),
+    ("no", "Lader", CHARGING),
+    ("no", "Frakoblet", DISCONNECTED),
+    ("sv", "Laddar", CHARGING),
+    ("sv", "Ansluten", PLUGGED),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(text, expected) for _, text, expected in CHARGE_STATES],
+    ids=[f"{brand}:{text}" for brand, text, _ in CHARGE_STATES],
+)
+def test_charge_state_spellings(text: str, expected: ChargeState | None) -> None:
+    assert charge_state(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text", ["unknown", "unavailable", "", "   ", "banana", "42", "☀", "climate on"]
+)
+def test_charge_state_unknown_is_none(text: str) -> None:
+    assert charge_state(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["discharging", "Discharging", "DISCHARGING", "not charging", "NOT_CHARGING"],
+)
+def test_discharging_and_negations_never_read_as_charging(text: str) -> None:
+    assert charge_state(text) is not CHARGING
+
+
+# camelCase spellings carry their word breaks in the letter case, so only spellings
+# whose words survive lower-casing are fair game for case folding.
+_SPELLING_SAMPLES = [
+    text
+    for _, text, expected in CHARGE_STATES
+    if expected is not None and normalise(text) == normalise(text.lower())
+]
+_CASINGS: list[Callable[[str], str]] = [str.lower, str.upper, str.title, str.strip]
+
+
+@given(
+    text=st.sampled_from(_SPELLING_SAMPLES),
+    separator=st.sampled_from(["_", "-", " ", "  ", "."]),
+    case=st.sampled_from(_CASINGS),
+    padding=st.sampled_from(["", " ", "\t", "  \n"]),
+)
+def test_charge_state_ignores_case_spacing_and_separators(
+    text: str, separator: str, case: Callable[[str], str], padding: str
+) -> None:
+    variant = padding + case(text.replace("_", separator)) + padding
+    assert charge_state(variant) is charge_state(text)
+
+
+@given(st.text())
+def test_vocab_functions_never_raise(text: str) -> None:
+    charge_state(text)
+    plugged(text)
+    shift_state(text)
+    charger_type(text)
+    is_gap(text)
+    normalise(text)
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [(DISCONNECTED, False), (PLUGGED, True), (CHARGING, True), (COMPLETE, True)],
+)
+def test_charge_state_implies_plug(state: ChargeState, expected: bool) -> None:
+    assert charge_state_implies_plug(state) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("on", True),
+        ("off", False),
+        ("true", True),
+        ("False", False),
+        ("connected", True),
+        ("CONNECTED", True),
+        ("disconnected", False),
+        ("DISCONNECTED", False),
+        ("plugged_in", True),
+        ("unplugged", False),
+        ("plugged", True),
+        ("plugged_waiting_for_charge", True),
+        ("plug_error", None),
+        ("plug_unknown", None),
+        ("Charge cable connected", True),
+        ("Cable not connected", False),
+        ("No cable", False),
+        ("CHARGER_CONNECTION_STATUS_CONNECTED", True),
+        ("CHARGER_CONNECTION_STATUS_DISCONNECTED", False),
+        ("Eingesteckt", True),
+        ("Getrennt", False),
+        # Tesla's charge cable sensor: the standard, or "<invalid>" when empty
+        ("IEC", True),
+        ("SAE", True),
+        ("<invalid>", False),
+        ("invalid", None),
+        # Only implied by a wallbox status
+        ("connected_charging", True),
+        ("awaiting_start", True),
+        ("Idle", False),
+        ("completed", True),
+        ("unknown", None),
+        ("unavailable", None),
+        ("", None),
+        ("banana", None),
+    ],
+)
+def test_plugged(text: str, expected: bool | None) -> None:
+    assert plugged(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("P", "P"),
+        ("p", "P"),
+        ("park", "P"),
+        ("PARK", "P"),
+        ("Parked", "P"),
+        ("D", "D"),
+        ("drive", "D"),
+        ("DRIVE", "D"),
+        ("B", "D"),
+        ("sport", "D"),
+        ("R", "R"),
+        ("reverse", "R"),
+        ("REVERSE", "R"),
+        ("N", "N"),
+        ("neutral", "N"),
+        ("NEUTRAL", "N"),
+        ("gear_p", "P"),
+        ("Rückwärts", "R"),
+        ("SNA", None),
+        ("<invalid>", None),
+        ("unknown", None),
+        ("", None),
+    ],
+)
+def test_shift_state(text: str, expected: str | None) -> None:
+    assert shift_state(text) == expected
+
+
+AC = ChargeType.AC
+DC = ChargeType.DC
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ac", AC),
+        ("AC", AC),
+        ("dc", DC),
+        ("DC", DC),
+        ("fast", DC),
+        ("Supercharger", DC),
+        ("CCS", DC),
+        ("ccs2", DC),
+        ("CHAdeMO", DC),
+        ("Combo", DC),
+        ("dc_fast", DC),
+        ("DC Fast Charging", DC),
+        ("type2", AC),
+        ("Type 2", AC),
+        ("level 2", AC),
+        ("Level 1", AC),
+        ("J1772", AC),
+        ("ac_high", AC),
+        ("ACSingleWireCAN", AC),
+        ("Destination", AC),
+        ("MCSingleWireCAN", None),
+        ("Tesla", None),
+        ("GB", None),
+        ("invalid", None),
+        ("off", None),
+        ("active", None),
+        ("unknown", None),
+    ],
+)
+def test_charger_type(text: str, expected: ChargeType | None) -> None:
+    assert charger_type(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (None, True),
+        ("", True),
+        ("  ", True),
+        ("unknown", True),
+        ("Unavailable", True),
+        (" unknown ", True),
+        ("0", False),
+        ("off", False),
+        ("none", False),
+    ],
+)
+def test_is_gap(text: str | None, expected: bool) -> None:
+    assert is_gap(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("readyForCharging", "ready for charging"),
+        ("NoPower", "no power"),
+        ("IN_PROGRESS", "in progress"),
+        ("DCChargingPower", "dc charging power"),
+        ("State of Charge (SoC)", "state of charge soc"),
+        ("Battery (12V)", "battery 12v"),
+        ("Débranché", "debranche"),
+        ("  Connected:  waiting-for car  ", "connected waiting for car"),
+    ],
+)
+def test_normalise(text: str, expected: str) -> None:
+    assert normalise(text) == expected
