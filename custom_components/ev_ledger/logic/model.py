@@ -186,6 +186,8 @@ class Cost:
     solar_value: Decimal = Decimal(0)
     unpriced_kwh: Decimal = Decimal(0)
     tariff: dict[str, Any] = field(default_factory=dict)
+    # The computed total when a manual override replaced it (kept, never lost).
+    without_override: Decimal | None = None
 
 
 @dataclass(slots=True, kw_only=True)
