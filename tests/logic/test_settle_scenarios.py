@@ -235,12 +235,13 @@ def test_override_without_a_tariff() -> None:
     out = run(
         home_charge(start, start + hours(1), 10.0).readings, until=start + hours(2)
     )
+    assert out.sessions[0].cost is None
     (session,) = out.sessions
-    assert session.cost is None
     override_cost(session, Decimal("4.20"), "EUR")
-    assert session.cost is not None
-    assert session.cost.total == Decimal("4.20")
-    assert session.cost.without_override is None
+    cost = session.cost
+    assert cost is not None
+    assert cost.total == Decimal("4.20")
+    assert cost.without_override is None
 
 
 def test_vehicle_config_round_trip() -> None:
