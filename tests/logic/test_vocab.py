@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 DISCONNECTED = ChargeState.DISCONNECTED
+NOT_CHARGING = ChargeState.NOT_CHARGING
 PLUGGED = ChargeState.PLUGGED
 CHARGING = ChargeState.CHARGING
 COMPLETE = ChargeState.COMPLETE
@@ -38,7 +39,7 @@ CHARGE_STATES: list[tuple[str, str, ChargeState | None]] = [
     ("tessie", "Disconnected", DISCONNECTED),
     # Kia / Hyundai binary sensor, switches
     ("kia", "on", CHARGING),
-    ("kia", "off", DISCONNECTED),
+    ("kia", "off", NOT_CHARGING),
     ("switch", "True", CHARGING),
     # FordPass
     ("ford", "CHARGING", CHARGING),
@@ -66,7 +67,7 @@ CHARGE_STATES: list[tuple[str, str, ChargeState | None]] = [
     ("bmw", "COMPLETE", COMPLETE),
     ("bmw", "FULLY_CHARGED", COMPLETE),
     ("bmw", "PLUGGED_IN", PLUGGED),
-    ("bmw", "NOT_CHARGING", DISCONNECTED),
+    ("bmw", "NOT_CHARGING", NOT_CHARGING),
     ("bmw", "WAITING_FOR_CHARGING", PLUGGED),
     ("bmw", "FINISHED_FULLY_CHARGED", COMPLETE),
     ("bmw", "finished_not_full", COMPLETE),
@@ -145,7 +146,7 @@ CHARGE_STATES: list[tuple[str, str, ChargeState | None]] = [
     ("free text", "Smart Charging", CHARGING),
     ("free text", "Charging paused", PLUGGED),
     ("free text", "Charging stopped", PLUGGED),
-    ("free text", "Not charging", DISCONNECTED),
+    ("free text", "Not charging", NOT_CHARGING),
     ("free text", "Cable unplugged", DISCONNECTED),
     ("free text", "Plugged in, waiting", PLUGGED),
     ("free text", "Vehicle connected", PLUGGED),
@@ -157,7 +158,7 @@ CHARGE_STATES: list[tuple[str, str, ChargeState | None]] = [
     ("de", "Nicht verbunden", DISCONNECTED),
     ("de", "Abgeschlossen", COMPLETE),
     ("de", "Ladebereit", PLUGGED),
-    ("de", "Lädt nicht", DISCONNECTED),
+    ("de", "Lädt nicht", NOT_CHARGING),
     ("fr", "En charge", CHARGING),
     ("fr", "Débranché", DISCONNECTED),
     ("fr", "Branché", PLUGGED),
@@ -230,9 +231,15 @@ def test_vocab_functions_never_raise(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("state", "expected"),
-    [(DISCONNECTED, False), (PLUGGED, True), (CHARGING, True), (COMPLETE, True)],
+    [
+        (DISCONNECTED, False),
+        (PLUGGED, True),
+        (CHARGING, True),
+        (COMPLETE, True),
+        (NOT_CHARGING, None),
+    ],
 )
-def test_charge_state_implies_plug(state: ChargeState, expected: bool) -> None:
+def test_charge_state_implies_plug(state: ChargeState, expected: bool | None) -> None:
     assert charge_state_implies_plug(state) is expected
 
 

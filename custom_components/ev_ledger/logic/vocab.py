@@ -78,17 +78,18 @@ _DISCONNECTED = ChargeState.DISCONNECTED
 _PLUGGED = ChargeState.PLUGGED
 _CHARGING = ChargeState.CHARGING
 _COMPLETE = ChargeState.COMPLETE
+_NOT_CHARGING = ChargeState.NOT_CHARGING
 
 # Exact spellings, normalised. Only words a keyword rule would get wrong, or that no
 # keyword covers, need to be here; the rest is for readability of what brands send.
 _CHARGE_STATE_TABLE: Mapping[str, ChargeState | None] = {
-    # Binary sensors and switches: "off" only says "not charging". The model has no
-    # "not charging, plug unknown" state; DISCONNECTED ends a session when charging
-    # stops instead of holding it open forever. Plug comes from its own role.
+    # Binary sensors and switches: "off" only says "not charging" and nothing about
+    # the plug (NOT_CHARGING); the plug comes from its own role, else sessions are
+    # anchored on charging activity.
     "on": _CHARGING,
     "true": _CHARGING,
-    "off": _DISCONNECTED,
-    "false": _DISCONNECTED,
+    "off": _NOT_CHARGING,
+    "false": _NOT_CHARGING,
     # Tesla Fleet / Teslemetry / Tessie
     "starting": _PLUGGED,
     "stopped": _PLUGGED,
@@ -100,7 +101,7 @@ _CHARGE_STATE_TABLE: Mapping[str, ChargeState | None] = {
     "discharging": _PLUGGED,
     # BMW
     "plugged in": _PLUGGED,
-    "not charging": _DISCONNECTED,
+    "not charging": _NOT_CHARGING,
     "default": None,
     # Renault
     "not in charge": _DISCONNECTED,
@@ -196,10 +197,8 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
             "en attente",
         ),
     ),
-    (
-        _DISCONNECTED,
-        _words("not charging", "no charging", "not in charge", "idle", "ladt nicht"),
-    ),
+    (_DISCONNECTED, _words("not in charge", "idle")),
+    (_NOT_CHARGING, _words("not charging", "no charging", "ladt nicht")),
     (
         _CHARGING,
         _words("charg", "in progress", "lad", "laad", "oplad", "en charge", "recharg"),
@@ -242,7 +241,7 @@ def charge_state_implies_plug(state: ChargeState) -> bool | None:
         return False
     if state in (ChargeState.PLUGGED, ChargeState.CHARGING, ChargeState.COMPLETE):
         return True
-    return None  # pragma: no cover - every current state is decided above
+    return None  # NOT_CHARGING: a binary "charging" sensor knows nothing of the plug
 
 
 # Plug ------------------------------------------------------------------------------
