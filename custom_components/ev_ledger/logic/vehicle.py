@@ -59,6 +59,21 @@ _BOUNDS: dict[Role, tuple[float, float]] = {
     Role.ENERGY_CONSUMED: (0.0, 1e9),
 }
 _PERCENT_ROLES = {Role.BATTERY_LEVEL}
+_SHIFTS = frozenset({"P", "D", "R", "N"})
+# Validators of the non-numeric roles' values.
+_CHECKS: dict[Role, Callable[[Any], bool]] = {
+    Role.CHARGING_STATE: lambda v: isinstance(v, ChargeState),
+    Role.PLUGGED: lambda v: v.__class__ is bool,
+    Role.CHARGER_TYPE: lambda v: isinstance(v, ChargeType),
+    Role.SHIFT_STATE: lambda v: v.__class__ is str and v in _SHIFTS,
+    Role.LOCATION: lambda v: isinstance(v, Place),
+}
+
+
+def _bad_value(valid: Callable[[Any], bool]) -> Callable[[Any], Reject | None]:
+    return lambda value: None if valid(value) else Reject.BAD_VALUE
+
+
 _MOTION_KMH = 0.5
 _ODOMETER_NOISE_KM = 0.05
 _DRIVE_SHIFTS = {"D", "R", "N"}
@@ -112,6 +127,8 @@ class VehicleLedger:
         # Session lifecycle.
         self.session: OpenSession | None = None
         self.unplug_pending: float | None = None
+        self.last_session_end = -INF
+        self.last_trip_end = -INF
         self.idle_since: float | None = None
         self.complete = False
         self.last_update = -INF
@@ -141,9 +158,14 @@ class VehicleLedger:
             Role.ENERGY_CONSUMED: self._on_consumed,
         }
         self._table: dict[Role, _Spec] = {
-            role: _Spec(handler, *_BOUNDS.get(role, (0.0, 0.0)))
+            role: _Spec(
+                handler,
+                *_BOUNDS.get(role, (0.0, 0.0)),
+                _bad_value(_CHECKS[role]) if role in _CHECKS else None,
+            )
             for role, handler in handlers.items()
         }
+        self._table[Role.ODOMETER].check = self._odometer_backwards
 
     # Public API ----------------------------------------------------------------------
 
@@ -183,14 +205,21 @@ class VehicleLedger:
             if ts < entry.last:
                 rejected[Reject.STALE] += 1
                 continue
-            if value is not None and entry.high:
-                # Fast path for the common case; NaN fails the comparison.
-                if value.__class__ is float and entry.low <= value <= entry.high:  # type: ignore[operator]
-                    if value < 0.0:  # type: ignore[operator]  # noqa: PLR1730 (no call on the hot path)
-                        value = 0.0
-                else:
-                    value = self._number(role, value, entry.low, entry.high)
-                    if value is None:
+            if value is not None:
+                if entry.high:
+                    # Fast path for the common case; NaN fails the comparison.
+                    if value.__class__ is float and entry.low <= value <= entry.high:  # type: ignore[operator]
+                        if value < 0.0:  # type: ignore[operator]  # noqa: PLR1730 (no call on the hot path)
+                            value = 0.0
+                    else:
+                        value = self._number(role, value, entry.low, entry.high)
+                        if value is None:
+                            continue
+                if entry.check is not None:
+                    # Checked before time moves on: a rejected reading changes nothing.
+                    reason = entry.check(value)
+                    if reason is not None:
+                        rejected[reason] += 1
                         continue
             entry.last = ts
             # Roles are reported by independent pollers; a reading slightly behind
@@ -271,9 +300,11 @@ class VehicleLedger:
             return None
         return value if value > 0.0 else 0.0
 
-    def _reject(self, reason: Reject) -> None:
-        self.rejected[reason] += 1
-        self.accepted -= 1
+    def _odometer_backwards(self, value: float) -> Reject | None:
+        previous = self.odometer
+        if previous is not None and value < previous - _ODOMETER_NOISE_KM:
+            return Reject.BACKWARDS
+        return None
 
     # Handlers: charging --------------------------------------------------------------
 
@@ -308,9 +339,6 @@ class VehicleLedger:
             self.state = None
             self._session_gap()
             return
-        if not isinstance(value, ChargeState):
-            self._reject(Reject.BAD_VALUE)
-            return
         self.has_state = True
         self.state = value
         if value in _PLUG_AWARE_STATES:
@@ -329,9 +357,6 @@ class VehicleLedger:
     def _on_plugged(self, ts: float, value: Any) -> None:
         if value is None:
             self._session_gap()
-            return
-        if value.__class__ is not bool:
-            self._reject(Reject.BAD_VALUE)
             return
         self.plug_role_seen = True
         self._set_plugged(ts, plugged=value)
@@ -404,9 +429,6 @@ class VehicleLedger:
 
     def _on_charger_type(self, ts: float, value: Any) -> None:
         if value is None:
-            return
-        if not isinstance(value, ChargeType):
-            self._reject(Reject.BAD_VALUE)
             return
         self.charger_type = value
         if self.session is not None:
@@ -495,6 +517,7 @@ class VehicleLedger:
         self.session_since_level = True
         self.complete = False
         self.last_update = ts
+        self._reschedule()  # the in-progress update timer starts now
         self._out.append(SessionStarted(_session_id(self.config.vehicle_id, ts), ts))
         return session
 
@@ -505,6 +528,9 @@ class VehicleLedger:
         if session is None:
             return
         self.session = None
+        self.last_session_end = max(
+            ended_at, unplugged_at if unplugged_at is not None else ended_at
+        )
         self.unplug_pending = None
         self.idle_since = None
         self.complete = False
@@ -597,10 +623,7 @@ class VehicleLedger:
         if previous is None:
             self.odometer_rest = value
         elif value < previous:
-            if value < previous - _ODOMETER_NOISE_KM:
-                self._reject(Reject.BACKWARDS)
-                return
-            value = previous
+            value = previous  # within the noise margin (_odometer_backwards)
         trip = self.trip
         if trip is not None:
             if previous is not None and value > previous:
@@ -641,9 +664,6 @@ class VehicleLedger:
     def _on_shift(self, ts: float, value: Any) -> None:
         if value is None:
             return
-        if value.__class__ is not str or value not in {"P", "D", "R", "N"}:
-            self._reject(Reject.BAD_VALUE)
-            return
         self.has_shift = True
         if value in _DRIVE_SHIFTS:
             self._drive(ts)
@@ -652,9 +672,6 @@ class VehicleLedger:
 
     def _on_location(self, ts: float, value: Any) -> None:
         if value is None:
-            return
-        if not isinstance(value, Place):
-            self._reject(Reject.BAD_VALUE)
             return
         previous = self.place
         self.place = value
@@ -704,7 +721,14 @@ class VehicleLedger:
         if trip is None:
             start = ts
             if started_hint is not None and started_hint > -INF:
-                start = max(started_hint, self.now - self.config.offline_after_s)
+                # The car left at some point after the hint, but not before it last
+                # stopped charging.
+                start = max(
+                    started_hint,
+                    self.now - self.config.offline_after_s,
+                    self.last_session_end,
+                    self.last_trip_end,
+                )
             trip = OpenTrip(
                 start,
                 odometer=self.odometer,
@@ -741,6 +765,7 @@ class VehicleLedger:
             return
         self.trip = None
         self.parked_since = None
+        self.last_trip_end = ended_at
         if trip.odo_end is not None:
             self.odometer_rest = trip.odo_end
         record = trip.build(self.config.vehicle_id, ended_at, *self._capacity())
@@ -760,15 +785,27 @@ class VehicleLedger:
     def _infer_offline_trip(
         self, since: float, until: float, odo_from: float, odo_to: float
     ) -> None:
+        session = self.session
+        if session is not None:
+            # It drove, so the session ended; when is unknown: at the last sign of
+            # charging we have, never before its own last window began.
+            last_start = (
+                session.windows[-1][0] if session.windows else session.started_at
+            )
+            self._close_session(
+                max(last_start, session.end_estimate(since)),
+                None,
+                SessionStatus.COMPLETED,
+            )
         trip = OpenTrip(
-            since, odometer=odo_from, level=self.level, place=self.place, consumed=None
+            max(since, self.last_session_end, self.last_trip_end),
+            odometer=odo_from,
+            level=self.level,
+            place=self.place,
+            consumed=None,
         )
         trip.odo_end = odo_to
         trip.flags.update((Flag.INFERRED, Flag.GAP))
-        if self.session is not None:
-            self._close_session(
-                self.session.end_estimate(since), None, SessionStatus.COMPLETED
-            )
         self._complete_trip(
             trip.build(self.config.vehicle_id, until, *self._capacity())
         )
@@ -883,6 +920,8 @@ class VehicleLedger:
             "evse_recent": self.evse_recent,
             "session": self.session.to_dict() if self.session else None,
             "unplug_pending": self.unplug_pending,
+            "last_session_end": _f(self.last_session_end),
+            "last_trip_end": _f(self.last_trip_end),
             "idle_since": self.idle_since,
             "complete": self.complete,
             "last_update": _f(self.last_update),
@@ -933,6 +972,8 @@ class VehicleLedger:
             OpenSession.from_dict(config, data["session"]) if data["session"] else None
         )
         obj.unplug_pending = data["unplug_pending"]
+        obj.last_session_end = _unf(data["last_session_end"])
+        obj.last_trip_end = _unf(data["last_trip_end"])
         obj.idle_since = data["idle_since"]
         obj.complete = data["complete"]
         obj.last_update = _unf(data["last_update"])
@@ -956,14 +997,19 @@ def _unf(value: float | None) -> float:
 class _Spec:
     """How one role is handled: its handler, plausible bounds, last reading time."""
 
-    __slots__ = ("handler", "high", "last", "low")
+    __slots__ = ("check", "handler", "high", "last", "low")
 
     def __init__(
-        self, handler: Callable[[float, Any], None], low: float, high: float
+        self,
+        handler: Callable[[float, Any], None],
+        low: float,
+        high: float,
+        check: Callable[[Any], Reject | None] | None,
     ) -> None:
         self.handler = handler
         self.low = low
         self.high = high  # 0 marks a non-numeric role
+        self.check = check  # validator of a non-numeric role's values
         self.last = -INF
 
 
