@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .integrate import spread
+from .integrate import MinuteEnergy
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 RESET_TOLERANCE_KWH = 0.05
 
 
-class CounterTracker:
+class CounterTracker(MinuteEnergy):
     """Accumulates the increments of an energy counter inside one session.
 
     Works for lifetime meters (baseline = last value before the session), counters that
@@ -21,16 +21,16 @@ class CounterTracker:
     that drop to 0 whenever charging pauses.
     """
 
-    __slots__ = ("buckets", "kwh", "last_ts", "last_value", "resets")
+    __slots__ = ("kwh", "last_ts", "last_value", "resets")
 
     def __init__(
         self, baseline: float | None = None, baseline_ts: float | None = None
     ) -> None:
+        super().__init__()
         self.last_value = baseline
         self.last_ts = baseline_ts
         self.kwh = 0.0
         self.resets = 0
-        self.buckets: dict[int, float] = {}
 
     @classmethod
     def from_history(
@@ -50,7 +50,6 @@ class CounterTracker:
     def feed(self, ts: float, value: float) -> float:
         """Accept a counter value; return the energy it adds."""
         last = self.last_value
-        added = 0.0
         if last is None:
             added = 0.0
         elif value >= last:
@@ -66,11 +65,10 @@ class CounterTracker:
         if added > 0:
             self.kwh += added
             start = self.last_ts if self.last_ts is not None else ts
-            minute = int(start // 60)
-            if int(ts // 60) == minute:
-                self.buckets[minute] = self.buckets.get(minute, 0.0) + added
+            if start >= self._start and ts <= self._end:
+                self._pending += added
             else:
-                spread(self.buckets, start, ts, added)
+                self._add(start, ts, added)
         self.last_value = value
         self.last_ts = ts
         return added
@@ -88,14 +86,14 @@ class CounterTracker:
             "last_ts": self.last_ts,
             "kwh": self.kwh,
             "resets": self.resets,
-            "buckets": [[k, v] for k, v in self.buckets.items()],
+            **self._buckets_to_dict(),
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> CounterTracker:
+    def from_dict(cls, data: dict[str, Any]) -> CounterTracker:
         """Restore from `to_dict` output."""
-        obj = cls(data["last_value"], data["last_ts"])  # type: ignore[arg-type]
-        obj.kwh = float(data["kwh"])  # type: ignore[arg-type]
-        obj.resets = int(data["resets"])  # type: ignore[call-overload]
-        obj.buckets = {int(k): float(v) for k, v in data["buckets"]}  # type: ignore[attr-defined]
+        obj = cls(data["last_value"], data["last_ts"])
+        obj.kwh = float(data["kwh"])
+        obj.resets = int(data["resets"])
+        obj._buckets_from_dict(data)
         return obj

@@ -10,6 +10,8 @@ share can be attributed minute by minute.
 from __future__ import annotations
 
 from enum import StrEnum
+import math
+from typing import Any
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -38,46 +40,124 @@ def spread(buckets: dict[int, float], t0: float, t1: float, kwh: float) -> None:
         buckets[m1] = buckets.get(m1, 0.0) + rate * (t1 - start)
 
 
-class PowerIntegrator:
+class MinuteEnergy:
+    """Energy per UTC minute, with a cheap path for the minute being filled.
+
+    Readings arrive every second on streaming cars; adding to a running float for the
+    current minute instead of a dict entry saves most of the bookkeeping per reading.
+    The pending part is kept (and serialised) separately, never folded in early, so a
+    snapshot/restore sums in exactly the same order as an uninterrupted run.
+    """
+
+    __slots__ = ("_data", "_end", "_minute", "_pending", "_start")
+
+    def __init__(self) -> None:
+        self._data: dict[int, float] = {}
+        self._minute = 0
+        self._start = math.inf
+        self._end = -math.inf
+        self._pending = 0.0
+
+    def _add(self, t0: float, t1: float, kwh: float) -> None:
+        if t0 >= self._start and t1 <= self._end:
+            self._pending += kwh
+            return
+        self._fold()
+        spread(self._data, t0, t1, kwh)
+        minute = int(t1 // 60)
+        self._minute = minute
+        self._start = minute * 60.0
+        self._end = self._start + 60.0
+
+    def _fold(self) -> None:
+        if self._pending:
+            minute = self._minute
+            self._data[minute] = self._data.get(minute, 0.0) + self._pending
+            self._pending = 0.0
+
+    @property
+    def buckets(self) -> dict[int, float]:
+        """Energy per epoch minute (a copy)."""
+        data = dict(self._data)
+        if self._pending:
+            data[self._minute] = data.get(self._minute, 0.0) + self._pending
+        return data
+
+    def minute_kwh(self, minute: int) -> float:
+        """Energy of one epoch minute."""
+        value = self._data.get(minute, 0.0)
+        if minute == self._minute:
+            value += self._pending
+        return value
+
+    def prune(self, before: int) -> None:
+        """Forget the minutes before `before` (retention)."""
+        self._fold()
+        for minute in [m for m in self._data if m < before]:
+            del self._data[minute]
+
+    def minutes(self) -> list[int]:
+        """The minutes that hold energy (folding the pending minute in)."""
+        self._fold()
+        return list(self._data)
+
+    def _buckets_to_dict(self) -> dict[str, object]:
+        return {
+            "buckets": [[k, v] for k, v in self._data.items()],
+            "pending": [self._minute, self._pending]
+            if self._end > self._start
+            else None,
+        }
+
+    def _buckets_from_dict(self, data: dict[str, Any]) -> None:
+        self._data = {int(k): float(v) for k, v in data["buckets"]}
+        pending = data.get("pending")
+        if pending:
+            self._minute = int(pending[0])
+            self._start = self._minute * 60.0
+            self._end = self._start + 60.0
+            self._pending = float(pending[1])
+
+
+class PowerIntegrator(MinuteEnergy):
     """Integrates a power signal (kW) into kWh, with gaps.
 
     `max_gap` bounds the interval a single reading may cover: beyond it the interval is
     not integrated and `gaps` is incremented (the caller flags the record).
     """
 
-    __slots__ = ("buckets", "gaps", "kwh", "last_kw", "last_ts", "max_gap", "method")
+    __slots__ = ("gaps", "kwh", "last_kw", "last_ts", "max_gap", "method", "zoh")
 
     def __init__(self, method: IntegrationMethod, max_gap: float) -> None:
+        super().__init__()
         self.method = method
+        self.zoh = method is IntegrationMethod.ZOH
         self.max_gap = max_gap
         self.last_ts: float | None = None
         self.last_kw: float | None = None
         self.kwh = 0.0
         self.gaps = 0
-        self.buckets: dict[int, float] = {}
 
     def feed(self, ts: float, kw: float) -> float:
         """Accept a power reading; return the energy added by the interval it closes."""
         last_ts = self.last_ts
-        last_kw = self.last_kw
         added = 0.0
-        if last_ts is not None and last_kw is not None:
+        if last_ts is not None:
+            last_kw: float = self.last_kw  # type: ignore[assignment]  # set with last_ts
             dt = ts - last_ts
             if dt > self.max_gap:
                 self.gaps += 1
             elif dt > 0:
-                if self.method is IntegrationMethod.ZOH:
+                if self.zoh:
                     added = last_kw * dt / SECONDS_PER_HOUR
                 else:
                     added = (last_kw + kw) * dt / (2 * SECONDS_PER_HOUR)
                 if added:
                     self.kwh += added
-                    minute = int(last_ts // 60)
-                    buckets = self.buckets
-                    if int(ts // 60) == minute:
-                        buckets[minute] = buckets.get(minute, 0.0) + added
+                    if last_ts >= self._start and ts <= self._end:
+                        self._pending += added
                     else:
-                        spread(buckets, last_ts, ts, added)
+                        self._add(last_ts, ts, added)
         self.last_ts = ts
         self.last_kw = kw
         return added
@@ -96,7 +176,7 @@ class PowerIntegrator:
             added = self.last_kw * dt / SECONDS_PER_HOUR
             if added:
                 self.kwh += added
-                spread(self.buckets, self.last_ts, ts, added)
+                self._add(self.last_ts, ts, added)
         elif dt > self.max_gap:
             self.gaps += 1
         self.last_ts = ts
@@ -123,16 +203,16 @@ class PowerIntegrator:
             "last_kw": self.last_kw,
             "kwh": self.kwh,
             "gaps": self.gaps,
-            "buckets": [[k, v] for k, v in self.buckets.items()],
+            **self._buckets_to_dict(),
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> PowerIntegrator:
+    def from_dict(cls, data: dict[str, Any]) -> PowerIntegrator:
         """Restore from `to_dict` output."""
-        obj = cls(IntegrationMethod(str(data["method"])), float(data["max_gap"]))  # type: ignore[arg-type]
-        obj.last_ts = data["last_ts"]  # type: ignore[assignment]
-        obj.last_kw = data["last_kw"]  # type: ignore[assignment]
-        obj.kwh = float(data["kwh"])  # type: ignore[arg-type]
-        obj.gaps = int(data["gaps"])  # type: ignore[call-overload]
-        obj.buckets = {int(k): float(v) for k, v in data["buckets"]}  # type: ignore[attr-defined]
+        obj = cls(IntegrationMethod(str(data["method"])), float(data["max_gap"]))
+        obj.last_ts = data["last_ts"]
+        obj.last_kw = data["last_kw"]
+        obj.kwh = float(data["kwh"])
+        obj.gaps = int(data["gaps"])
+        obj._buckets_from_dict(data)
         return obj

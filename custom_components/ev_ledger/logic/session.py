@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .counters import CounterTracker
 from .ids import record_id
-from .integrate import PowerIntegrator, spread
+from .integrate import MinuteEnergy, PowerIntegrator, spread
 from .model import (
     ChargeType,
     ChargingSession,
@@ -209,33 +209,34 @@ class OpenSession:
 
         method: EnergyMethod
         energy: float
-        by_minute: dict[int, float]
+        # The per-minute energy is read only for final records: previews stay cheap.
+        source: MinuteEnergy | None = None
+        by_minute: dict[int, float] = {}
         if self.vehicle.kwh > 0:
-            method, energy, by_minute = (
+            method, energy, source = (
                 EnergyMethod.VEHICLE_COUNTER,
                 self.vehicle.kwh,
-                self.vehicle.buckets,
+                self.vehicle,
             )
             if self.vehicle.resets:
                 flags.add(Flag.COUNTER_RESET)
         elif self.power.kwh > 0:
-            method, energy, by_minute = (
+            method, energy, source = (
                 EnergyMethod.POWER_INTEGRATION,
                 self.power.kwh,
-                self.power.buckets,
+                self.power,
             )
         elif self.evse.kwh > 0:
-            method, energy, by_minute = (
+            method, energy, source = (
                 EnergyMethod.EVSE_COUNTER,
                 self.evse.kwh,
-                self.evse.buckets,
+                self.evse,
             )
             if self.evse.resets:
                 flags.add(Flag.COUNTER_RESET)
         else:
             method = EnergyMethod.BATTERY_DELTA
             energy = 0.0
-            by_minute = {}
             delta = self.level_delta()
             if delta is not None and delta > 0 and capacity_kwh:
                 energy = delta / 100.0 * capacity_kwh
@@ -303,7 +304,9 @@ class OpenSession:
             outside_temp_c=self.temp_sum / self.temp_n if self.temp_n else None,
             windows=self._windows(method, energy, ended_at),
             flags=flags,
-            energy_by_minute=dict(by_minute) if final else {},
+            energy_by_minute=(
+                (source.buckets if source is not None else by_minute) if final else {}
+            ),
         )
 
     def energy_so_far(self) -> float:

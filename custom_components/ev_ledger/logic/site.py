@@ -180,15 +180,16 @@ class _Channel:
         return self.coverage.get(minute, 0.0) >= _FULL_MINUTE
 
     def pos(self, minute: int) -> float:
-        return self.integrators[0].buckets.get(minute, 0.0)
+        return self.integrators[0].minute_kwh(minute)
 
     def neg(self, minute: int) -> float:
-        return self.integrators[-1].buckets.get(minute, 0.0) if self.signed else 0.0
+        return self.integrators[-1].minute_kwh(minute) if self.signed else 0.0
 
     def prune(self, cutoff: int) -> None:
-        for buckets in (self.coverage, *(i.buckets for i in self.integrators)):
-            for minute in [m for m in buckets if m < cutoff]:
-                del buckets[minute]
+        for minute in [m for m in self.coverage if m < cutoff]:
+            del self.coverage[minute]
+        for integrator in self.integrators:
+            integrator.prune(cutoff)
 
     def to_dict(self) -> dict[str, Any]:
         return {

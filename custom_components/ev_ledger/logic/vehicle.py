@@ -188,6 +188,8 @@ class VehicleLedger:
         # out of the loop because this runs for every state change of every entity.
         table_get = self._table.get
         rejected = self.rejected
+        now = self.now  # handlers get the time as `ts`; written back at the end
+        accepted = 0
         for ts, role, value in readings:
             entry = table_get(role)
             if entry is None:
@@ -225,14 +227,16 @@ class VehicleLedger:
             # Roles are reported by independent pollers; a reading slightly behind
             # another role's is processed at the ledger's time, so that time never
             # runs backwards.
-            if ts < self.now:
-                ts = self.now
+            if ts < now:
+                ts = now
             else:
-                self.now = ts
+                now = ts
             if ts >= self.deadline:
                 self._expire(ts)
-            self.accepted += 1
+            accepted += 1
             entry.handler(ts, value)
+        self.now = now
+        self.accepted += accepted
 
     def advance(self, ts: float) -> Sequence[DomainEvent]:
         """Let data time pass without a reading (timeouts: unplug grace, parking)."""
@@ -396,7 +400,11 @@ class VehicleLedger:
             session.current_n += 1
 
     def _on_vehicle_counter(self, ts: float, value: float | None) -> None:
-        self._on_counter(ts, value, self.vehicle_recent, vehicle=True)
+        session = self.session
+        if session is not None and value is not None:
+            session.vehicle.feed(ts, value)  # the hot path while charging
+        else:
+            self._on_counter(ts, value, self.vehicle_recent, vehicle=True)
 
     def _on_evse_counter(self, ts: float, value: float | None) -> None:
         self._on_counter(ts, value, self.evse_recent, vehicle=False)
@@ -725,7 +733,7 @@ class VehicleLedger:
                 # stopped charging.
                 start = max(
                     started_hint,
-                    self.now - self.config.offline_after_s,
+                    ts - self.config.offline_after_s,
                     self.last_session_end,
                     self.last_trip_end,
                 )
