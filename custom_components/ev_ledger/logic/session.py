@@ -154,17 +154,6 @@ class OpenSession:
 
     # Measurements ------------------------------------------------------------------
 
-    def on_power(self, ts: float, kw: float) -> None:
-        """A charger power reading inside the session."""
-        self.power.feed(ts, kw)
-        if kw > 0:
-            if self.max_kw is None or kw > self.max_kw:
-                self.max_kw = kw
-            if self.charging_since is not None and (
-                self.min_kw is None or kw < self.min_kw
-            ):
-                self.min_kw = kw
-
     def on_temp(self, celsius: float) -> None:
         """An outside temperature reading."""
         self.temp_sum += celsius

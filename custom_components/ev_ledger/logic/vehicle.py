@@ -355,8 +355,8 @@ class VehicleLedger:
             elif value is not ChargeState.NOT_CHARGING:
                 self._set_plugged(ts, plugged=True)
         self._set_charging(ts, charging=value is ChargeState.CHARGING)
-        if value is ChargeState.COMPLETE and self.session is not None:
-            self.complete = True
+        # The status sensor follows the car: "complete", then "stopped", is plugged.
+        self.complete = value is ChargeState.COMPLETE and self.session is not None
 
     def _on_plugged(self, ts: float, value: Any) -> None:
         if value is None:
