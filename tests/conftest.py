@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from hypothesis import HealthCheck, settings
 import pytest
 
-from tests.pgcluster import new_cluster
+from tests.pgcluster import start_cluster
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,7 +34,7 @@ def pg_server_url() -> Iterator[str]:
     if url:
         yield url
         return
-    cluster = new_cluster()
+    cluster = start_cluster()
     try:
         yield cluster.url
     finally:

@@ -183,6 +183,25 @@ def new_cluster(extra_conf: str = "") -> PgCluster:
     return cluster
 
 
+def start_cluster(extra_conf: str = "") -> PgCluster:
+    """Start a throwaway cluster from inside a test run.
+
+    pytest-homeassistant-custom-component disables socket creation for every test
+    (pytest_socket; loopback connects only); `free_port` needs a socket to find a port,
+    so sockets are enabled for that moment and the plugin's guard (127.0.0.1 and Unix
+    sockets only) is put back. libpq opens its sockets in C, so database connections
+    are not affected by the guard at all.
+    """
+    import pytest_socket  # test-only dependency; the CLI below does not need it
+
+    pytest_socket.enable_socket()
+    try:
+        return new_cluster(extra_conf)
+    finally:
+        pytest_socket.socket_allow_hosts(["127.0.0.1"])
+        pytest_socket.disable_socket(allow_unix_socket=True)
+
+
 def main(argv: list[str]) -> int:
     """Start or stop a cluster from the command line."""
     if len(argv) != 3 or argv[1] not in {"start", "stop"}:

@@ -1,0 +1,121 @@
+"""Typed storage errors and the mapping from driver exceptions to them.
+
+The config flow maps each error class to a field error, so the classes say what the user
+can fix: the address, the credentials, the TLS settings, the role's privileges, or the
+version of EV Ledger. Messages never contain a password: every message that may quote
+the driver goes through `redact`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+_KV_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
+REDACTED = "**REDACTED**"
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Return `text` with passwords removed.
+
+    Removes every given secret, the password part of URLs and `password=...` pairs of
+    libpq connection strings.
+
+    Args:
+        text: Any message, possibly quoting a connection string.
+        secrets: Literal secrets to remove wherever they appear.
+    """
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    text = _URL_PASSWORD.sub(rf"\1{REDACTED}@", text)
+    return _KV_PASSWORD.sub(rf"\1{REDACTED}", text)
+
+
+class DbError(Exception):
+    """Base class of all EV Ledger storage errors."""
+
+
+class CannotConnect(DbError):
+    """The server cannot be reached (address, port, network, server down)."""
+
+
+class InvalidAuth(DbError):
+    """The server refused the user name or password."""
+
+
+class TlsError(DbError):
+    """TLS failed: server without TLS, wrong CA, host name mismatch, unreadable CA."""
+
+
+class MissingPrivilege(DbError):
+    """The role lacks a privilege EV Ledger needs (see docs/postgresql.md)."""
+
+
+class SchemaTooNew(DbError):
+    """The database was migrated by a newer EV Ledger than this one."""
+
+    def __init__(self, revision: str, head: str) -> None:
+        super().__init__(
+            f"database schema revision {revision!r} is newer than this version of "
+            f"EV Ledger (latest known revision {head!r}); update EV Ledger"
+        )
+        self.revision = revision
+        self.head = head
+
+
+class MigrationError(DbError):
+    """A migration failed for another reason."""
+
+
+_TLS_MARKERS = (
+    "ssl",
+    "tls",
+    "certificate",
+    "root cert",
+    "sslrootcert",
+    "does not match host name",
+)
+_AUTH_MARKERS = (
+    "password authentication failed",
+    "no password supplied",
+    "authentication failed",
+    'role "',
+    "no pg_hba.conf entry",
+)
+_PRIVILEGE_SQLSTATES = frozenset({"42501"})
+_AUTH_SQLSTATES = frozenset({"28P01", "28000"})
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    orig = getattr(exc, "orig", None) or exc
+    state = getattr(orig, "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
+def classify(exc: BaseException, secrets: Iterable[str | None] = ()) -> DbError:
+    """Map a driver or SQLAlchemy exception to a typed, redacted `DbError`.
+
+    Args:
+        exc: The exception raised while connecting or migrating.
+        secrets: Secrets to remove from the message (the password).
+    """
+    if isinstance(exc, DbError):
+        return exc
+    orig = getattr(exc, "orig", None) or exc
+    message = redact(str(orig).strip() or type(orig).__name__, secrets)
+    lowered = message.lower()
+    state = _sqlstate(exc)
+    if state in _PRIVILEGE_SQLSTATES or "permission denied" in lowered:
+        return MissingPrivilege(message)
+    if "no pg_hba.conf entry" in lowered and "no encryption" in lowered:
+        return TlsError(message)
+    if state in _AUTH_SQLSTATES or any(m in lowered for m in _AUTH_MARKERS):
+        return InvalidAuth(message)
+    if any(m in lowered for m in _TLS_MARKERS):
+        return TlsError(message)
+    return CannotConnect(message)

@@ -1,0 +1,305 @@
+"""Typed SQLAlchemy models: the ledger's tables.
+
+The same metadata serves PostgreSQL (in schema `ev_ledger`, selected through the
+connection's `search_path`) and SQLite (no schema). Amounts are NUMERIC (`Amount`),
+times are aware UTC (`UTCDateTime`), every foreign key says what happens on delete and
+every constraint and index is named by the convention below, so migrations are stable.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+import uuid
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    Uuid,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .types import Amount, UTCDateTime, json_doc
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {
+        datetime: UTCDateTime(),
+        Decimal: Amount(),
+        uuid.UUID: Uuid(),
+    }
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime(), server_default=func.current_timestamp())
+
+
+def _updated() -> Mapped[datetime]:
+    return mapped_column(
+        UTCDateTime(), server_default=func.current_timestamp(), onupdate=func.now()
+    )
+
+
+class Vehicle(Base):
+    """A vehicle. Soft-deleted (`deleted_at`) so its history stays queryable."""
+
+    __tablename__ = "vehicles"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    vin: Mapped[str | None] = mapped_column(String(17))
+    vin_status: Mapped[str | None] = mapped_column(String(24))
+    make: Mapped[str | None] = mapped_column(String(50))
+    model: Mapped[str | None] = mapped_column(String(50))
+    year: Mapped[int | None] = mapped_column(SmallInteger)
+    usable_capacity_kwh: Mapped[Decimal | None] = mapped_column(Amount(8, 3))
+    learned_capacity_kwh: Mapped[Decimal | None] = mapped_column(Amount(8, 3))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    deleted_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("vin IS NULL OR length(vin) = 17", name="vin_length"),
+        CheckConstraint("year IS NULL OR year BETWEEN 1886 AND 2200", name="year"),
+    )
+
+
+class ChargingSession(Base):
+    """A charging session (LightningROD field set, plus overrides that keep originals).
+
+    `cost` is the effective cost: `cost_override` when the user set one, else the
+    engine's `cost_without_overrides`. The writer never touches the override columns,
+    `notes` or `deleted_at`, so a backfill or recompute keeps the user's corrections.
+    """
+
+    __tablename__ = "charging_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16), server_default="live")
+    charge_type: Mapped[str | None] = mapped_column(String(8))
+    # Location
+    location_name: Mapped[str | None] = mapped_column(String(200))
+    location_type: Mapped[str | None] = mapped_column(String(32))
+    zone: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[Decimal | None] = mapped_column(Amount(10, 7))
+    longitude: Mapped[Decimal | None] = mapped_column(Amount(10, 7))
+    address: Mapped[str | None] = mapped_column(String(500))
+    network: Mapped[str | None] = mapped_column(String(100))
+    is_free: Mapped[bool | None] = mapped_column(Boolean)
+    # Power
+    voltage_avg: Mapped[Decimal | None] = mapped_column(Amount(8, 2))
+    current_avg: Mapped[Decimal | None] = mapped_column(Amount(8, 2))
+    power_avg_kw: Mapped[Decimal | None] = mapped_column(Amount(10, 3))
+    power_max_kw: Mapped[Decimal | None] = mapped_column(Amount(10, 3))
+    power_min_kw: Mapped[Decimal | None] = mapped_column(Amount(10, 3))
+    # Timestamps
+    plugged_in_at: Mapped[datetime | None]
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    unplugged_at: Mapped[datetime | None]
+    ingested_at: Mapped[datetime] = _created()
+    recorded_at: Mapped[datetime] = _updated()
+    # Durations
+    charging_seconds: Mapped[Decimal | None] = mapped_column(Amount(12, 3))
+    plugged_seconds: Mapped[Decimal | None] = mapped_column(Amount(12, 3))
+    # Energy and battery
+    start_level: Mapped[Decimal | None] = mapped_column(Amount(5, 2))
+    end_level: Mapped[Decimal | None] = mapped_column(Amount(5, 2))
+    energy_kwh: Mapped[Decimal] = mapped_column(Amount(12, 4))
+    wall_energy_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    loss_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    range_added_km: Mapped[Decimal | None] = mapped_column(Amount(10, 2))
+    outside_temp_c: Mapped[Decimal | None] = mapped_column(Amount(5, 2))
+    energy_method: Mapped[str] = mapped_column(String(24))
+    # Cost
+    cost: Mapped[Decimal | None] = mapped_column(Amount(14, 4))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    cost_source: Mapped[str | None] = mapped_column(String(16))
+    estimated_cost: Mapped[Decimal | None] = mapped_column(Amount(14, 4))
+    cost_without_overrides: Mapped[Decimal | None] = mapped_column(Amount(14, 4))
+    energy_cost: Mapped[Decimal | None] = mapped_column(Amount(14, 4))
+    time_cost: Mapped[Decimal | None] = mapped_column(Amount(14, 4))
+    session_fee: Mapped[Decimal | None] = mapped_column(Amount(14, 4))
+    idle_fee: Mapped[Decimal | None] = mapped_column(Amount(14, 4))
+    solar_value: Mapped[Decimal | None] = mapped_column(Amount(14, 4))
+    unpriced_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    tariff: Mapped[dict[str, Any] | None] = mapped_column(json_doc())
+    # Solar attribution
+    solar_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    battery_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    grid_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    unattributed_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    solar_share: Mapped[Decimal | None] = mapped_column(Amount(5, 4))
+    # Quality
+    flags: Mapped[list[str]] = mapped_column(json_doc())
+    # User corrections (never written by the engine's upserts)
+    cost_override: Mapped[Decimal | None] = mapped_column(Amount(14, 4))
+    location_override: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    overridden_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index(None, "vehicle_id", "started_at"),
+        Index(None, "started_at"),
+        CheckConstraint("energy_kwh >= 0", name="energy_not_negative"),
+        CheckConstraint(
+            "status IN ('in_progress', 'completed', 'inferred')", name="status"
+        ),
+    )
+
+
+class ChargingWindow(Base):
+    """A stretch of active charging inside a session."""
+
+    __tablename__ = "charging_windows"
+
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("charging_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    started_at: Mapped[datetime] = mapped_column(primary_key=True)
+    ended_at: Mapped[datetime]
+    energy_kwh: Mapped[Decimal] = mapped_column(Amount(12, 4))
+
+
+class Trip(Base):
+    """A drive from parking to parking."""
+
+    __tablename__ = "trips"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="CASCADE")
+    )
+    source: Mapped[str] = mapped_column(String(16), server_default="live")
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+    duration_seconds: Mapped[Decimal | None] = mapped_column(Amount(12, 3))
+    distance_km: Mapped[Decimal] = mapped_column(Amount(12, 3))
+    distance_method: Mapped[str] = mapped_column(String(24))
+    energy_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    energy_method: Mapped[str | None] = mapped_column(String(24))
+    efficiency_wh_km: Mapped[Decimal | None] = mapped_column(Amount(10, 2))
+    avg_speed_kmh: Mapped[Decimal | None] = mapped_column(Amount(7, 2))
+    max_speed_kmh: Mapped[Decimal | None] = mapped_column(Amount(7, 2))
+    start_zone: Mapped[str | None] = mapped_column(String(200))
+    start_latitude: Mapped[Decimal | None] = mapped_column(Amount(10, 7))
+    start_longitude: Mapped[Decimal | None] = mapped_column(Amount(10, 7))
+    end_zone: Mapped[str | None] = mapped_column(String(200))
+    end_latitude: Mapped[Decimal | None] = mapped_column(Amount(10, 7))
+    end_longitude: Mapped[Decimal | None] = mapped_column(Amount(10, 7))
+    start_odometer_km: Mapped[Decimal | None] = mapped_column(Amount(12, 3))
+    end_odometer_km: Mapped[Decimal | None] = mapped_column(Amount(12, 3))
+    start_level: Mapped[Decimal | None] = mapped_column(Amount(5, 2))
+    end_level: Mapped[Decimal | None] = mapped_column(Amount(5, 2))
+    avg_outside_temp_c: Mapped[Decimal | None] = mapped_column(Amount(5, 2))
+    flags: Mapped[list[str]] = mapped_column(json_doc())
+    notes: Mapped[str | None] = mapped_column(Text)
+    ingested_at: Mapped[datetime] = _created()
+    recorded_at: Mapped[datetime] = _updated()
+    deleted_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index(None, "vehicle_id", "started_at"),
+        Index(None, "started_at"),
+        CheckConstraint("distance_km >= 0", name="distance_not_negative"),
+    )
+
+
+class EnergySite(Base):
+    """A home energy site (solar, battery, grid meter). Soft-deleted."""
+
+    __tablename__ = "energy_sites"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    battery_capacity_kwh: Mapped[Decimal | None] = mapped_column(Amount(8, 3))
+    solar_capacity_kw: Mapped[Decimal | None] = mapped_column(Amount(8, 3))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+    deleted_at: Mapped[datetime | None]
+
+
+class EnergySiteDaily(Base):
+    """Daily energy-site summary (Tessie Stats' energy_daily), one row per local day."""
+
+    __tablename__ = "energy_site_daily"
+
+    site_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("energy_sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    produced_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    solar_to_home_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    solar_to_battery_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    solar_to_grid_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    battery_to_home_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    grid_imported_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    grid_exported_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    home_consumed_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    ev_charged_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    self_consumption_pct: Mapped[Decimal | None] = mapped_column(Amount(5, 2))
+    recorded_at: Mapped[datetime] = _updated()
+
+
+class Sample(Base):
+    """A raw measurement: narrow, keyed on (source, role, time).
+
+    The key leads with the source and role so "latest value" and "range" queries are
+    index scans; it includes `ts`, so the table can be range-partitioned by time on
+    PostgreSQL, and retention is a DELETE by time (`purge_samples`).
+    """
+
+    __tablename__ = "samples"
+
+    source_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ts: Mapped[datetime] = mapped_column(primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index(None, "ts"),)
+
+
+class Quarantine(Base):
+    """A record the database rejected, kept with the reason, for a human to look at."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[Any] = mapped_column(json_doc())
+    error: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()

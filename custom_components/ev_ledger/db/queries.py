@@ -1,0 +1,343 @@
+"""Read helpers for sensors and services. Blocking: call them in an executor.
+
+Rows come back as plain dicts (column name to value; Decimals, aware UTC datetimes,
+string ids), ready for a service response. Soft-deleted records are hidden unless asked
+for. Sessions carry `effective_location` (the user's correction, else the engine's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+import uuid
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, delete, func, select
+
+from .config import DbConfig, make_engine
+from .models import ChargingSession, ChargingWindow, Quarantine, Sample, Trip
+from .rows import Sample as SampleRow, entity_uuid
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+type Period = Literal["day", "week", "month", "year"]
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list."""
+
+    items: list[dict[str, Any]]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_more(self) -> bool:
+        """Return True when another page follows."""
+        return self.offset + len(self.items) < self.total
+
+
+@dataclass(slots=True)
+class Totals:
+    """Sums over one period (local time of `tz` in `totals`)."""
+
+    period_start: datetime
+    sessions: int = 0
+    energy_kwh: Decimal = Decimal(0)
+    cost: Decimal = Decimal(0)
+    solar_kwh: Decimal = Decimal(0)
+    trips: int = 0
+    distance_km: Decimal = Decimal(0)
+    trip_energy_kwh: Decimal = Decimal(0)
+    currencies: set[str] = field(default_factory=set)
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    data = dict(row)
+    for key, value in data.items():
+        if isinstance(value, uuid.UUID):
+            data[key] = str(value)
+    return data
+
+
+def _period_start(moment: datetime, period: Period, tz: ZoneInfo) -> datetime:
+    local = moment.astimezone(tz)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "week":
+        day -= timedelta(days=day.weekday())
+    elif period == "month":
+        day = day.replace(day=1)
+    elif period == "year":
+        day = day.replace(month=1, day=1)
+    return day
+
+
+class Reader:
+    """Queries on the ledger, with a small connection pool of their own."""
+
+    def __init__(self, config: DbConfig) -> None:
+        """Create the reader's engine (connections open lazily)."""
+        self._engine: Engine = make_engine(config)
+
+    def close(self) -> None:
+        """Close the reader's connections."""
+        self._engine.dispose()
+
+    def _session_columns(self) -> Select[Any]:
+        table = ChargingSession.__table__
+        return select(
+            *table.c,
+            func.coalesce(
+                ChargingSession.location_override, ChargingSession.location_name
+            ).label("effective_location"),
+        )
+
+    def latest_session(self, vehicle: str) -> dict[str, Any] | None:
+        """Return the vehicle's most recent session (with its windows), or None."""
+        query = (
+            self._session_columns()
+            .where(
+                ChargingSession.vehicle_id == entity_uuid(vehicle),
+                ChargingSession.deleted_at.is_(None),
+            )
+            .order_by(ChargingSession.started_at.desc())
+            .limit(1)
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+            if row is None:
+                return None
+            session = _plain(row)
+            windows = (
+                conn.execute(
+                    select(
+                        ChargingWindow.started_at,
+                        ChargingWindow.ended_at,
+                        ChargingWindow.energy_kwh,
+                    )
+                    .where(ChargingWindow.session_id == row["id"])
+                    .order_by(ChargingWindow.started_at)
+                )
+                .mappings()
+                .all()
+            )
+        session["windows"] = [_plain(w) for w in windows]
+        return session
+
+    def list_sessions(
+        self,
+        *,
+        vehicle: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        status: str | None = None,
+        include_deleted: bool = False,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page:
+        """List sessions, newest first, filtered by vehicle, start time and status."""
+        conditions = []
+        if vehicle is not None:
+            conditions.append(ChargingSession.vehicle_id == entity_uuid(vehicle))
+        if start is not None:
+            conditions.append(ChargingSession.started_at >= start)
+        if end is not None:
+            conditions.append(ChargingSession.started_at < end)
+        if status is not None:
+            conditions.append(ChargingSession.status == status)
+        if not include_deleted:
+            conditions.append(ChargingSession.deleted_at.is_(None))
+        return self._page(
+            self._session_columns(),
+            ChargingSession,
+            and_(True, *conditions),
+            [ChargingSession.started_at.desc(), ChargingSession.id],
+            offset,
+            limit,
+        )
+
+    def list_trips(
+        self,
+        *,
+        vehicle: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        include_deleted: bool = False,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> Page:
+        """List trips, newest first, filtered by vehicle and start time."""
+        conditions = []
+        if vehicle is not None:
+            conditions.append(Trip.vehicle_id == entity_uuid(vehicle))
+        if start is not None:
+            conditions.append(Trip.started_at >= start)
+        if end is not None:
+            conditions.append(Trip.started_at < end)
+        if not include_deleted:
+            conditions.append(Trip.deleted_at.is_(None))
+        return self._page(
+            select(*Trip.__table__.c),
+            Trip,
+            and_(True, *conditions),
+            [Trip.started_at.desc(), Trip.id],
+            offset,
+            limit,
+        )
+
+    def _page(
+        self,
+        query: Select[Any],
+        model: type[ChargingSession | Trip],
+        where: Any,
+        order: list[Any],
+        offset: int,
+        limit: int,
+    ) -> Page:
+        if offset < 0 or not 0 < limit <= MAX_PAGE:
+            raise ValueError(f"offset >= 0 and 0 < limit <= {MAX_PAGE}")
+        with self._engine.connect() as conn:
+            total = conn.execute(
+                select(func.count()).select_from(model).where(where)
+            ).scalar_one()
+            rows = (
+                conn.execute(
+                    query.where(where).order_by(*order).offset(offset).limit(limit)
+                )
+                .mappings()
+                .all()
+            )
+        return Page([_plain(r) for r in rows], total, offset, limit)
+
+    def totals(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        vehicle: str | None = None,
+        period: Period = "month",
+        tz: str = "UTC",
+    ) -> list[Totals]:
+        """Sum sessions and trips per local day/week/month/year, oldest first.
+
+        A record belongs to the period in which it started. Deleted records are left
+        out; a session's effective cost (override first) is summed.
+        """
+        zone = ZoneInfo(tz)
+        buckets: dict[datetime, Totals] = {}
+
+        def bucket(moment: datetime) -> Totals:
+            key = _period_start(moment, period, zone)
+            if key not in buckets:
+                buckets[key] = Totals(key)
+            return buckets[key]
+
+        session_where = [
+            ChargingSession.started_at >= start,
+            ChargingSession.started_at < end,
+            ChargingSession.deleted_at.is_(None),
+        ]
+        trip_where = [Trip.started_at >= start, Trip.started_at < end]
+        trip_where.append(Trip.deleted_at.is_(None))
+        if vehicle is not None:
+            session_where.append(ChargingSession.vehicle_id == entity_uuid(vehicle))
+            trip_where.append(Trip.vehicle_id == entity_uuid(vehicle))
+        with self._engine.connect() as conn:
+            sessions = conn.execute(
+                select(
+                    ChargingSession.started_at,
+                    ChargingSession.energy_kwh,
+                    ChargingSession.cost,
+                    ChargingSession.solar_kwh,
+                    ChargingSession.currency,
+                ).where(*session_where)
+            ).all()
+            trips = conn.execute(
+                select(Trip.started_at, Trip.distance_km, Trip.energy_kwh).where(
+                    *trip_where
+                )
+            ).all()
+        for started, energy, cost, solar, currency in sessions:
+            total = bucket(started)
+            total.sessions += 1
+            total.energy_kwh += energy
+            total.cost += cost or 0
+            total.solar_kwh += solar or 0
+            if currency:
+                total.currencies.add(currency)
+        for started, distance, energy in trips:
+            total = bucket(started)
+            total.trips += 1
+            total.distance_km += distance
+            total.trip_energy_kwh += energy or 0
+        return [buckets[key] for key in sorted(buckets)]
+
+    def samples(
+        self,
+        source: str,
+        start: datetime,
+        end: datetime,
+        roles: list[str] | None = None,
+    ) -> list[SampleRow]:
+        """Return a source's samples in [start, end), oldest first (for recompute)."""
+        query = select(Sample.role, Sample.ts, Sample.value, Sample.text).where(
+            Sample.source_id == entity_uuid(source),
+            Sample.ts >= start,
+            Sample.ts < end,
+        )
+        if roles:
+            query = query.where(Sample.role.in_(roles))
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.order_by(Sample.ts, Sample.role)).all()
+        return [
+            SampleRow(source, role, ts.timestamp(), value, text)
+            for role, ts, value, text in rows
+        ]
+
+    def latest_samples(self, source: str) -> dict[str, SampleRow]:
+        """Return the latest sample of each role of a source."""
+        latest = (
+            select(Sample.role, func.max(Sample.ts).label("ts"))
+            .where(Sample.source_id == entity_uuid(source))
+            .group_by(Sample.role)
+            .subquery()
+        )
+        query = select(Sample.role, Sample.ts, Sample.value, Sample.text).join(
+            latest,
+            and_(
+                Sample.source_id == entity_uuid(source),
+                Sample.role == latest.c.role,
+                Sample.ts == latest.c.ts,
+            ),
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {
+            role: SampleRow(source, role, ts.timestamp(), value, text)
+            for role, ts, value, text in rows
+        }
+
+    def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Return the most recent quarantined records with their reasons."""
+        with self._engine.connect() as conn:
+            rows = (
+                conn.execute(
+                    select(*Quarantine.__table__.c)
+                    .order_by(Quarantine.id.desc())
+                    .limit(limit)
+                )
+                .mappings()
+                .all()
+            )
+        return [_plain(r) for r in rows]
+
+    def purge_samples(self, before: datetime) -> int:
+        """Delete samples older than `before` (retention); return how many."""
+        with self._engine.begin() as conn:
+            result = conn.execute(delete(Sample).where(Sample.ts < before))
+        return int(result.rowcount)
