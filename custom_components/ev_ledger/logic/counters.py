@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from .integrate import MinuteEnergy
@@ -21,7 +22,7 @@ class CounterTracker(MinuteEnergy):
     that drop to 0 whenever charging pauses.
     """
 
-    __slots__ = ("kwh", "last_ts", "last_value", "resets")
+    __slots__ = ("floor", "kwh", "last_ts", "last_value", "resets")
 
     def __init__(
         self, baseline: float | None = None, baseline_ts: float | None = None
@@ -31,10 +32,12 @@ class CounterTracker(MinuteEnergy):
         self.last_ts = baseline_ts
         self.kwh = 0.0
         self.resets = 0
+        # Energy is never placed before this time (the session's start).
+        self.floor = -math.inf
 
     @classmethod
     def from_history(
-        cls, history: Sequence[Sequence[float]], horizon: float
+        cls, history: Sequence[Sequence[float]], horizon: float, floor: float
     ) -> CounterTracker:
         """Start a session's tracker from the readings seen before it opened.
 
@@ -43,6 +46,7 @@ class CounterTracker(MinuteEnergy):
         """
         older = [r for r in history if r[0] < horizon]
         tracker = cls(older[-1][1], older[-1][0]) if older else cls()
+        tracker.floor = floor
         for ts, value in history[len(older) :]:
             tracker.feed(ts, value)
         return tracker
@@ -65,10 +69,16 @@ class CounterTracker(MinuteEnergy):
         if added > 0:
             self.kwh += added
             start = self.last_ts if self.last_ts is not None else ts
-            if start >= self._start and ts <= self._end:
+            end = ts
+            if start < self.floor:
+                # Energy seen before the session began (a stale baseline, or the
+                # counter reporting before the plug did) belongs to its start.
+                start = self.floor
+                end = max(ts, start)
+            if start >= self._start and end <= self._end:
                 self._pending += added
             else:
-                self._add(start, ts, added)
+                self._add(start, end, added)
         self.last_value = value
         self.last_ts = ts
         return added
@@ -86,6 +96,7 @@ class CounterTracker(MinuteEnergy):
             "last_ts": self.last_ts,
             "kwh": self.kwh,
             "resets": self.resets,
+            "floor": None if self.floor == -math.inf else self.floor,
             **self._buckets_to_dict(),
         }
 
@@ -95,5 +106,6 @@ class CounterTracker(MinuteEnergy):
         obj = cls(data["last_value"], data["last_ts"])
         obj.kwh = float(data["kwh"])
         obj.resets = int(data["resets"])
+        obj.floor = -math.inf if data["floor"] is None else float(data["floor"])
         obj._buckets_from_dict(data)
         return obj

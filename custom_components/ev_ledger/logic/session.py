@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .counters import CounterTracker
-from .ids import record_id
 from .integrate import MinuteEnergy, PowerIntegrator, spread
 from .model import (
     ChargeType,
@@ -54,6 +53,7 @@ class OpenSession:
         "power",
         "range_end",
         "range_start",
+        "record_id",
         "started_at",
         "temp_n",
         "temp_sum",
@@ -68,6 +68,7 @@ class OpenSession:
         config: VehicleConfig,
         started_at: float,
         *,
+        record_id: str,
         plugged: bool,
         evse_history: Sequence[Sequence[float]],
         vehicle_history: Sequence[Sequence[float]],
@@ -75,12 +76,15 @@ class OpenSession:
         range_km: float | None,
         place: Place | None,
     ) -> None:
+        self.record_id = record_id
         self.started_at = started_at
         self.plugged_at: float | None = started_at if plugged else None
         self.power = PowerIntegrator(config.power_method, config.max_power_gap_s)
+        # Counter energy is never placed before the session began, however long ago
+        # the baseline reading came.
         horizon = started_at - config.session_grace_s
-        self.vehicle = CounterTracker.from_history(vehicle_history, horizon)
-        self.evse = CounterTracker.from_history(evse_history, horizon)
+        self.vehicle = CounterTracker.from_history(vehicle_history, horizon, started_at)
+        self.evse = CounterTracker.from_history(evse_history, horizon, started_at)
         # [start, end, vehicle kWh, power kWh, evse kWh at start, the same at end];
         # end == -1 while open. Counter snapshots make window energy O(1).
         self.windows: list[list[float]] = []
@@ -263,7 +267,7 @@ class OpenSession:
         )
         started_at = self.started_at
         return ChargingSession(
-            id=record_id(vehicle_id, "session", started_at),
+            id=self.record_id,
             vehicle_id=vehicle_id,
             status=status,
             plugged_at=self.plugged_at,
@@ -350,6 +354,7 @@ class OpenSession:
     def to_dict(self) -> dict[str, Any]:
         """Serialise (JSON-safe)."""
         return {
+            "record_id": self.record_id,
             "started_at": self.started_at,
             "plugged_at": self.plugged_at,
             "power": self.power.to_dict(),
@@ -374,6 +379,7 @@ class OpenSession:
         obj = cls(
             config,
             data["started_at"],
+            record_id=data["record_id"],
             plugged=False,
             evse_history=(),
             vehicle_history=(),

@@ -6,7 +6,6 @@ from decimal import Decimal
 import math
 from typing import Any
 
-from .ids import record_id
 from .model import DistanceMethod, EnergyMethod, Flag, Place, Trip
 
 KM = Decimal("0.001")
@@ -50,6 +49,7 @@ class OpenTrip:
         "path_last",
         "place_end",
         "place_start",
+        "record_id",
         "started_at",
         "temp_n",
         "temp_sum",
@@ -59,11 +59,13 @@ class OpenTrip:
         self,
         started_at: float,
         *,
+        record_id: str,
         odometer: float | None,
         level: float | None,
         place: Place | None,
         consumed: float | None,
     ) -> None:
+        self.record_id = record_id
         self.started_at = started_at
         self.last_motion = started_at
         self.odo_start = odometer
@@ -143,7 +145,7 @@ class OpenTrip:
             else None
         )
         return Trip(
-            id=record_id(vehicle_id, "trip", self.started_at),
+            id=self.record_id,
             vehicle_id=vehicle_id,
             started_at=self.started_at,
             ended_at=ended_at,
@@ -168,6 +170,7 @@ class OpenTrip:
     def to_dict(self) -> dict[str, Any]:
         """Serialise (JSON-safe)."""
         return {
+            "record_id": self.record_id,
             "started_at": self.started_at,
             "last_motion": self.last_motion,
             "odo": [self.odo_start, self.odo_end],
@@ -188,7 +191,12 @@ class OpenTrip:
     def from_dict(cls, data: dict[str, Any]) -> OpenTrip:
         """Restore from `to_dict` output."""
         obj = cls(
-            data["started_at"], odometer=None, level=None, place=None, consumed=None
+            data["started_at"],
+            record_id=data["record_id"],
+            odometer=None,
+            level=None,
+            place=None,
+            consumed=None,
         )
         obj.last_motion = data["last_motion"]
         obj.odo_start, obj.odo_end = data["odo"]

@@ -66,8 +66,17 @@ _CHECKS: dict[Role, Callable[[Any], bool]] = {
     Role.PLUGGED: lambda v: v.__class__ is bool,
     Role.CHARGER_TYPE: lambda v: isinstance(v, ChargeType),
     Role.SHIFT_STATE: lambda v: v.__class__ is str and v in _SHIFTS,
-    Role.LOCATION: lambda v: isinstance(v, Place),
+    Role.LOCATION: lambda v: isinstance(v, Place) and _valid_place(v),
 }
+
+
+def _valid_place(place: Place) -> bool:
+    zone, lat, lon = place
+    return (
+        (zone is None or zone.__class__ is str)
+        and (lat is None or (lat.__class__ in (float, int) and -90 <= lat <= 90))
+        and (lon is None or (lon.__class__ in (float, int) and -180 <= lon <= 180))
+    )
 
 
 def _bad_value(valid: Callable[[Any], bool]) -> Callable[[Any], Reject | None]:
@@ -129,6 +138,9 @@ class VehicleLedger:
         self.unplug_pending: float | None = None
         self.last_session_end = -INF
         self.last_trip_end = -INF
+        # (start second, count) per record kind: ids of records that start in the
+        # same second get a sequence number.
+        self._id_seq: dict[str, list[int]] = {}
         self.idle_since: float | None = None
         self.complete = False
         self.last_update = -INF
@@ -196,14 +208,16 @@ class VehicleLedger:
                 rejected[Reject.UNKNOWN_ROLE] += 1
                 continue
             if ts.__class__ is not float or not -INF < ts < INF:
-                if (
-                    isinstance(ts, bool)
-                    or not isinstance(ts, int | float)
-                    or not math.isfinite(ts)
-                ):
+                if isinstance(ts, bool) or not isinstance(ts, int | float):
                     rejected[Reject.BAD_VALUE] += 1
                     continue
-                ts = float(ts)
+                try:
+                    ts = float(ts)
+                except OverflowError:
+                    ts = INF
+                if not -INF < ts < INF:
+                    rejected[Reject.BAD_VALUE] += 1
+                    continue
             if ts < entry.last:
                 rejected[Reject.STALE] += 1
                 continue
@@ -288,7 +302,11 @@ class VehicleLedger:
             if isinstance(raw, bool) or not isinstance(raw, int | float):
                 self.rejected[Reject.NOT_NUMERIC] += 1
                 return None
-            value = float(raw)
+            try:
+                value = float(raw)
+            except OverflowError:  # an int too large for a float
+                self.rejected[Reject.ABSURD] += 1
+                return None
         if not math.isfinite(value):
             self.rejected[Reject.NOT_FINITE] += 1
             return None
@@ -510,6 +528,7 @@ class VehicleLedger:
         session = OpenSession(
             self.config,
             ts,
+            record_id=self._new_id("session", ts),
             plugged=plugged,
             evse_history=self.evse_recent,
             vehicle_history=self.vehicle_recent,
@@ -526,7 +545,7 @@ class VehicleLedger:
         self.complete = False
         self.last_update = ts
         self._reschedule()  # the in-progress update timer starts now
-        self._out.append(SessionStarted(_session_id(self.config.vehicle_id, ts), ts))
+        self._out.append(SessionStarted(session.record_id, ts))
         return session
 
     def _close_session(
@@ -536,9 +555,6 @@ class VehicleLedger:
         if session is None:
             return
         self.session = None
-        self.last_session_end = max(
-            ended_at, unplugged_at if unplugged_at is not None else ended_at
-        )
         self.unplug_pending = None
         self.idle_since = None
         self.complete = False
@@ -557,6 +573,11 @@ class VehicleLedger:
             *self._capacity(),
             status,
             self.config,
+        )
+        # What the record says, not the argument: build() may settle on an earlier end.
+        self.last_session_end = max(
+            record.ended_at,
+            record.unplugged_at if record.unplugged_at is not None else record.ended_at,
         )
         self._reschedule()
         self._complete_session(record)
@@ -593,6 +614,7 @@ class VehicleLedger:
         session = OpenSession(
             self.config,
             since,
+            record_id=self._new_id("session", since),
             plugged=False,
             evse_history=(),
             vehicle_history=(),
@@ -612,6 +634,13 @@ class VehicleLedger:
         )
         record.ended_at = until
         self._complete_session(record)
+
+    def _new_id(self, kind: str, ts: float) -> str:
+        second = round(ts)
+        previous = self._id_seq.get(kind)
+        seq = previous[1] + 1 if previous is not None and previous[0] == second else 0
+        self._id_seq[kind] = [second, seq]
+        return record_id(self.config.vehicle_id, kind, ts, seq)
 
     def _capacity(self) -> tuple[float | None, bool]:
         if self.config.usable_capacity_kwh:
@@ -739,15 +768,14 @@ class VehicleLedger:
                 )
             trip = OpenTrip(
                 start,
+                record_id=self._new_id("trip", start),
                 odometer=self.odometer,
                 level=self.level,
                 place=self.place,
                 consumed=self.consumed,
             )
             self.trip = trip
-            self._out.append(
-                TripStarted(_trip_id(self.config.vehicle_id, start), start)
-            )
+            self._out.append(TripStarted(trip.record_id, start))
         trip.last_motion = ts
         if self.parked_since is not None:
             self.parked_since = None
@@ -805,8 +833,11 @@ class VehicleLedger:
                 None,
                 SessionStatus.COMPLETED,
             )
+        # Not before the last record ended, and never after its own end.
+        start = min(max(since, self.last_session_end, self.last_trip_end), until)
         trip = OpenTrip(
-            max(since, self.last_session_end, self.last_trip_end),
+            start,
+            record_id=self._new_id("trip", start),
             odometer=odo_from,
             level=self.level,
             place=self.place,
@@ -869,7 +900,7 @@ class VehicleLedger:
             self.last_update = ts
             self._out.append(
                 SessionUpdated(
-                    record_id(self.config.vehicle_id, "session", session.started_at),
+                    session.record_id,
                     ts,
                     session.energy_so_far(),
                     session.charging_seconds(ts),
@@ -930,6 +961,7 @@ class VehicleLedger:
             "unplug_pending": self.unplug_pending,
             "last_session_end": _f(self.last_session_end),
             "last_trip_end": _f(self.last_trip_end),
+            "id_seq": self._id_seq,
             "idle_since": self.idle_since,
             "complete": self.complete,
             "last_update": _f(self.last_update),
@@ -982,6 +1014,7 @@ class VehicleLedger:
         obj.unplug_pending = data["unplug_pending"]
         obj.last_session_end = _unf(data["last_session_end"])
         obj.last_trip_end = _unf(data["last_trip_end"])
+        obj._id_seq = {k: list(v) for k, v in data["id_seq"].items()}
         obj.idle_since = data["idle_since"]
         obj.complete = data["complete"]
         obj.last_update = _unf(data["last_update"])
@@ -1019,11 +1052,3 @@ class _Spec:
         self.high = high  # 0 marks a non-numeric role
         self.check = check  # validator of a non-numeric role's values
         self.last = -INF
-
-
-def _session_id(vehicle_id: str, ts: float) -> str:
-    return record_id(vehicle_id, "session", ts)
-
-
-def _trip_id(vehicle_id: str, ts: float) -> str:
-    return record_id(vehicle_id, "trip", ts)
