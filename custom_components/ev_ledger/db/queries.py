@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import uuid
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, delete, func, select
+from sqlalchemy import ColumnElement, Select, and_, delete, func, select
 
 from .config import DbConfig, make_engine
 from .models import ChargingSession, ChargingWindow, Quarantine, Sample, Trip
@@ -141,17 +141,11 @@ class Reader:
         limit: int = 50,
     ) -> Page:
         """List sessions, newest first, filtered by vehicle, start time and status."""
-        conditions = []
-        if vehicle is not None:
-            conditions.append(ChargingSession.vehicle_id == entity_uuid(vehicle))
-        if start is not None:
-            conditions.append(ChargingSession.started_at >= start)
-        if end is not None:
-            conditions.append(ChargingSession.started_at < end)
+        conditions = _record_filters(
+            ChargingSession, vehicle, start, end, include_deleted=include_deleted
+        )
         if status is not None:
             conditions.append(ChargingSession.status == status)
-        if not include_deleted:
-            conditions.append(ChargingSession.deleted_at.is_(None))
         return self._page(
             self._session_columns(),
             ChargingSession,
@@ -172,15 +166,9 @@ class Reader:
         limit: int = 50,
     ) -> Page:
         """List trips, newest first, filtered by vehicle and start time."""
-        conditions = []
-        if vehicle is not None:
-            conditions.append(Trip.vehicle_id == entity_uuid(vehicle))
-        if start is not None:
-            conditions.append(Trip.started_at >= start)
-        if end is not None:
-            conditions.append(Trip.started_at < end)
-        if not include_deleted:
-            conditions.append(Trip.deleted_at.is_(None))
+        conditions = _record_filters(
+            Trip, vehicle, start, end, include_deleted=include_deleted
+        )
         return self._page(
             select(*Trip.__table__.c),
             Trip,
@@ -341,3 +329,24 @@ class Reader:
         with self._engine.begin() as conn:
             result = conn.execute(delete(Sample).where(Sample.ts < before))
         return int(result.rowcount)
+
+
+def _record_filters(
+    model: type[ChargingSession | Trip],
+    vehicle: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    include_deleted: bool,
+) -> list[ColumnElement[bool]]:
+    """The filters sessions and trips share: vehicle, start time, soft delete."""
+    conditions: list[ColumnElement[bool]] = []
+    if vehicle is not None:
+        conditions.append(model.vehicle_id == entity_uuid(vehicle))
+    if start is not None:
+        conditions.append(model.started_at >= start)
+    if end is not None:
+        conditions.append(model.started_at < end)
+    if not include_deleted:
+        conditions.append(model.deleted_at.is_(None))
+    return conditions
