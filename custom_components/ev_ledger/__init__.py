@@ -1,1 +1,97 @@
 """EV Ledger: charging sessions, trips, cost and efficiency for any electric vehicle."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.const import Platform
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    ConfigEntryNotReady,
+)
+from homeassistant.helpers import config_validation as cv
+
+from . import issues
+from .builders import db_config
+from .const import DOMAIN, EMBEDDED_FILENAME
+from .db import (
+    CannotConnect,
+    InvalidAuth,
+    MigrationError,
+    MissingPrivilege,
+    SchemaTooNew,
+    TlsError,
+    connect_and_migrate,
+)
+from .runtime import EvLedgerConfigEntry, EvLedgerRuntime, fingerprint
+from .services import async_setup_services
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.typing import ConfigType
+
+__all__ = ["EvLedgerConfigEntry", "EvLedgerRuntime"]
+
+PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions (they validate their config entry themselves)."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> bool:
+    """Connect (migrating the schema), start the writer and the ledgers."""
+    config = db_config(entry.data, hass.config.path(EMBEDDED_FILENAME))
+    placeholders = {"target": config.describe()}
+    try:
+        await hass.async_add_executor_job(connect_and_migrate, config)
+    except InvalidAuth as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="invalid_auth",
+            translation_placeholders=placeholders,
+        ) from err
+    except (CannotConnect, TlsError) as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={**placeholders, "error": str(err)},
+        ) from err
+    except SchemaTooNew as err:
+        issues.async_schema_too_new(hass, entry.entry_id, entry.title)
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="schema_too_new",
+            translation_placeholders=placeholders,
+        ) from err
+    except (MissingPrivilege, MigrationError) as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="migration_failed",
+            translation_placeholders={**placeholders, "error": str(err)},
+        ) from err
+    issues.async_clear_schema_too_new(hass, entry.entry_id)
+    runtime = await EvLedgerRuntime.async_create(hass, entry, config)
+    entry.runtime_data = runtime
+    entry.async_on_unload(runtime.async_shutdown)
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    runtime.async_start()
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> bool:
+    """Unload platforms; the runtime stops through `async_on_unload`."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def _async_update_listener(
+    hass: HomeAssistant, entry: EvLedgerConfigEntry
+) -> None:
+    """A subentry was added, changed or removed: rebuild the runtime."""
+    if fingerprint(entry) != entry.runtime_data.built_from:
+        hass.config_entries.async_schedule_reload(entry.entry_id)

@@ -29,6 +29,16 @@ SUBENTRY_VEHICLE: Final = "vehicle"
 SUBENTRY_ENERGY_SITE: Final = "energy_site"
 SUBENTRY_LOCATION: Final = "location"
 
+
+def subentry_unique_id(subentry_type: str, key: str | None) -> str | None:
+    """A subentry's unique id: unique across all subentry types of the entry.
+
+    Home Assistant checks subentry unique ids across types, so an energy site and a
+    charging location in the same zone need different ids.
+    """
+    return None if key is None else f"{subentry_type}:{key}"
+
+
 # Common subentry data
 CONF_NAME: Final = "name"
 CONF_ROLES: Final = "roles"  # {Role value: entity_id}

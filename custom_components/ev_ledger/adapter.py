@@ -1,0 +1,177 @@
+"""Home Assistant states to engine readings, at the edge.
+
+Units come from the entity's `unit_of_measurement`, never from the magnitude of a
+value; `unknown`/`unavailable` become a gap reading (value None); anything that cannot
+be converted is returned as a `Reject` reason for the caller to count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Final
+
+from homeassistant.const import (
+    ATTR_LATITUDE,
+    ATTR_LONGITUDE,
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_NOT_HOME,
+)
+
+from .const import BATTERY_CHARGE_POSITIVE, GRID_EXPORT_POSITIVE
+from .db import Sample
+from .logic import units, vocab
+from .logic.model import Place, Reading, Reject, Role, Value
+
+if TYPE_CHECKING:
+    from homeassistant.core import State
+
+type Converter = Callable[[float, str | None, str | None], float | None]
+type TextParser = Callable[[str], Value]
+
+# Numeric roles: the converter and the unit assumed when the entity declares none
+# (only where a unit-less value is unambiguous).
+_NUMERIC: Final[dict[Role, tuple[Converter, str | None]]] = {
+    Role.BATTERY_LEVEL: (units.to_percent, "%"),
+    Role.CHARGER_POWER: (units.to_kw, None),
+    Role.CHARGER_VOLTAGE: (units.to_volts, "V"),
+    Role.CHARGER_CURRENT: (units.to_amperes, "A"),
+    Role.SESSION_ENERGY: (units.to_kwh, None),
+    Role.EVSE_ENERGY: (units.to_kwh, None),
+    Role.ENERGY_CONSUMED: (units.to_kwh, None),
+    Role.ODOMETER: (units.to_km, None),
+    Role.RANGE: (units.to_km, None),
+    Role.SPEED: (units.to_kmh, None),
+    Role.OUTSIDE_TEMP: (units.to_celsius, None),
+    Role.SOLAR_POWER: (units.to_kw, None),
+    Role.GRID_POWER: (units.to_kw, None),
+    Role.GRID_IMPORT_POWER: (units.to_kw, None),
+    Role.GRID_EXPORT_POWER: (units.to_kw, None),
+    Role.BATTERY_POWER: (units.to_kw, None),
+    Role.HOME_LOAD: (units.to_kw, None),
+}
+
+_TEXT: Final[dict[Role, TextParser]] = {
+    Role.CHARGING_STATE: vocab.charge_state,
+    Role.PLUGGED: vocab.plugged,
+    Role.SHIFT_STATE: vocab.shift_state,
+    Role.CHARGER_TYPE: vocab.charger_type,
+}
+
+# Price units: what one unit of the entity's value is in currency per kWh.
+_PRICE_PER_MWH: Final = Decimal("0.001")
+_PRICE_CENTS: Final = Decimal("0.01")
+_CENT_PREFIXES: Final = ("ct/", "c/", "cent/", "cents/", "p/", "öre/", "ore/", "øre/")
+
+
+def state_reading(
+    role: Role, state: State, ts: float | None = None
+) -> Reading | Reject:
+    """Convert a state into a reading of `role`, or say why it cannot be.
+
+    Args:
+        role: What the entity measures for EV Ledger.
+        state: The Home Assistant state.
+        ts: Timestamp to use (default: when the state last changed).
+    """
+    when = state.last_updated_timestamp if ts is None else ts
+    text = state.state
+    if vocab.is_gap(text):
+        return Reading(when, role, None)
+    numeric = _NUMERIC.get(role)
+    if numeric is not None:
+        value = units.parse_float(text)
+        if isinstance(value, Reject):
+            return value
+        converter, default = numeric
+        converted = converter(
+            value, state.attributes.get(ATTR_UNIT_OF_MEASUREMENT), default
+        )
+        if converted is None:
+            return Reject.BAD_UNIT
+        return Reading(when, role, converted)
+    parser = _TEXT.get(role)
+    if parser is not None:
+        parsed = parser(text)
+        if parsed is None:
+            return Reject.BAD_VALUE
+        return Reading(when, role, parsed)
+    if role is Role.LOCATION:
+        return Reading(when, role, _place(state))
+    return Reject.UNKNOWN_ROLE
+
+
+def _place(state: State) -> Place:
+    zone = None if state.state == STATE_NOT_HOME else state.state
+    if state.domain != "device_tracker" and zone is not None:
+        # A sensor carrying coordinates: its state is not a zone.
+        zone = None
+    return Place(
+        zone,
+        _coordinate(state.attributes.get(ATTR_LATITUDE)),
+        _coordinate(state.attributes.get(ATTR_LONGITUDE)),
+    )
+
+
+def _coordinate(raw: object) -> float | None:
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return float(raw)
+    return None
+
+
+def site_reading(
+    role: Role,
+    state: State,
+    *,
+    grid_sign: str,
+    battery_sign: str,
+    ts: float | None = None,
+) -> Reading | Reject:
+    """Convert an energy-site state, applying the site's sign conventions.
+
+    The engine's signs are grid + import and battery + discharge; a site configured
+    the other way round is negated here.
+    """
+    reading = state_reading(role, state, ts)
+    if isinstance(reading, Reject) or reading.value is None:
+        return reading
+    assert isinstance(reading.value, float)
+    if (role is Role.GRID_POWER and grid_sign == GRID_EXPORT_POSITIVE) or (
+        role is Role.BATTERY_POWER and battery_sign == BATTERY_CHARGE_POSITIVE
+    ):
+        return Reading(reading.ts, role, -reading.value)
+    return reading
+
+
+def state_price(state: State) -> Decimal | None | Reject:
+    """Price per kWh from a price entity (None: unknown from now on)."""
+    if vocab.is_gap(state.state):
+        return None
+    try:
+        price = Decimal(state.state.strip())
+    except InvalidOperation:
+        return Reject.NOT_NUMERIC
+    if not price.is_finite():
+        return Reject.NOT_FINITE
+    unit = str(state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) or "").strip().casefold()
+    if unit.endswith("/mwh"):
+        price *= _PRICE_PER_MWH
+    if unit.startswith(_CENT_PREFIXES):
+        price *= _PRICE_CENTS
+    return price
+
+
+def to_sample(source: str, reading: Reading) -> Sample:
+    """The raw-sample row of an accepted reading."""
+    value = reading.value
+    if value is None:
+        return Sample(source, reading.role.value, reading.ts, None, "unavailable")
+    if isinstance(value, bool):
+        return Sample(source, reading.role.value, reading.ts, float(value), None)
+    if isinstance(value, float | int):
+        return Sample(source, reading.role.value, reading.ts, float(value), None)
+    if isinstance(value, Place):
+        return Sample(
+            source, reading.role.value, reading.ts, None, value.zone or STATE_NOT_HOME
+        )
+    return Sample(source, reading.role.value, reading.ts, None, str(value)[:200])

@@ -1,0 +1,273 @@
+"""Vehicle subentry flow: pick the car's device, review the proposed mapping.
+
+The proposal (logic.mapping) ranks the device's entities per role; the review step
+shows one entity picker per role, prefilled with the proposal, so the user only
+corrects what is wrong. Without a device the same step is filled in by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Final
+
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigSubentryFlow,
+    SubentryFlowResult,
+)
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.selector import (
+    DeviceSelector,
+    DeviceSelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+)
+import voluptuous as vol
+
+from .const import (
+    CONF_CAPACITY,
+    CONF_DEVICE_ID,
+    CONF_NAME,
+    CONF_ROLES,
+    CONF_THRESHOLDS,
+    CONF_VIN,
+    SUBENTRY_VEHICLE,
+    THRESHOLD_KEYS,
+    subentry_unique_id,
+)
+from .db.vin import InvalidVin, validate_vin
+from .flow_mapping import check_role_entity, device_entities, entity_info, role_selector
+from .logic.config import VehicleConfig
+from .logic.integrate import IntegrationMethod
+from .logic.mapping import VEHICLE_ROLES, propose_mapping
+from .logic.model import Role
+
+# Any one of these lets the engine see charging; without them there are no sessions.
+CHARGING_SIGNALS: Final = frozenset(
+    {
+        Role.BATTERY_LEVEL,
+        Role.CHARGING_STATE,
+        Role.PLUGGED,
+        Role.CHARGER_POWER,
+        Role.SESSION_ENERGY,
+        Role.EVSE_ENERGY,
+    }
+)
+
+THRESHOLD_DEFAULTS: Final[dict[str, Any]] = {
+    f.name: f.default.value if isinstance(f.default, IntegrationMethod) else f.default
+    for f in dataclasses.fields(VehicleConfig)
+    if f.name in THRESHOLD_KEYS
+}
+
+
+def _number(maximum: float, step: float, unit: str) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=0,
+            max=maximum,
+            step=step,
+            unit_of_measurement=unit,
+            mode=NumberSelectorMode.BOX,
+        )
+    )
+
+
+_THRESHOLD_SELECTORS: Final[dict[str, Any]] = {
+    "session_grace_s": _number(86400, 1, "s"),
+    "activity_gap_s": _number(86400, 1, "s"),
+    "trip_end_s": _number(86400, 1, "s"),
+    "trip_merge_s": _number(86400, 1, "s"),
+    "min_session_kwh": _number(100, 0.01, "kWh"),
+    "min_session_s": _number(86400, 1, "s"),
+    "min_trip_km": _number(100, 0.1, "km"),
+    "power_method": SelectSelector(
+        SelectSelectorConfig(
+            options=[method.value for method in IntegrationMethod],
+            mode=SelectSelectorMode.DROPDOWN,
+            translation_key="power_method",
+        )
+    ),
+}
+_CAPACITY = NumberSelector(
+    NumberSelectorConfig(
+        min=1, max=300, step=0.1, unit_of_measurement="kWh", mode=NumberSelectorMode.BOX
+    )
+)
+_DEVICE = DeviceSelector(
+    DeviceSelectorConfig(
+        entity=[{"domain": ["sensor", "binary_sensor", "device_tracker"]}]
+    )
+)
+
+
+class VehicleSubentryFlow(ConfigSubentryFlow):
+    """Add or change a vehicle of the ledger."""
+
+    def __init__(self) -> None:
+        """Start with nothing chosen."""
+        self._device_id: str | None = None
+        self._name = ""
+        self._roles: dict[str, str] = {}
+        self._capacity: float | None = None
+        self._vin: str | None = None
+        self._thresholds: dict[str, Any] = {}
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Pick the vehicle's device, or none to map entities by hand."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            device_id = user_input.get(CONF_DEVICE_ID) or None
+            if device_id is None:
+                return await self.async_step_review()
+            device = dr.async_get(self.hass).async_get(device_id)
+            infos = device_entities(self.hass, device_id) if device else []
+            if self._device_in_use(device_id):
+                errors[CONF_DEVICE_ID] = "device_in_use"
+            elif device is None or not infos:
+                errors[CONF_DEVICE_ID] = "no_entities"
+            else:
+                self._device_id = device_id
+                self._name = device.name_by_user or device.name or ""
+                proposal = propose_mapping(infos)
+                self._roles = {
+                    role.value: entity_id
+                    for role, entity_id in proposal.mapping.items()
+                }
+                return await self.async_step_review()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=vol.Schema({vol.Optional(CONF_DEVICE_ID): _DEVICE}),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change the mapping, capacity, VIN or thresholds of a vehicle."""
+        data = self._get_reconfigure_subentry().data
+        self._device_id = data.get(CONF_DEVICE_ID)
+        self._name = data[CONF_NAME]
+        self._roles = dict(data[CONF_ROLES])
+        self._capacity = data.get(CONF_CAPACITY)
+        self._vin = data.get(CONF_VIN)
+        self._thresholds = dict(data.get(CONF_THRESHOLDS, {}))
+        return await self.async_step_review()
+
+    async def async_step_review(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Review the mapping: one entity picker per role, prefilled."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            self._take(user_input)
+            errors = self._validate()
+            if not errors:
+                return self._finish()
+        return self.async_show_form(
+            step_id="review",
+            data_schema=self._review_schema(),
+            errors=errors,
+        )
+
+    def _take(self, user_input: dict[str, Any]) -> None:
+        """Keep what was entered, so a form shown again keeps it too."""
+        self._name = user_input[CONF_NAME].strip()
+        self._roles = {
+            role.value: user_input[role.value]
+            for role in VEHICLE_ROLES
+            if user_input.get(role.value)
+        }
+        capacity = user_input.get(CONF_CAPACITY)
+        self._capacity = float(capacity) if capacity else None
+        self._vin = (user_input.get(CONF_VIN) or "").strip() or None
+        self._thresholds = {
+            key: value
+            for key, value in user_input[CONF_THRESHOLDS].items()
+            if value != THRESHOLD_DEFAULTS[key]
+        }
+
+    def _validate(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        if not self._name:
+            errors[CONF_NAME] = "name_required"
+        for role_value, entity_id in self._roles.items():
+            error = check_role_entity(self.hass, Role(role_value), entity_id)
+            if error is not None:
+                errors[role_value] = error
+        if not CHARGING_SIGNALS & {Role(r) for r in self._roles}:
+            errors["base"] = "no_charging_signal"
+        if self._vin is not None:
+            try:
+                self._vin, _status = validate_vin(self._vin)
+            except InvalidVin:
+                errors[CONF_VIN] = "invalid_vin"
+        return errors
+
+    def _finish(self) -> SubentryFlowResult:
+        data = {
+            CONF_NAME: self._name,
+            CONF_DEVICE_ID: self._device_id,
+            CONF_ROLES: self._roles,
+            CONF_CAPACITY: self._capacity,
+            CONF_VIN: self._vin,
+            CONF_THRESHOLDS: self._thresholds,
+        }
+        if self.source == SOURCE_RECONFIGURE:
+            return self.async_update_and_abort(
+                self._get_entry(),
+                self._get_reconfigure_subentry(),
+                title=self._name,
+                data=data,
+            )
+        return self.async_create_entry(
+            title=self._name,
+            data=data,
+            unique_id=subentry_unique_id(SUBENTRY_VEHICLE, self._device_id),
+        )
+
+    def _review_schema(self) -> vol.Schema:
+        fields: dict[Any, Any] = {
+            vol.Required(CONF_NAME, default=self._name): TextSelector(),
+        }
+        for role in VEHICLE_ROLES:
+            current = self._roles.get(role.value)
+            info = entity_info(self.hass, current) if current else None
+            fields[
+                vol.Optional(role.value, description={"suggested_value": current})
+            ] = role_selector(role, info)
+        fields[
+            vol.Optional(CONF_CAPACITY, description={"suggested_value": self._capacity})
+        ] = _CAPACITY
+        fields[vol.Optional(CONF_VIN, description={"suggested_value": self._vin})] = (
+            TextSelector()
+        )
+        thresholds = THRESHOLD_DEFAULTS | self._thresholds
+        fields[vol.Required(CONF_THRESHOLDS)] = section(
+            vol.Schema(
+                {
+                    vol.Required(key, default=thresholds[key]): _THRESHOLD_SELECTORS[
+                        key
+                    ]
+                    for key in THRESHOLD_KEYS
+                }
+            ),
+            {"collapsed": True},
+        )
+        return vol.Schema(fields)
+
+    def _device_in_use(self, device_id: str) -> bool:
+        """Whether another vehicle of this ledger already uses the device."""
+        return any(
+            subentry.subentry_type == SUBENTRY_VEHICLE
+            and subentry.unique_id == subentry_unique_id(SUBENTRY_VEHICLE, device_id)
+            for subentry in self._get_entry().subentries.values()
+        )

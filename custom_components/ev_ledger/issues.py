@@ -1,0 +1,94 @@
+"""Repair issues: only problems the user can act on."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN
+
+ISSUE_SCHEMA_TOO_NEW = "schema_too_new"
+ISSUE_DB_UNREACHABLE = "database_unreachable"
+ISSUE_MISSING_ENTITY = "missing_entity"
+
+
+def _id(kind: str, entry_id: str, *parts: str) -> str:
+    return "_".join((kind, entry_id, *parts))
+
+
+@callback
+def async_schema_too_new(hass: HomeAssistant, entry_id: str, title: str) -> None:
+    """The database was migrated by a newer EV Ledger than this one."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _id(ISSUE_SCHEMA_TOO_NEW, entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_SCHEMA_TOO_NEW,
+        translation_placeholders={"title": title},
+    )
+
+
+@callback
+def async_clear_schema_too_new(hass: HomeAssistant, entry_id: str) -> None:
+    """The schema is usable again."""
+    ir.async_delete_issue(hass, DOMAIN, _id(ISSUE_SCHEMA_TOO_NEW, entry_id))
+
+
+@callback
+def async_db_unreachable(
+    hass: HomeAssistant, entry_id: str, title: str, waiting: int, error: str | None
+) -> None:
+    """The database has been unreachable for a while; records wait in the journal."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _id(ISSUE_DB_UNREACHABLE, entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_DB_UNREACHABLE,
+        translation_placeholders={
+            "title": title,
+            "waiting": str(waiting),
+            "error": error or "-",
+        },
+    )
+
+
+@callback
+def async_clear_db_unreachable(hass: HomeAssistant, entry_id: str) -> None:
+    """The database is back."""
+    ir.async_delete_issue(hass, DOMAIN, _id(ISSUE_DB_UNREACHABLE, entry_id))
+
+
+def missing_entity_issue_id(entry_id: str, subentry_id: str, role: str) -> str:
+    """The issue id of a mapped entity that no longer exists."""
+    return _id(ISSUE_MISSING_ENTITY, entry_id, subentry_id, role)
+
+
+@callback
+def async_missing_entity(
+    hass: HomeAssistant,
+    issue_id: str,
+    *,
+    name: str,
+    role: str,
+    entity_id: str,
+) -> None:
+    """A mapped entity no longer exists."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_MISSING_ENTITY,
+        translation_placeholders={"name": name, "role": role, "entity_id": entity_id},
+    )
+
+
+@callback
+def async_delete(hass: HomeAssistant, issue_id: str) -> None:
+    """Remove an issue that no longer applies."""
+    ir.async_delete_issue(hass, DOMAIN, issue_id)

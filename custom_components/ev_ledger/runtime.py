@@ -1,0 +1,530 @@
+"""The runtime of one ledger (config entry): ledgers, subscriptions, tick, snapshot.
+
+Lifecycle: `async_create` (writer started, snapshot restored, totals read) → `async_start`
+once Home Assistant has started (subscriptions, current states fed, periodic tick) →
+`async_shutdown` on unload or stop (snapshot saved, writer flushed and stopped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+import functools
+import logging
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import (
+    async_track_state_change_event,
+    async_track_time_interval,
+)
+from homeassistant.helpers.start import async_at_started
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import builders, issues
+from .adapter import state_price
+from .const import (
+    CONF_VIN,
+    DOMAIN,
+    JOURNAL_DIRNAME,
+    SUBENTRY_ENERGY_SITE,
+    SUBENTRY_LOCATION,
+    SUBENTRY_VEHICLE,
+)
+from .db import Backoff, DbConfig, InvalidVin, Reader, Writer, WriterState
+from .logic.model import Flag, Reject
+from .logic.site import SiteLedger
+from .logic.tariff import PriceBook, TariffError
+from .logic.vehicle import VehicleLedger
+from .samples import SampleBuffer
+from .site_runtime import SiteRuntime
+from .vehicle_runtime import Totals, VehicleRuntime, month_start
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from homeassistant.config_entries import ConfigSubentry
+
+    from .logic.config import VehicleConfig
+
+_LOGGER = logging.getLogger(__name__)
+
+STORE_VERSION: Final = 1
+_EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Timings of the runtime; tests replace `TUNING` to shorten them."""
+
+    tick: timedelta = timedelta(seconds=60)
+    db_unreachable_after: timedelta = timedelta(minutes=5)
+    snapshot_delay_s: float = 30.0
+    writer_stop_timeout_s: float = 10.0
+    backoff: Backoff | None = None
+
+
+TUNING = Tuning()
+
+type EvLedgerConfigEntry = ConfigEntry[EvLedgerRuntime]
+
+
+def fingerprint(entry: ConfigEntry[Any]) -> tuple[Any, ...]:
+    """What the runtime was built from: a change means rebuild it."""
+    return (
+        tuple(sorted(entry.data.items(), key=lambda kv: kv[0])),
+        tuple(
+            sorted(
+                (s.subentry_id, s.subentry_type, s.title, repr(dict(s.data)))
+                for s in entry.subentries.values()
+            )
+        ),
+    )
+
+
+@dataclass(slots=True, kw_only=True)
+class _DbTotals:
+    energy_kwh: Decimal
+    cost: Decimal
+    month_cost: Decimal
+
+
+def _read_totals(
+    reader: Reader, keys: list[str], month: datetime, tz: str
+) -> dict[str, _DbTotals]:
+    """Lifetime and month totals per vehicle, completed records only (executor)."""
+    end = dt_util.utcnow() + timedelta(days=1)
+    out: dict[str, _DbTotals] = {}
+    for key in keys:
+        lifetime = reader.totals(_EPOCH, end, vehicle=key, period="year", tz=tz)
+        this_month = reader.totals(month, end, vehicle=key, period="year", tz=tz)
+        totals = _DbTotals(
+            energy_kwh=sum((t.energy_kwh for t in lifetime), Decimal(0)),
+            cost=sum((t.cost for t in lifetime), Decimal(0)),
+            month_cost=sum((t.cost for t in this_month), Decimal(0)),
+        )
+        # In-progress rows are written as a session happens; the live session is
+        # counted when it completes.
+        open_rows = reader.list_sessions(vehicle=key, status="in_progress", limit=500)
+        for row in open_rows.items:
+            totals.energy_kwh -= row["energy_kwh"] or 0
+            totals.cost -= row["cost"] or 0
+            if row["started_at"] >= month:
+                totals.month_cost -= row["cost"] or 0
+        out[key] = totals
+    return out
+
+
+@dataclass(slots=True, kw_only=True, repr=False)
+class EvLedgerRuntime:
+    """Everything one ledger runs on; stored in `entry.runtime_data`."""
+
+    hass: HomeAssistant
+    entry_id: str
+    title: str
+    db_config: DbConfig
+    writer: Writer
+    reader: Reader
+    store: Store[dict[str, Any]]
+    samples: SampleBuffer
+    prices: PriceBook
+    price_entities: set[str]
+    vehicles: dict[str, VehicleRuntime] = field(default_factory=dict)
+    sites: dict[str, SiteRuntime] = field(default_factory=dict)
+    built_from: tuple[Any, ...] = ()
+    tuning: Tuning = field(default_factory=lambda: TUNING)
+    db_down_since: datetime | None = None
+    missing_issues: set[str] = field(default_factory=set)
+    _unsubs: list[CALLBACK_TYPE] = field(default_factory=list)
+    _stop_unsub: CALLBACK_TYPE | None = None
+    _started: bool = False
+    _stopped: bool = False
+
+    # Creation ----------------------------------------------------------------------
+
+    @classmethod
+    async def async_create(
+        cls, hass: HomeAssistant, entry: ConfigEntry[Any], db_config: DbConfig
+    ) -> EvLedgerRuntime:
+        """Start the writer and build every ledger, restoring the snapshot."""
+        tuning = TUNING
+        writer_options: dict[str, Any] = {}
+        if tuning.backoff is not None:
+            writer_options["backoff"] = tuning.backoff
+        writer = Writer(
+            db_config,
+            hass.config.path(JOURNAL_DIRNAME, entry.entry_id),
+            **writer_options,
+        )
+        await asyncio.wrap_future(writer.start())
+        reader = Reader(db_config)
+        store: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, f"{DOMAIN}.{entry.entry_id}"
+        )
+        try:
+            snapshot = await store.async_load() or {}
+            runtime = cls._build(
+                hass, entry, db_config, writer, reader, store, snapshot
+            )
+            await runtime.async_load_totals(set(snapshot.get("vehicles") or {}))
+        except BaseException:
+            await hass.async_add_executor_job(writer.stop, tuning.writer_stop_timeout_s)
+            await hass.async_add_executor_job(reader.close)
+            raise
+        runtime.built_from = fingerprint(entry)
+        return runtime
+
+    @classmethod
+    def _build(
+        cls,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        db_config: DbConfig,
+        writer: Writer,
+        reader: Reader,
+        store: Store[dict[str, Any]],
+        snapshot: dict[str, Any],
+    ) -> EvLedgerRuntime:
+        tz = dt_util.get_default_time_zone()
+        by_type: dict[str, list[ConfigSubentry]] = {}
+        for subentry in entry.subentries.values():
+            by_type.setdefault(subentry.subentry_type, []).append(subentry)
+        try:
+            prices = PriceBook.from_dict(snapshot.get("prices") or {})
+        except TariffError:
+            _LOGGER.warning("Discarding unreadable price history of %s", entry.title)
+            prices = PriceBook()
+        tariffs = builders.tariff_book(by_type.get(SUBENTRY_LOCATION, []))
+        settle = builders.ZoneSettlement(tariffs=tariffs, tz=tz, prices=prices)
+        samples = SampleBuffer(hass.loop, writer)
+        runtime = cls(
+            hass=hass,
+            entry_id=entry.entry_id,
+            title=entry.title,
+            db_config=db_config,
+            writer=writer,
+            reader=reader,
+            store=store,
+            samples=samples,
+            prices=prices,
+            price_entities=builders.price_entities(tariffs),
+        )
+        stored_sites = snapshot.get("sites") or {}
+        for subentry in by_type.get(SUBENTRY_ENERGY_SITE, []):
+            settings = builders.site_settings(subentry, tz)
+            site_ledger = _restore(
+                functools.partial(SiteLedger.from_dict, settings.config),
+                stored_sites.get(subentry.subentry_id, {}).get("ledger"),
+                subentry.title,
+            ) or SiteLedger(settings.config)
+            site = SiteRuntime(
+                hass,
+                subentry_id=subentry.subentry_id,
+                name=subentry.title,
+                roles=builders.roles(subentry),
+                settings=settings,
+                ledger=site_ledger,
+                writer=writer,
+                samples=samples,
+            )
+            stored = stored_sites.get(subentry.subentry_id) or {}
+            site.adapter_rejected.update(stored.get("adapter_rejected") or {})
+            runtime.sites[subentry.subentry_id] = site
+            settle.sites[settings.config.zone] = (site_ledger, settings.policy)
+            writer.enqueue_site(
+                subentry.subentry_id, name=subentry.title, time_zone=str(tz)
+            )
+        currency = hass.config.currency
+        stored_vehicles = snapshot.get("vehicles") or {}
+        for subentry in by_type.get(SUBENTRY_VEHICLE, []):
+            config = builders.vehicle_config(subentry)
+            stored = stored_vehicles.get(subentry.subentry_id) or {}
+            ledger = _restore(
+                functools.partial(_vehicle_ledger, config, settle),
+                stored.get("ledger"),
+                subentry.title,
+            )
+            if ledger is None:
+                ledger = VehicleLedger(config, settle)
+                stored = {}
+            elif ledger.session is not None:
+                # Continued across the restart: one session, marked as such.
+                ledger.session.flags.add(Flag.RESTORED)
+            vehicle = VehicleRuntime(
+                hass,
+                subentry_id=subentry.subentry_id,
+                name=subentry.title,
+                roles=builders.roles(subentry),
+                ledger=ledger,
+                writer=writer,
+                samples=samples,
+                currency=currency,
+            )
+            if stored:
+                vehicle.restore(stored)
+            runtime.vehicles[subentry.subentry_id] = vehicle
+            _register_vehicle(writer, subentry, config.usable_capacity_kwh)
+        return runtime
+
+    async def async_refresh_totals(self) -> None:
+        """Re-read the totals after a correction (the energy meter never goes down)."""
+        await self.async_load_totals(set(self.vehicles))
+        for vehicle in self.vehicles.values():
+            vehicle.async_notify()
+
+    async def async_load_totals(self, monotonic: set[str]) -> None:
+        """Totals from the database; the energy meter never goes backwards.
+
+        Args:
+            monotonic: Vehicles whose current energy total is known (restored or
+                live): the larger of it and the database's is kept.
+        """
+        if not self.vehicles:
+            return
+        # The vehicles must exist before their totals can be read.
+        await asyncio.wrap_future(self.writer.flush())
+        month = month_start(dt_util.now())
+        try:
+            found = await self.hass.async_add_executor_job(
+                _read_totals,
+                self.reader,
+                list(self.vehicles),
+                month,
+                self.hass.config.time_zone,
+            )
+        except SQLAlchemyError as err:
+            _LOGGER.warning("Totals not read from the database, kept: %s", err)
+            return
+        for key, db in found.items():
+            totals = self.vehicles[key].totals
+            self.vehicles[key].totals = Totals(
+                energy_kwh=max(totals.energy_kwh, db.energy_kwh)
+                if key in monotonic
+                else db.energy_kwh,
+                cost=db.cost,
+                month_cost=db.month_cost,
+                month_start=month,
+            )
+
+    # Running -----------------------------------------------------------------------
+
+    @callback
+    def async_start(self) -> None:
+        """Subscribe and tick once Home Assistant has started; stop with it."""
+        self._stop_unsub = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._async_on_stop
+        )
+        self._unsubs.append(async_at_started(self.hass, self._async_started))
+
+    @callback
+    def _async_started(self, hass: HomeAssistant) -> None:
+        if self._stopped:
+            return
+        self._started = True
+        routes: dict[str, list[Callable[[State | None], None]]] = {}
+        for vehicle in self.vehicles.values():
+            for entity_id, role in vehicle.by_entity.items():
+                routes.setdefault(entity_id, []).append(
+                    functools.partial(vehicle.async_on_state, role)
+                )
+        for site in self.sites.values():
+            for entity_id, role in site.by_entity.items():
+                routes.setdefault(entity_id, []).append(
+                    functools.partial(site.async_on_state, role)
+                )
+        for entity_id in self.price_entities:
+            routes.setdefault(entity_id, []).append(
+                functools.partial(self._async_on_price, entity_id)
+            )
+        # Current states first (restored ledgers skip what they have seen).
+        for entity_id, handlers in routes.items():
+            state = hass.states.get(entity_id)
+            for handler in handlers:
+                handler(state)
+
+        @callback
+        def _on_change(event: Event[EventStateChangedData]) -> None:
+            new_state = event.data["new_state"]
+            for handler in routes[event.data["entity_id"]]:
+                handler(new_state)
+
+        if routes:
+            self._unsubs.append(
+                async_track_state_change_event(hass, list(routes), _on_change)
+            )
+        self._unsubs.append(
+            async_track_time_interval(
+                hass,
+                self._async_tick,
+                self.tuning.tick,
+                name=f"{DOMAIN} tick",
+                cancel_on_shutdown=True,
+            )
+        )
+        self._check_entities()
+
+    @callback
+    def _async_on_price(self, entity_id: str, state: State | None) -> None:
+        if state is None:
+            return
+        price = state_price(state)
+        if isinstance(price, Reject):
+            _LOGGER.debug("Ignoring price %r of %s", state.state, entity_id)
+            return
+        self.prices.series(entity_id).add(state.last_updated_timestamp, price)
+
+    @callback
+    def _async_tick(self, now: datetime) -> None:
+        for vehicle in self.vehicles.values():
+            vehicle.async_tick(now)
+        for site in self.sites.values():
+            site.async_tick(now)
+        # Prices older than any session could need are forgotten.
+        self.prices.prune(now.timestamp() - 7 * 86400)
+        self._check_database(now)
+        self._check_entities()
+        self.store.async_delay_save(self.snapshot, self.tuning.snapshot_delay_s)
+
+    # Repairs -----------------------------------------------------------------------
+
+    @callback
+    def _check_database(self, now: datetime) -> None:
+        health = self.writer.health()
+        if health.state is WriterState.DISCONNECTED:
+            if self.db_down_since is None:
+                self.db_down_since = now
+            if now - self.db_down_since >= self.tuning.db_unreachable_after:
+                issues.async_db_unreachable(
+                    self.hass,
+                    self.entry_id,
+                    self.title,
+                    health.journaled + health.pending,
+                    health.last_error,
+                )
+        elif health.state is WriterState.CONNECTED:
+            if self.db_down_since is not None:
+                issues.async_clear_db_unreachable(self.hass, self.entry_id)
+            self.db_down_since = None
+
+    @callback
+    def _check_entities(self) -> None:
+        registry = er.async_get(self.hass)
+        missing: set[str] = set()
+        sources: list[VehicleRuntime | SiteRuntime] = [
+            *self.vehicles.values(),
+            *self.sites.values(),
+        ]
+        for source in sources:
+            for role, entity_id in source.roles.items():
+                if (
+                    registry.async_get(entity_id) is None
+                    and self.hass.states.get(entity_id) is None
+                ):
+                    issue_id = issues.missing_entity_issue_id(
+                        self.entry_id, source.subentry_id, role.value
+                    )
+                    missing.add(issue_id)
+                    issues.async_missing_entity(
+                        self.hass,
+                        issue_id,
+                        name=source.name,
+                        role=role.value,
+                        entity_id=entity_id,
+                    )
+        for issue_id in self.missing_issues - missing:
+            issues.async_delete(self.hass, issue_id)
+        self.missing_issues = missing
+
+    # Snapshot and shutdown ---------------------------------------------------------
+
+    @callback
+    def snapshot(self) -> dict[str, Any]:
+        """The whole in-progress state, JSON-safe."""
+        return {
+            "vehicles": {k: v.snapshot() for k, v in self.vehicles.items()},
+            "sites": {k: s.snapshot() for k, s in self.sites.items()},
+            "prices": self.prices.to_dict(),
+        }
+
+    async def _async_on_stop(self, _event: Event) -> None:
+        # The listener is spent once it fired: do not remove it again.
+        self._stop_unsub = None
+        await self.async_shutdown()
+
+    async def async_shutdown(self) -> None:
+        """Save the snapshot, flush and stop the writer (bounded in time)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        while self._unsubs:
+            self._unsubs.pop()()
+        if self._stop_unsub is not None:
+            self._stop_unsub()
+            self._stop_unsub = None
+        for issue_id in self.missing_issues:
+            issues.async_delete(self.hass, issue_id)
+        self.samples.flush()
+        await self.store.async_save(self.snapshot())
+        hass = self.hass
+        if not await hass.async_add_executor_job(
+            self.writer.stop, self.tuning.writer_stop_timeout_s
+        ):
+            _LOGGER.warning("The EV Ledger writer did not stop in time")
+        await hass.async_add_executor_job(self.reader.close)
+
+    async def async_flush(self) -> None:
+        """Wait until everything enqueued so far is durable (services, tests)."""
+        self.samples.flush()
+        await asyncio.wrap_future(self.writer.flush())
+
+
+def _restore[T](
+    restore: Callable[[dict[str, Any]], T], data: dict[str, Any] | None, name: str
+) -> T | None:
+    """A ledger from its snapshot, or None (a fresh start) if it cannot be read."""
+    if not data:
+        return None
+    try:
+        return restore(data)
+    except (ValueError, KeyError, TypeError) as err:
+        _LOGGER.warning("Starting %s afresh, its snapshot is unusable: %s", name, err)
+        return None
+
+
+def _vehicle_ledger(
+    config: VehicleConfig, settle: builders.ZoneSettlement, data: dict[str, Any]
+) -> VehicleLedger:
+    return VehicleLedger.from_dict(config, data, settle)
+
+
+def _register_vehicle(
+    writer: Writer, subentry: ConfigSubentry, capacity: float | None
+) -> None:
+    vin = subentry.data.get(CONF_VIN) or None
+    usable = Decimal(repr(capacity)) if capacity else None
+    try:
+        writer.enqueue_vehicle(
+            subentry.subentry_id,
+            name=subentry.title,
+            vin=vin,
+            usable_capacity_kwh=usable,
+        )
+    except InvalidVin:
+        _LOGGER.warning("Ignoring the malformed VIN of %s", subentry.title)
+        writer.enqueue_vehicle(
+            subentry.subentry_id, name=subentry.title, usable_capacity_kwh=usable
+        )

@@ -1,0 +1,392 @@
+"""Actions: list and correct records. Registered once in `async_setup`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
+import uuid
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.util import dt as dt_util
+from sqlalchemy.exc import SQLAlchemyError
+import voluptuous as vol
+
+from .const import DOMAIN
+from .db import DbError, WriterStoppedError
+from .logic.ids import record_id
+from .logic.integrate import spread
+from .logic.model import (
+    ChargingSession,
+    ChargingWindow,
+    Cost,
+    CostSource,
+    EnergyMethod,
+    Place,
+    SessionStatus,
+)
+from .logic.tariff import normalize_zone
+from .records import row_dict
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from .db import Page
+    from .runtime import EvLedgerRuntime
+    from .vehicle_runtime import VehicleRuntime
+
+SERVICE_LIST_SESSIONS: Final = "list_sessions"
+SERVICE_LIST_TRIPS: Final = "list_trips"
+SERVICE_UPDATE_SESSION: Final = "update_session"
+SERVICE_DELETE_SESSION: Final = "delete_session"
+SERVICE_ADD_SESSION: Final = "add_session"
+
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_VEHICLE: Final = "vehicle"
+ATTR_START: Final = "start"
+ATTR_END: Final = "end"
+ATTR_LOCATION: Final = "location"
+ATTR_LIMIT: Final = "limit"
+ATTR_OFFSET: Final = "offset"
+ATTR_SESSION_ID: Final = "session_id"
+ATTR_COST: Final = "cost"
+ATTR_NOTES: Final = "notes"
+ATTR_ENERGY: Final = "energy"
+
+MAX_LIMIT: Final = 500
+
+type _Handler = Callable[
+    [HomeAssistant, ServiceCall], Coroutine[Any, Any, ServiceResponse]
+]
+_MONEY: Final = Decimal("0.0001")
+
+
+def _decimal(value: Any) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError as err:
+        raise vol.Invalid("not a number") from err
+    if not number.is_finite() or number < 0:
+        raise vol.Invalid("must be a finite number, 0 or more")
+    return number
+
+
+def _uuid(value: Any) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError as err:
+        raise vol.Invalid("not a record id") from err
+
+
+_ENTRY: dict[vol.Marker, Any] = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
+_PAGE: dict[vol.Marker, Any] = {
+    vol.Optional(ATTR_VEHICLE): cv.string,
+    vol.Optional(ATTR_START): cv.datetime,
+    vol.Optional(ATTR_END): cv.datetime,
+    vol.Optional(ATTR_LIMIT, default=50): vol.All(
+        vol.Coerce(int), vol.Range(min=1, max=MAX_LIMIT)
+    ),
+    vol.Optional(ATTR_OFFSET, default=0): vol.All(vol.Coerce(int), vol.Range(min=0)),
+}
+LIST_SESSIONS_SCHEMA = vol.Schema(
+    {**_ENTRY, **_PAGE, vol.Optional(ATTR_LOCATION): cv.string}
+)
+LIST_TRIPS_SCHEMA = vol.Schema({**_ENTRY, **_PAGE})
+UPDATE_SESSION_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required(ATTR_SESSION_ID): _uuid,
+        vol.Optional(ATTR_COST): vol.Any(None, _decimal),
+        vol.Optional(ATTR_LOCATION): vol.Any(None, cv.string),
+        vol.Optional(ATTR_NOTES): vol.Any(None, cv.string),
+    }
+)
+DELETE_SESSION_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_SESSION_ID): _uuid})
+ADD_SESSION_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required(ATTR_VEHICLE): cv.string,
+        vol.Required(ATTR_START): cv.datetime,
+        vol.Required(ATTR_END): cv.datetime,
+        vol.Required(ATTR_ENERGY): _decimal,
+        vol.Optional(ATTR_COST): _decimal,
+        vol.Optional(ATTR_LOCATION): cv.string,
+    }
+)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register EV Ledger's actions."""
+    handlers: tuple[
+        tuple[str, _Handler, vol.Schema, SupportsResponse],
+        ...,
+    ] = (
+        (
+            SERVICE_LIST_SESSIONS,
+            _list_sessions,
+            LIST_SESSIONS_SCHEMA,
+            SupportsResponse.ONLY,
+        ),
+        (SERVICE_LIST_TRIPS, _list_trips, LIST_TRIPS_SCHEMA, SupportsResponse.ONLY),
+        (
+            SERVICE_UPDATE_SESSION,
+            _update_session,
+            UPDATE_SESSION_SCHEMA,
+            SupportsResponse.NONE,
+        ),
+        (
+            SERVICE_DELETE_SESSION,
+            _delete_session,
+            DELETE_SESSION_SCHEMA,
+            SupportsResponse.NONE,
+        ),
+        (
+            SERVICE_ADD_SESSION,
+            _add_session,
+            ADD_SESSION_SCHEMA,
+            SupportsResponse.OPTIONAL,
+        ),
+    )
+    for name, handler, schema, supports in handlers:
+        hass.services.async_register(
+            DOMAIN,
+            name,
+            partial(handler, hass),
+            schema=schema,
+            supports_response=supports,
+        )
+
+
+# Validation --------------------------------------------------------------------------
+
+
+def _runtime(hass: HomeAssistant, call: ServiceCall) -> EvLedgerRuntime:
+    entry_id = call.data[ATTR_CONFIG_ENTRY_ID]
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_found",
+            translation_placeholders={"entry_id": entry_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"title": entry.title},
+        )
+    runtime: EvLedgerRuntime = entry.runtime_data
+    return runtime
+
+
+def _vehicle(
+    hass: HomeAssistant, runtime: EvLedgerRuntime, device_or_subentry: str
+) -> VehicleRuntime:
+    """A vehicle by its device id (or its subentry id)."""
+    if device_or_subentry in runtime.vehicles:
+        return runtime.vehicles[device_or_subentry]
+    device = dr.async_get(hass).async_get(device_or_subentry)
+    if device is not None:
+        for domain, identifier in device.identifiers:
+            if domain == DOMAIN and identifier in runtime.vehicles:
+                return runtime.vehicles[identifier]
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="vehicle_not_found",
+        translation_placeholders={"vehicle": device_or_subentry},
+    )
+
+
+def _range(call: ServiceCall) -> tuple[datetime | None, datetime | None]:
+    start = call.data.get(ATTR_START)
+    end = call.data.get(ATTR_END)
+    start = dt_util.as_utc(start) if start else None
+    end = dt_util.as_utc(end) if end else None
+    if start is not None and end is not None and end <= start:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="invalid_time_range"
+        )
+    return start, end
+
+
+def _database_error(err: Exception) -> HomeAssistantError:
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="database_error",
+        translation_placeholders={"error": str(err)},
+    )
+
+
+def _writer_stopped(err: Exception) -> HomeAssistantError:
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="writer_stopped",
+        translation_placeholders={"error": str(err)},
+    )
+
+
+# Queries -----------------------------------------------------------------------------
+
+
+def _page_response(key: str, page: Page) -> ServiceResponse:
+    return {
+        key: [row_dict(item) for item in page.items],
+        "total": page.total,
+        "offset": page.offset,
+        "limit": page.limit,
+        "has_more": page.has_more,
+    }
+
+
+async def _list_sessions(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    runtime = _runtime(hass, call)
+    vehicle = call.data.get(ATTR_VEHICLE)
+    key = _vehicle(hass, runtime, vehicle).subentry_id if vehicle else None
+    start, end = _range(call)
+    location = call.data.get(ATTR_LOCATION)
+    offset, limit = call.data[ATTR_OFFSET], call.data[ATTR_LIMIT]
+    reader = runtime.reader
+
+    def query() -> Page:
+        if location is None:
+            return reader.list_sessions(
+                vehicle=key, start=start, end=end, offset=offset, limit=limit
+            )
+        # The reader has no location filter: filter the pages here.
+        wanted = normalize_zone(location)
+        found: list[dict[str, Any]] = []
+        page_offset = 0
+        while True:
+            page = reader.list_sessions(
+                vehicle=key, start=start, end=end, offset=page_offset, limit=MAX_LIMIT
+            )
+            found.extend(
+                item
+                for item in page.items
+                if item.get("effective_location")
+                and normalize_zone(item["effective_location"]) == wanted
+            )
+            if not page.has_more:
+                break
+            page_offset += MAX_LIMIT
+        return type(page)(found[offset : offset + limit], len(found), offset, limit)
+
+    await runtime.async_flush()
+    try:
+        page = await hass.async_add_executor_job(query)
+    except (SQLAlchemyError, DbError) as err:
+        raise _database_error(err) from err
+    return _page_response("sessions", page)
+
+
+async def _list_trips(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    runtime = _runtime(hass, call)
+    vehicle = call.data.get(ATTR_VEHICLE)
+    key = _vehicle(hass, runtime, vehicle).subentry_id if vehicle else None
+    start, end = _range(call)
+    await runtime.async_flush()
+    try:
+        page = await hass.async_add_executor_job(
+            partial(
+                runtime.reader.list_trips,
+                vehicle=key,
+                start=start,
+                end=end,
+                offset=call.data[ATTR_OFFSET],
+                limit=call.data[ATTR_LIMIT],
+            )
+        )
+    except (SQLAlchemyError, DbError) as err:
+        raise _database_error(err) from err
+    return _page_response("trips", page)
+
+
+# Corrections -------------------------------------------------------------------------
+
+
+async def _update_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    runtime = _runtime(hass, call)
+    changes: dict[str, Any] = {}
+    if ATTR_COST in call.data:
+        cost = call.data[ATTR_COST]
+        changes["cost_override"] = None if cost is None else cost.quantize(_MONEY)
+    if ATTR_LOCATION in call.data:
+        changes["location_override"] = call.data[ATTR_LOCATION]
+    if ATTR_NOTES in call.data:
+        changes["notes"] = call.data[ATTR_NOTES]
+    if not changes:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="nothing_to_update"
+        )
+    try:
+        runtime.writer.update_session(call.data[ATTR_SESSION_ID], **changes)
+    except WriterStoppedError as err:
+        raise _writer_stopped(err) from err
+    await runtime.async_refresh_totals()
+    return None
+
+
+async def _delete_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    runtime = _runtime(hass, call)
+    try:
+        runtime.writer.delete_session(call.data[ATTR_SESSION_ID])
+    except WriterStoppedError as err:
+        raise _writer_stopped(err) from err
+    await runtime.async_refresh_totals()
+    return None
+
+
+async def _add_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    runtime = _runtime(hass, call)
+    vehicle = _vehicle(hass, runtime, call.data[ATTR_VEHICLE])
+    start, end = _range(call)
+    assert start is not None  # required by the schema
+    assert end is not None
+    t0, t1 = start.timestamp(), end.timestamp()
+    energy: Decimal = call.data[ATTR_ENERGY]
+    location = call.data.get(ATTR_LOCATION)
+    by_minute: dict[int, float] = {}
+    spread(by_minute, t0, t1, float(energy))
+    session = ChargingSession(
+        id=record_id(vehicle.subentry_id, "session", t0),
+        vehicle_id=vehicle.subentry_id,
+        status=SessionStatus.COMPLETED,
+        plugged_at=t0,
+        started_at=t0,
+        ended_at=t1,
+        unplugged_at=t1,
+        charging_seconds=t1 - t0,
+        plugged_seconds=t1 - t0,
+        energy_kwh=energy,
+        energy_method=EnergyMethod.MANUAL,
+        place=Place(zone=location) if location else None,
+        windows=[ChargingWindow(started_at=t0, ended_at=t1, energy_kwh=energy)],
+        energy_by_minute=by_minute,
+    )
+    if ATTR_COST in call.data:
+        session.cost = Cost(
+            total=call.data[ATTR_COST].quantize(_MONEY),
+            currency=hass.config.currency,
+            source=CostSource.MANUAL,
+        )
+    elif vehicle.ledger.settle is not None:
+        # Priced like a live session at that place and time.
+        vehicle.ledger.settle(session)
+    try:
+        runtime.writer.enqueue_session(session, source="manual")
+    except WriterStoppedError as err:
+        raise _writer_stopped(err) from err
+    vehicle.totals.energy_kwh += energy
+    await runtime.async_refresh_totals()
+    return {"session_id": session.id}

@@ -1,0 +1,128 @@
+"""One energy site at runtime: its ledger, today's figures, its daily summaries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import HomeAssistant, State, callback
+
+from .adapter import site_reading, to_sample
+from .db import SiteDaily
+from .logic.model import Reject, Role
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from datetime import datetime
+
+    from .builders import SiteSettings
+    from .db import Writer
+    from .logic.site import SiteDailySummary, SiteLedger
+    from .samples import SampleBuffer
+
+
+class SiteRuntime:
+    """Feeds one energy site's ledger and publishes what it derives."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        *,
+        subentry_id: str,
+        name: str,
+        roles: dict[Role, str],
+        settings: SiteSettings,
+        ledger: SiteLedger,
+        writer: Writer,
+        samples: SampleBuffer,
+    ) -> None:
+        self.hass = hass
+        self.subentry_id = subentry_id
+        self.name = name
+        self.roles = roles
+        self.by_entity = {entity_id: role for role, entity_id in roles.items()}
+        self.settings = settings
+        self.ledger = ledger
+        self.writer = writer
+        self.samples = samples
+        self.adapter_rejected: Counter[str] = Counter()
+        self.today: SiteDailySummary | None = None
+        self._listeners: list[Callable[[], None]] = []
+
+    @callback
+    def async_add_listener(self, update: Callable[[], None]) -> Callable[[], None]:
+        """Call `update` whenever today's figures change; return the remover."""
+        self._listeners.append(update)
+        return lambda: self._listeners.remove(update)
+
+    @callback
+    def async_on_state(
+        self, role: Role, state: State | None, ts: float | None = None
+    ) -> None:
+        """Feed a state of the entity mapped to `role` (at `ts`: a re-report)."""
+        if state is None:
+            return
+        settings = self.settings
+        reading = site_reading(
+            role,
+            state,
+            grid_sign=settings.grid_sign,
+            battery_sign=settings.battery_sign,
+            ts=ts,
+        )
+        if isinstance(reading, Reject):
+            self.adapter_rejected[reading.value] += 1
+            return
+        if ts is None:
+            self.samples.add(to_sample(self.subentry_id, reading))
+        self._store(self.ledger.step(reading))
+
+    @callback
+    def async_tick(self, now: datetime) -> None:
+        """Re-report unchanged states (HA sends no event for them), refresh today."""
+        ts = now.timestamp()
+        for entity_id, role in self.by_entity.items():
+            state = self.hass.states.get(entity_id)
+            # Never before the state's own time: a newer state was already fed.
+            if state is not None and state.last_updated_timestamp <= ts:
+                self.async_on_state(role, state, ts)
+        self.today = self.ledger.flush_day()
+        for update in list(self._listeners):
+            update()
+
+    def _store(self, summaries: Sequence[SiteDailySummary]) -> None:
+        for summary in summaries:
+            self.writer.enqueue_site_daily(
+                SiteDaily(
+                    site_id=self.subentry_id,
+                    day=summary.day,
+                    produced_kwh=summary.solar_produced_kwh,
+                    solar_to_home_kwh=summary.to_home_kwh,
+                    solar_to_battery_kwh=summary.to_battery_kwh,
+                    solar_to_grid_kwh=summary.to_grid_kwh,
+                    grid_imported_kwh=summary.grid_imported_kwh,
+                    grid_exported_kwh=summary.grid_exported_kwh,
+                    home_consumed_kwh=summary.home_consumed_kwh,
+                    self_consumption_pct=summary.self_consumption_pct,
+                )
+            )
+
+    @property
+    def rejected_total(self) -> int:
+        """Readings refused by the adapter or the engine."""
+        return sum(self.adapter_rejected.values()) + sum(self.ledger.rejected.values())
+
+    def health(self) -> dict[str, Any]:
+        """Engine figures for diagnostics."""
+        return {
+            "rejected_by_adapter": dict(self.adapter_rejected),
+            "rejected_by_engine": {k.value: n for k, n in self.ledger.rejected.items()},
+            "settled_until": self.ledger.settled_until,
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything needed to continue after a restart."""
+        return {
+            "ledger": self.ledger.to_dict(),
+            "adapter_rejected": dict(self.adapter_rejected),
+        }

@@ -1,0 +1,324 @@
+"""One vehicle at runtime: its ledger, the figures its sensors show, its outputs.
+
+States come in through `async_on_state`; the ledger's domain events go out to the
+writer, the bus, the event entities and the sensors (through listeners).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+import logging
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.core import HomeAssistant, State, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
+
+from .adapter import state_reading, to_sample
+from .const import DOMAIN, EVENT_SESSION_COMPLETED, EVENT_TRIP_COMPLETED
+from .logic.integrate import spread
+from .logic.model import (
+    ChargeState,
+    ChargingSession,
+    DomainEvent,
+    Flag,
+    Reading,
+    Reject,
+    Role,
+    SessionCompleted,
+    SessionStatus,
+    Trip,
+    TripCompleted,
+)
+from .records import session_dict, trip_dict
+
+if TYPE_CHECKING:
+    from .db import Writer
+    from .logic.vehicle import VehicleLedger
+    from .samples import SampleBuffer
+
+_LOGGER = logging.getLogger(__name__)
+
+KIND_SESSION: Final = "charging_session"
+KIND_TRIP: Final = "trip"
+EVENT_TYPE_COMPLETED: Final = "completed"
+EVENT_TYPE_INFERRED: Final = "inferred"
+
+type RecordListener = Callable[[str, str, dict[str, Any]], None]
+
+
+@dataclass(slots=True)
+class Totals:
+    """Lifetime and this month's charging figures shown by sensors."""
+
+    energy_kwh: Decimal = Decimal(0)
+    cost: Decimal = Decimal(0)
+    month_cost: Decimal = Decimal(0)
+    month_start: datetime = field(default_factory=lambda: month_start(dt_util.now()))
+
+    def to_dict(self) -> dict[str, str]:
+        """Serialise for the snapshot."""
+        return {
+            "energy_kwh": str(self.energy_kwh),
+            "cost": str(self.cost),
+            "month_cost": str(self.month_cost),
+            "month_start": self.month_start.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Totals:
+        """Restore from `to_dict` output."""
+        return cls(
+            Decimal(data["energy_kwh"]),
+            Decimal(data["cost"]),
+            Decimal(data["month_cost"]),
+            datetime.fromisoformat(data["month_start"]),
+        )
+
+
+def month_start(moment: datetime) -> datetime:
+    """Local midnight of the first day of `moment`'s month."""
+    local = dt_util.as_local(moment)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+class VehicleRuntime:
+    """Feeds one vehicle's ledger and publishes what it derives."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        *,
+        subentry_id: str,
+        name: str,
+        roles: dict[Role, str],
+        ledger: VehicleLedger,
+        writer: Writer,
+        samples: SampleBuffer,
+        currency: str,
+    ) -> None:
+        self.hass = hass
+        self.subentry_id = subentry_id
+        self.name = name
+        self.roles = roles
+        self.by_entity = {entity_id: role for role, entity_id in roles.items()}
+        self.ledger = ledger
+        self.writer = writer
+        self.samples = samples
+        self.currency = currency
+        self.adapter_rejected: Counter[str] = Counter()
+        # The last completed records, JSON-safe (as on the bus; kept in the snapshot).
+        self.last_session: dict[str, Any] | None = None
+        self.last_trip: dict[str, Any] | None = None
+        self.current: ChargingSession | None = None
+        self.totals = Totals()
+        self.status = ledger.charge_status
+        self._listeners: list[Callable[[], None]] = []
+        self._record_listeners: list[RecordListener] = []
+
+    # Listeners -------------------------------------------------------------------
+
+    @callback
+    def async_add_listener(self, update: Callable[[], None]) -> Callable[[], None]:
+        """Call `update` whenever the figures change; return the remover."""
+        self._listeners.append(update)
+        return lambda: self._listeners.remove(update)
+
+    @callback
+    def async_add_record_listener(self, listener: RecordListener) -> Callable[[], None]:
+        """Call `listener(kind, event_type, data)` for each completed record."""
+        self._record_listeners.append(listener)
+        return lambda: self._record_listeners.remove(listener)
+
+    @callback
+    def async_notify(self) -> None:
+        """Tell the entities that the figures changed."""
+        for update in list(self._listeners):
+            update()
+
+    # Input -------------------------------------------------------------------------
+
+    @callback
+    def async_on_state(self, role: Role, state: State | None) -> None:
+        """Feed a new state of the entity mapped to `role`."""
+        if state is None:
+            return
+        reading = state_reading(role, state)
+        if isinstance(reading, Reject):
+            self.adapter_rejected[reading.value] += 1
+            return
+        self.async_on_reading(reading)
+
+    @callback
+    def async_on_reading(self, reading: Reading) -> None:
+        """Step the ledger with an accepted reading."""
+        self.samples.add(to_sample(self.subentry_id, reading))
+        events = self.ledger.step(reading)
+        status = self.ledger.charge_status
+        if events or status is not self.status:
+            self.status = status
+            self._handle(events, reading.ts)
+
+    @callback
+    def async_tick(self, now: datetime) -> None:
+        """Let time pass: timeouts, running figures, month change."""
+        ts = now.timestamp()
+        events = [*self._hold_power(ts), *self.ledger.advance(ts)]
+        start = month_start(now)
+        if start != self.totals.month_start:
+            self.totals.month_start = start
+            self.totals.month_cost = Decimal(0)
+        self.status = self.ledger.charge_status
+        # Once a minute everything is refreshed: running figures, rejection counts.
+        self._handle(events, ts)
+
+    def _hold_power(self, ts: float) -> Sequence[DomainEvent]:
+        """Re-report a held charger power while charging.
+
+        Home Assistant sends no state change for an unchanged value, so a steady
+        11 kW would otherwise count only when it changes; the running figures must
+        move every minute.
+        """
+        entity_id = self.roles.get(Role.CHARGER_POWER)
+        if entity_id is None or self.ledger.session is None:
+            return ()
+        state = self.hass.states.get(entity_id)
+        if state is None or state.last_updated_timestamp >= ts:
+            return ()
+        reading = state_reading(Role.CHARGER_POWER, state, ts)
+        if isinstance(reading, Reject) or reading.value is None:
+            return ()
+        return self.ledger.step(reading)
+
+    @callback
+    def _handle(self, events: Any, ts: float) -> None:
+        for event in events:
+            if isinstance(event, SessionCompleted):
+                self._on_session(event.session)
+            elif isinstance(event, TripCompleted):
+                self._on_trip(event.trip)
+        self._refresh_current(ts)
+        self.async_notify()
+
+    def _refresh_current(self, ts: float) -> None:
+        previous = self.current
+        self.current = current = self.ledger.preview(ts)
+        if current is None:
+            return
+        if self.ledger.settle is not None:
+            if not current.energy_by_minute and current.energy_kwh > 0:
+                # Previews carry no per-minute energy (kept cheap by the engine):
+                # spread it over the charging time for the running estimate. The
+                # completed session is priced from the engine's exact minutes.
+                windows = current.windows or []
+                spans = [(w.started_at, w.ended_at) for w in windows] or [
+                    (current.started_at, current.ended_at)
+                ]
+                seconds = sum(end - start for start, end in spans) or 1.0
+                for start, end in spans:
+                    share = float(current.energy_kwh) * (end - start) / seconds
+                    spread(current.energy_by_minute, start, end, share)
+            self.ledger.settle(current)
+        if previous is None or previous.energy_kwh != current.energy_kwh:
+            # The in-progress row lets SQL users see a session as it happens.
+            self.writer.enqueue_session(current)
+
+    # Outputs -----------------------------------------------------------------------
+
+    def _device_id(self) -> str | None:
+        device = dr.async_get(self.hass).async_get_device(
+            identifiers={(DOMAIN, self.subentry_id)}
+        )
+        return device.id if device else None
+
+    def _on_session(self, session: ChargingSession) -> None:
+        self.writer.enqueue_session(session)
+        totals = self.totals
+        totals.energy_kwh += session.energy_kwh
+        cost = session.cost
+        if cost is not None and cost.currency == self.currency:
+            totals.cost += cost.total
+            totals.month_cost += cost.total
+        learned = self.ledger.learned_capacity_kwh
+        if learned is not None:
+            self.writer.enqueue_vehicle(
+                self.subentry_id,
+                learned_capacity_kwh=Decimal(repr(learned)).quantize(Decimal("0.1")),
+            )
+        self.last_session = data = session_dict(session)
+        self._publish(
+            KIND_SESSION,
+            EVENT_SESSION_COMPLETED,
+            session.status is SessionStatus.INFERRED,
+            data,
+        )
+
+    def _on_trip(self, trip: Trip) -> None:
+        self.writer.enqueue_trip(trip)
+        self.last_trip = data = trip_dict(trip)
+        self._publish(
+            KIND_TRIP, EVENT_TRIP_COMPLETED, Flag.INFERRED in trip.flags, data
+        )
+
+    def _publish(
+        self, kind: str, bus_event: str, inferred: bool, data: dict[str, Any]
+    ) -> None:
+        event_type = EVENT_TYPE_INFERRED if inferred else EVENT_TYPE_COMPLETED
+        payload = {
+            **data,
+            "vehicle": self.name,
+            "device_id": self._device_id(),
+            "event_type": event_type,
+        }
+        self.hass.bus.async_fire(bus_event, payload)
+        for listener in list(self._record_listeners):
+            listener(kind, event_type, payload)
+
+    # Figures -----------------------------------------------------------------------
+
+    @property
+    def charge_status(self) -> ChargeState:
+        """The charging status sensor's value."""
+        return self.status
+
+    @property
+    def rejected_total(self) -> int:
+        """Readings refused by the adapter or the engine."""
+        return sum(self.adapter_rejected.values()) + sum(self.ledger.rejected.values())
+
+    def health(self) -> dict[str, Any]:
+        """Engine figures for diagnostics."""
+        ledger = self.ledger
+        return {
+            "accepted": ledger.accepted,
+            "rejected_by_adapter": dict(self.adapter_rejected),
+            "rejected_by_engine": dict(ledger.rejected),
+            "dropped": dict(ledger.dropped),
+            "inferred": ledger.inferred,
+            "charge_status": self.status.value,
+            "session_open": ledger.session is not None,
+            "trip_open": ledger.trip is not None,
+            "learned_capacity_kwh": ledger.learned_capacity_kwh,
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything needed to continue after a restart."""
+        return {
+            "ledger": self.ledger.to_dict(),
+            "totals": self.totals.to_dict(),
+            "adapter_rejected": dict(self.adapter_rejected),
+            "last_session": self.last_session,
+            "last_trip": self.last_trip,
+        }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Take back the figures of `snapshot` (the ledger is restored by its owner)."""
+        self.totals = Totals.from_dict(data["totals"])
+        self.adapter_rejected = Counter(data.get("adapter_rejected") or {})
+        self.last_session = data.get("last_session")
+        self.last_trip = data.get("last_trip")
+        self.status = self.ledger.charge_status

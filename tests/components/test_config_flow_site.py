@@ -1,0 +1,319 @@
+"""Energy site subentries: entities, grid shapes, sign checks against readings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+
+from custom_components.ev_ledger.flow_signs import (
+    BATTERY,
+    GRID,
+    SiteReadings,
+    suspect_signs,
+)
+from tests.components.flow_helpers import (
+    add_ledger,
+    assert_translated,
+    flow_environment,  # noqa: F401
+    form_values,
+    subentries,
+)
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+
+async def _start(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "energy_site"), context={"source": SOURCE_USER}
+    )
+    assert_translated(result, "energy_site")
+    return result
+
+
+async def _submit(hass: HomeAssistant, flow_id: str, data: dict[str, Any]) -> Any:
+    result = await hass.config_entries.subentries.async_configure(flow_id, data)
+    assert_translated(result, "energy_site")
+    return result
+
+
+def _power(hass: HomeAssistant, entity_id: str, value: float, unit: str = "W") -> None:
+    hass.states.async_set(entity_id, str(value), {"unit_of_measurement": unit})
+
+
+async def test_night_import_with_the_wrong_grid_sign(hass: HomeAssistant) -> None:
+    """At night the house imports 2 kW; the meter counts export as positive."""
+    entry = add_ledger(hass)
+    _power(hass, "sensor.solar", 0)
+    _power(hass, "sensor.grid", -2000)
+    result = await _start(hass, entry)
+    values = form_values(result)
+    assert values == {
+        "name": "Home",
+        "zone": "zone.home",
+        "grid_sign": "import_positive",
+        "battery_sign": "discharge_positive",
+        "load_includes_ev": True,
+        "policy": "house_first",
+    }
+    form = {**values, "solar_power": "sensor.solar", "grid_power": "sensor.grid"}
+
+    result = await _submit(hass, result["flow_id"], form)
+    assert result["errors"] == {"grid_sign": "sign_mismatch"}
+    assert result["description_placeholders"]["readings"] == (
+        "solar 0.00 kW, grid -2.00 kW"
+    )
+    assert form_values(result)["confirm_signs"] is False
+
+    result = await _submit(
+        hass, result["flow_id"], {**form, "grid_sign": "export_positive"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (site,) = subentries(entry, "energy_site")
+    assert site.unique_id == "energy_site:zone.home"
+    assert site.title == "Home"
+    assert site.data == {
+        "name": "Home",
+        "zone": "zone.home",
+        "roles": {"solar_power": "sensor.solar", "grid_power": "sensor.grid"},
+        "grid_sign": "export_positive",
+        "battery_sign": "discharge_positive",
+        "load_includes_ev": True,
+        "policy": "house_first",
+    }
+
+
+async def test_sign_mismatch_can_be_overridden(hass: HomeAssistant) -> None:
+    entry = add_ledger(hass)
+    _power(hass, "sensor.solar", 0)
+    _power(hass, "sensor.grid", -2.0, "kW")
+    result = await _start(hass, entry)
+    form = {
+        **form_values(result),
+        "solar_power": "sensor.solar",
+        "grid_power": "sensor.grid",
+    }
+    result = await _submit(hass, result["flow_id"], form)
+    assert result["errors"] == {"grid_sign": "sign_mismatch"}
+
+    result = await _submit(hass, result["flow_id"], {**form, "confirm_signs": True})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (site,) = subentries(entry, "energy_site")
+    assert site.data["grid_sign"] == "import_positive"
+    assert "confirm_signs" not in site.data
+
+
+async def test_battery_sign_checked_by_the_balance(hass: HomeAssistant) -> None:
+    """Solar 3 kW + import 1 kW + battery 0.5 kW discharge = load 4.5 kW."""
+    entry = add_ledger(hass)
+    _power(hass, "sensor.solar", 3000)
+    _power(hass, "sensor.grid_in", 1000)
+    _power(hass, "sensor.grid_out", 0)
+    _power(hass, "sensor.battery", -500)  # this battery counts charge as positive
+    _power(hass, "sensor.load", 4.5, "kW")
+    result = await _start(hass, entry)
+    form = {
+        **form_values(result),
+        "name": "Cottage",
+        "solar_power": "sensor.solar",
+        "grid_import_power": "sensor.grid_in",
+        "grid_export_power": "sensor.grid_out",
+        "battery_power": "sensor.battery",
+        "home_load": "sensor.load",
+        "policy": "ev_first",
+    }
+    result = await _submit(hass, result["flow_id"], form)
+    assert result["errors"] == {"battery_sign": "sign_mismatch"}
+
+    result = await _submit(
+        hass, result["flow_id"], {**form, "battery_sign": "charge_positive"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (site,) = subentries(entry, "energy_site")
+    assert site.data["roles"] == {
+        "solar_power": "sensor.solar",
+        "grid_import_power": "sensor.grid_in",
+        "grid_export_power": "sensor.grid_out",
+        "battery_power": "sensor.battery",
+        "home_load": "sensor.load",
+    }
+    assert site.data["policy"] == "ev_first"
+
+
+@pytest.mark.parametrize(
+    ("form", "errors"),
+    [
+        ({}, {"base": "no_site_signal"}),
+        (
+            {"grid_power": "sensor.grid", "grid_import_power": "sensor.grid_in"},
+            {"grid_power": "grid_ambiguous"},
+        ),
+        (
+            {"grid_import_power": "sensor.grid_in"},
+            {"grid_export_power": "grid_pair_incomplete"},
+        ),
+        (
+            {"grid_export_power": "sensor.grid_out"},
+            {"grid_import_power": "grid_pair_incomplete"},
+        ),
+        ({"solar_power": "sensor.solar_energy"}, {"solar_power": "unsupported_unit"}),
+        ({"solar_power": "sensor.missing"}, {"solar_power": "entity_not_found"}),
+    ],
+)
+async def test_site_errors_then_fixed(
+    hass: HomeAssistant, form: dict[str, str], errors: dict[str, str]
+) -> None:
+    entry = add_ledger(hass)
+    for entity_id in (
+        "sensor.solar",
+        "sensor.grid",
+        "sensor.grid_in",
+        "sensor.grid_out",
+    ):
+        hass.states.async_set(entity_id, "unavailable")
+    hass.states.async_set("sensor.solar", "n/a")
+    _power(hass, "sensor.solar_energy", 5, "kWh")
+    result = await _start(hass, entry)
+    values = form_values(result)
+    result = await _submit(hass, result["flow_id"], {**values, **form})
+    assert result["errors"] == errors
+
+    # Readings unknown: the signs cannot be checked, and are accepted.
+    result = await _submit(
+        hass, result["flow_id"], {**values, "solar_power": "sensor.solar"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_one_site_per_zone_and_reconfigure(hass: HomeAssistant) -> None:
+    entry = add_ledger(hass)
+    _power(hass, "sensor.solar", 1200)
+    _power(hass, "sensor.grid", 300)
+    result = await _start(hass, entry)
+    form = {
+        **form_values(result),
+        "solar_power": "sensor.solar",
+        "grid_power": "sensor.grid",
+    }
+    await _submit(hass, result["flow_id"], form)
+    result = await _start(hass, entry)
+    result = await _submit(hass, result["flow_id"], form)
+    assert result["errors"] == {"zone": "zone_in_use"}
+    result = await _submit(hass, result["flow_id"], {**form, "zone": "zone.work"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    home, work = subentries(entry, "energy_site")
+
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "energy_site"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": home.subentry_id},
+    )
+    assert_translated(result, "energy_site")
+    assert result["step_id"] == "reconfigure"
+    values = form_values(result)
+    assert values["solar_power"] == "sensor.solar"
+    assert values["grid_power"] == "sensor.grid"
+
+    result = await _submit(hass, result["flow_id"], {**values, "zone": "zone.work"})
+    assert result["errors"] == {"zone": "zone_in_use"}
+    result = await _submit(
+        hass, result["flow_id"], {**values, "load_includes_ev": False, "name": "House"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    home = entry.subentries[home.subentry_id]
+    assert home.title == "House"
+    assert home.data["load_includes_ev"] is False
+    assert home.unique_id == "energy_site:zone.home"
+    assert entry.subentries[work.subentry_id].data["zone"] == "zone.work"
+
+
+# Sign plausibility (pure) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("readings", "import_positive", "discharge_positive", "suspects"),
+    [
+        # Night, no battery: exporting is impossible.
+        (SiteReadings(solar=0, grid=-2, grid_net_mapped=True), True, True, {GRID}),
+        (SiteReadings(solar=0, grid=2, grid_net_mapped=True), True, True, set()),
+        (SiteReadings(solar=0, grid=-0.2, grid_net_mapped=True), True, True, set()),
+        # Night, the home battery may feed the grid: no conclusion.
+        (
+            SiteReadings(
+                solar=0, grid=-2, grid_net_mapped=True, battery=2.5, battery_mapped=True
+            ),
+            True,
+            True,
+            set(),
+        ),
+        (
+            SiteReadings(solar=0, grid=-2, grid_net_mapped=True, battery_mapped=True),
+            True,
+            True,
+            set(),
+        ),
+        (
+            SiteReadings(
+                solar=0, grid=-2, grid_net_mapped=True, battery=0, battery_mapped=True
+            ),
+            True,
+            True,
+            {GRID},
+        ),
+        # An import/export pair has no sign to get wrong.
+        (SiteReadings(solar=0, grid=-2), True, True, set()),
+        # Daytime export: fine either way without the load.
+        (SiteReadings(solar=5, grid=-2, grid_net_mapped=True), True, True, set()),
+        # Balance: load = solar + import + discharge.
+        (
+            SiteReadings(solar=3, grid=-1, grid_net_mapped=True, load=4),
+            False,
+            True,
+            set(),
+        ),
+        (
+            SiteReadings(solar=3, grid=-1, grid_net_mapped=True, load=4),
+            True,
+            True,
+            {GRID},
+        ),
+        (
+            SiteReadings(
+                solar=3,
+                grid=-1,
+                grid_net_mapped=True,
+                battery=-0.5,
+                battery_mapped=True,
+                load=4.5,
+            ),
+            True,
+            True,
+            {GRID, BATTERY},
+        ),
+        # Nothing balances: the readings are inconsistent, not the signs.
+        (
+            SiteReadings(solar=3, grid=1, grid_net_mapped=True, load=20),
+            True,
+            True,
+            set(),
+        ),
+    ],
+)
+def test_suspect_signs(
+    readings: SiteReadings,
+    import_positive: bool,
+    discharge_positive: bool,
+    suspects: set[str],
+) -> None:
+    assert (
+        suspect_signs(
+            readings,
+            import_positive=import_positive,
+            discharge_positive=discharge_positive,
+        )
+        == suspects
+    )

@@ -1,0 +1,297 @@
+"""Vehicle subentries: device pick, proposed mapping from real entity sets, review."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ev_ledger.const import DOMAIN
+from custom_components.ev_ledger.flow_mapping import entity_info
+from custom_components.ev_ledger.logic.mapping import EntityInfo, propose_mapping
+from tests.components.flow_helpers import (
+    BRANDS,
+    add_ledger,
+    assert_translated,
+    flow_environment,  # noqa: F401
+    form_values,
+    load_brand,
+    register_device,
+    subentries,
+)
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+DEFAULT_THRESHOLDS = {
+    "session_grace_s": 120.0,
+    "activity_gap_s": 1800.0,
+    "trip_end_s": 300.0,
+    "trip_merge_s": 600.0,
+    "min_session_kwh": 0.05,
+    "min_session_s": 60.0,
+    "min_trip_km": 0.2,
+    "power_method": "zoh",
+}
+TESLA_VIN = "5YJ3E1EA7JF000316"  # valid check digit (North America)
+
+
+async def _start(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "vehicle"), context={"source": SOURCE_USER}
+    )
+    assert_translated(result, "vehicle")
+    return result
+
+
+async def _submit(hass: HomeAssistant, flow_id: str, data: dict[str, Any]) -> Any:
+    result = await hass.config_entries.subentries.async_configure(flow_id, data)
+    assert_translated(result, "vehicle")
+    return result
+
+
+def _roles_shown(result: Any) -> dict[str, str]:
+    values = form_values(result)
+    return {
+        k: v
+        for k, v in values.items()
+        if k not in {"name", "thresholds", "usable_capacity_kwh", "vin"}
+    }
+
+
+@pytest.mark.parametrize("brand", BRANDS)
+async def test_proposal_from_the_registry_matches_the_engine(
+    hass: HomeAssistant, brand: str
+) -> None:
+    """Registry entries carry every fact the proposal uses, for every brand."""
+    entry = add_ledger(hass)
+    device_id = register_device(hass, brand)
+    expected = propose_mapping(EntityInfo.from_dict(row) for row in load_brand(brand))
+
+    result = await _start(hass, entry)
+    result = await _submit(hass, result["flow_id"], {"device_id": device_id})
+
+    assert result["step_id"] == "review"
+    assert _roles_shown(result) == {r.value: e for r, e in expected.mapping.items()}
+    assert form_values(result)["name"] == brand.replace("_", " ").title()
+
+
+async def test_tesla_accepted_as_proposed(hass: HomeAssistant) -> None:
+    entry = add_ledger(hass)
+    device_id = register_device(hass, "tesla_teslemetry")
+    result = await _start(hass, entry)
+    result = await _submit(hass, result["flow_id"], {"device_id": device_id})
+    values = form_values(result)
+    assert values["thresholds"] == DEFAULT_THRESHOLDS
+
+    result = await _submit(hass, result["flow_id"], {**values, "name": "Roadrunner"})
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (vehicle,) = subentries(entry, "vehicle")
+    assert vehicle.title == "Roadrunner"
+    assert vehicle.unique_id == f"vehicle:{device_id}"
+    assert vehicle.data["roles"]["battery_level"] == "sensor.roadrunner_battery_level"
+    assert vehicle.data["roles"]["charging_state"] == "sensor.roadrunner_charging"
+    assert vehicle.data["roles"]["plugged"] == "binary_sensor.roadrunner_charge_cable"
+    assert vehicle.data == {
+        "name": "Roadrunner",
+        "device_id": device_id,
+        "roles": vehicle.data["roles"],
+        "usable_capacity_kwh": None,
+        "vin": None,
+        "thresholds": {},
+    }
+
+    # A second vehicle on the same device is refused on the field.
+    result = await _start(hass, entry)
+    result = await _submit(hass, result["flow_id"], {"device_id": device_id})
+    assert result["errors"] == {"device_id": "device_in_use"}
+
+
+async def test_review_selectors_are_filtered(hass: HomeAssistant) -> None:
+    entry = add_ledger(hass)
+    device_id = register_device(hass, "fordpass")
+    result = await _start(hass, entry)
+    result = await _submit(hass, result["flow_id"], {"device_id": device_id})
+    selectors = {
+        str(k): v.config
+        for k, v in result["data_schema"].schema.items()
+        if str(k) != "thresholds"
+    }
+
+    assert selectors["charger_power"]["domain"] == ["sensor"]
+    assert selectors["charger_power"]["filter"] == [
+        {"domain": ["sensor"], "device_class": ["power"]}
+    ]
+    assert selectors["location"]["domain"] == ["device_tracker"]
+    # FordPass reports the battery level with a unit but no device class: the filter
+    # must not hide the proposed entity.
+    assert form_values(result)["battery_level"].endswith("_soc")
+    assert "filter" not in selectors["battery_level"]
+
+
+async def test_manual_mapping_with_errors_then_fixed(hass: HomeAssistant) -> None:
+    entry = add_ledger(hass)
+    hass.states.async_set("sensor.car_soc", "55", {"unit_of_measurement": "%"})
+    hass.states.async_set("sensor.car_power", "7.2", {"unit_of_measurement": "kWh"})
+    hass.states.async_set("sensor.car_odometer", "12000", {"unit_of_measurement": "km"})
+    result = await _start(hass, entry)
+    result = await _submit(hass, result["flow_id"], {})
+    assert result["step_id"] == "review"
+    assert _roles_shown(result) == {}
+
+    thresholds = {
+        **DEFAULT_THRESHOLDS,
+        "trip_end_s": 900.0,
+        "power_method": "trapezoid",
+    }
+    result = await _submit(
+        hass,
+        result["flow_id"],
+        {"name": "  ", "odometer": "sensor.car_odometer", "thresholds": thresholds},
+    )
+    assert result["errors"] == {"name": "name_required", "base": "no_charging_signal"}
+
+    result = await _submit(
+        hass,
+        result["flow_id"],
+        {
+            "name": "Zoe",
+            "battery_level": "sensor.car_soc",
+            "charger_power": "sensor.car_power",
+            "speed": "sensor.nowhere",
+            "vin": "not a vin",
+            "thresholds": thresholds,
+        },
+    )
+    assert result["errors"] == {
+        "charger_power": "unsupported_unit",
+        "speed": "entity_not_found",
+        "vin": "invalid_vin",
+    }
+    # What was entered stays on the form.
+    assert form_values(result)["thresholds"]["trip_end_s"] == 900.0
+    assert form_values(result)["vin"] == "not a vin"
+
+    hass.states.async_set("sensor.car_power", "7.2", {"unit_of_measurement": "kW"})
+    result = await _submit(
+        hass,
+        result["flow_id"],
+        {
+            "name": "Zoe",
+            "battery_level": "sensor.car_soc",
+            "charger_power": "sensor.car_power",
+            "usable_capacity_kwh": 52,
+            "vin": "vf1 ag000 166 123456",
+            "thresholds": thresholds,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (vehicle,) = subentries(entry, "vehicle")
+    assert vehicle.unique_id is None
+    assert vehicle.data == {
+        "name": "Zoe",
+        "device_id": None,
+        "roles": {
+            "battery_level": "sensor.car_soc",
+            "charger_power": "sensor.car_power",
+        },
+        "usable_capacity_kwh": 52.0,
+        "vin": "VF1AG000166123456",
+        "thresholds": {"trip_end_s": 900.0, "power_method": "trapezoid"},
+    }
+
+
+async def test_device_without_usable_entities(hass: HomeAssistant) -> None:
+    entry = add_ledger(hass)
+    integration = MockConfigEntry(domain="lamp")
+    integration.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=integration.entry_id, identifiers={("lamp", "1")}, name="Lamp"
+    )
+    # Our own entities on a device never count as the car's.
+    er.async_get(hass).async_get_or_create(
+        "sensor", DOMAIN, "x", device_id=device.id, config_entry=integration
+    )
+    result = await _start(hass, entry)
+    result = await _submit(hass, result["flow_id"], {"device_id": device.id})
+    assert result["errors"] == {"device_id": "no_entities"}
+    result = await _submit(hass, result["flow_id"], {"device_id": "gone"})
+    assert result["errors"] == {"device_id": "no_entities"}
+
+    result = await _submit(hass, result["flow_id"], {})
+    assert result["step_id"] == "review"
+
+
+async def test_reconfigure_vehicle(hass: HomeAssistant) -> None:
+    entry = add_ledger(hass)
+    device_id = register_device(hass, "kia_uvo")
+    result = await _start(hass, entry)
+    result = await _submit(hass, result["flow_id"], {"device_id": device_id})
+    values = form_values(result)
+    thresholds = {**values["thresholds"], "min_trip_km": 1.0}
+    result = await _submit(
+        hass,
+        result["flow_id"],
+        {**values, "usable_capacity_kwh": 74, "thresholds": thresholds},
+    )
+    (vehicle,) = subentries(entry, "vehicle")
+
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "vehicle"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": vehicle.subentry_id},
+    )
+    assert result["step_id"] == "review"
+    values = form_values(result)
+    assert values["usable_capacity_kwh"] == 74.0
+    assert values["thresholds"]["min_trip_km"] == 1.0
+    assert values["odometer"] == "sensor.ev6_odometer"
+    del values["odometer"]
+    del values["usable_capacity_kwh"]
+    values["name"] = "EV6"
+
+    result = await _submit(hass, result["flow_id"], values)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    vehicle = entry.subentries[vehicle.subentry_id]
+    assert vehicle.title == "EV6"
+    assert "odometer" not in vehicle.data["roles"]
+    assert vehicle.data["usable_capacity_kwh"] is None
+    assert vehicle.data["thresholds"] == {"min_trip_km": 1.0}
+    assert vehicle.data["device_id"] == device_id
+
+
+async def test_entity_info_falls_back_to_the_state(hass: HomeAssistant) -> None:
+    registry = er.async_get(hass)
+    registry.async_get_or_create("sensor", "mqtt", "w", suggested_object_id="wallbox")
+    hass.states.async_set(
+        "sensor.wallbox",
+        "3",
+        {
+            "unit_of_measurement": "kW",
+            "device_class": "power",
+            "state_class": "measurement",
+            "options": ["a"],
+        },
+    )
+    info = entity_info(hass, "sensor.wallbox")
+    assert info is not None
+    assert (info.unit, info.device_class, info.state_class, info.options) == (
+        "kW",
+        "power",
+        "measurement",
+        ("a",),
+    )
+    hass.states.async_set(
+        "sensor.template_power", "1", {"unit_of_measurement": "W", "friendly_name": "P"}
+    )
+    info = entity_info(hass, "sensor.template_power")
+    assert info == EntityInfo(
+        entity_id="sensor.template_power", domain="sensor", unit="W", name="P"
+    )
+    assert entity_info(hass, "sensor.none") is None

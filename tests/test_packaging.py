@@ -1,0 +1,114 @@
+"""What HACS and Home Assistant's loader require of a custom integration's files.
+
+The rules are those of hassfest's manifest schema for custom integrations and of the
+HACS `hacs.json` schema, restated here (neither validator can run offline).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+
+from homeassistant.util.yaml import load_yaml_dict
+import pytest
+
+ROOT = Path(__file__).parents[1]
+PACKAGE = ROOT / "custom_components" / "ev_ledger"
+MANIFEST = json.loads((PACKAGE / "manifest.json").read_text())
+HACS = json.loads((ROOT / "hacs.json").read_text())
+
+IOT_CLASSES = {
+    "assumed_state",
+    "calculated",
+    "cloud_polling",
+    "cloud_push",
+    "local_polling",
+    "local_push",
+}
+INTEGRATION_TYPES = {
+    "device",
+    "entity",
+    "hardware",
+    "helper",
+    "hub",
+    "service",
+    "system",
+}
+HACS_KEYS = {
+    "name",
+    "content_in_root",
+    "zip_release",
+    "filename",
+    "hide_default_branch",
+    "country",
+    "homeassistant",
+    "hacs",
+    "persistent_directory",
+    "render_readme",
+}
+
+
+def test_manifest_has_what_a_custom_integration_needs() -> None:
+    required = {
+        "domain",
+        "name",
+        "codeowners",
+        "documentation",
+        "issue_tracker",
+        "iot_class",
+        "integration_type",
+        "requirements",
+        "version",
+        "config_flow",
+    }
+    assert required <= MANIFEST.keys()
+    assert MANIFEST["domain"] == PACKAGE.name
+    assert MANIFEST["iot_class"] == "calculated"
+    assert MANIFEST["integration_type"] in INTEGRATION_TYPES
+    assert MANIFEST["config_flow"] is True
+    assert re.fullmatch(r"\d+\.\d+\.\d+", MANIFEST["version"])
+    assert all(owner.startswith("@") for owner in MANIFEST["codeowners"])
+    for url_key in ("documentation", "issue_tracker"):
+        assert MANIFEST[url_key].startswith("https://")
+
+
+def test_manifest_keys_are_ordered_as_hassfest_wants() -> None:
+    keys = list(MANIFEST)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+
+
+def test_requirements_are_pinned_and_match_pyproject() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    for requirement in MANIFEST["requirements"]:
+        assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][0-9A-Za-z.\-]*", requirement)
+        assert f'"{requirement}"' in pyproject, f"{requirement} not pinned alike"
+
+
+def test_hacs_json() -> None:
+    assert set(HACS) <= HACS_KEYS
+    assert HACS["name"]
+    assert re.fullmatch(r"\d{4}\.\d{1,2}\.\d+", HACS["homeassistant"])
+    if HACS.get("zip_release"):
+        assert HACS["filename"] == "ev_ledger.zip"
+
+
+def test_translations_are_the_strings() -> None:
+    """Custom integrations load translations/en.json, not strings.json."""
+    strings = json.loads((PACKAGE / "strings.json").read_text())
+    english = json.loads((PACKAGE / "translations" / "en.json").read_text())
+    assert english == strings
+    # References like [%key:common::...%] are only resolved inside core.
+    assert "[%key:" not in (PACKAGE / "strings.json").read_text()
+
+
+SERVICES = load_yaml_dict(str(PACKAGE / "services.yaml"))
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_every_service_is_translated(service: str) -> None:
+    strings = json.loads((PACKAGE / "strings.json").read_text())
+    assert service in strings["services"]
+    fields = (SERVICES[service] or {}).get("fields", {})
+    assert set(fields) <= set(strings["services"][service].get("fields", {}))
