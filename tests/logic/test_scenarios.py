@@ -509,7 +509,9 @@ def test_odometer_only_car_polled_every_ten_minutes() -> None:
     trace.add(T + minutes(40), Role.ODOMETER, 115.0)
     (trip,) = run(trace.readings, until=T + hours(2)).trips
     assert trip.distance_km == Decimal("15.000")
-    assert trip.started_at == T  # the last reading at rest
+    # 8 km had been driven by 18:10: at a 60 km/h average that began at 18:02
+    # (not before the last reading at rest, 18:00).
+    assert trip.started_at == T + minutes(2)
     assert trip.ended_at == T + minutes(20)  # the last reading that moved
 
 
@@ -613,3 +615,17 @@ def test_restart_mid_session_continues_the_same_session() -> None:
     )
     whole = run(readings, until=T + hours(4))
     assert first.events + events == whole.events
+
+
+def test_odometer_reported_on_change_after_a_night_parked() -> None:
+    """An on-change odometer last spoke when the car parked the evening before."""
+    trace = Trace()
+    trace.add(T, Role.ODOMETER, 100.0)  # parked at 18:00
+    morning = T + hours(14)  # 08:00 next day: 12 km more
+    trace.add(morning, Role.ODOMETER, 112.0)
+    trace.add(morning + minutes(30), Role.ODOMETER, 112.0)
+    (trip,) = run(trace.readings, until=morning + hours(2)).trips
+    # 12 km take at least 12 minutes at a 60 km/h average: not the night before.
+    assert trip.started_at == morning - minutes(12)
+    assert trip.distance_km == Decimal("12.000")
+    assert Flag.INFERRED in trip.flags  # the sensor was silent for 14 hours

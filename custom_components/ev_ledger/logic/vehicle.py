@@ -85,6 +85,8 @@ def _bad_value(valid: Callable[[Any], bool]) -> Callable[[Any], Reject | None]:
 
 _MOTION_KMH = 0.5
 _ODOMETER_NOISE_KM = 0.05
+# For trips seen only through the odometer: an average speed few drives exceed.
+_FASTEST_AVERAGE_KMH = 60.0
 _DRIVE_SHIFTS = {"D", "R", "N"}
 _PLUG_AWARE_STATES = {
     ChargeState.DISCONNECTED,
@@ -674,13 +676,18 @@ class VehicleLedger:
             offline = (
                 self.odometer_gap or ts - self.odometer_ts > self.config.offline_after_s
             )
+            # A sensor that reports on change last spoke when the car parked, maybe
+            # the evening before: the drive began no earlier than the distance takes
+            # at a brisk average speed.
+            since = max(
+                self.odometer_ts,
+                ts - (value - self.odometer_rest) / _FASTEST_AVERAGE_KMH * 3600.0,
+            )
             if offline:
-                self._infer_offline_trip(
-                    self.odometer_ts, ts, self.odometer_rest, value
-                )
+                self._infer_offline_trip(since, ts, self.odometer_rest, value)
                 self.odometer_rest = value
             else:
-                trip = self._drive(ts, started_hint=self.odometer_ts)
+                trip = self._drive(ts, started_hint=since)
                 trip.odo_start = self.odometer_rest
                 trip.odo_end = value
         self.odometer = value
