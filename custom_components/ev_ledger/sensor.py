@@ -22,6 +22,7 @@ from homeassistant.const import (
     UnitOfTime,
 )
 from homeassistant.helpers.typing import StateType
+from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 
 from .entity import EvLedgerEntity
 from .logic.model import ChargeState
@@ -46,6 +47,7 @@ CHARGING_STATUS_OPTIONS = [
     ChargeState.COMPLETE.value,
 ]
 _HUNDRED = Decimal(100)
+_KM_PER_MILE = Decimal("1.609344")
 
 type SensorValue = StateType | Decimal
 
@@ -157,6 +159,9 @@ class VehicleSensorDescription(SensorEntityDescription):
     value_fn: Callable[[VehicleRuntime], SensorValue]
     # Units that depend on the HA currency, e.g. "{currency}/kWh".
     unit_template: str | None = None
+    # A value per 100 km, shown per 100 mi where Home Assistant uses US units
+    # ("{distance}" in the unit template and the name is the distance unit).
+    per_distance: bool = False
     last_reset_fn: Callable[[VehicleRuntime], datetime] | None = None
 
 
@@ -311,7 +316,8 @@ VEHICLE_SENSORS: tuple[VehicleSensorDescription, ...] = (
     VehicleSensorDescription(
         key="cost_per_100km",
         translation_key="cost_per_100km",
-        unit_template="{currency}/100km",
+        unit_template="{currency}/100{distance}",
+        per_distance=True,
         suggested_display_precision=2,
         value_fn=_cost_per_100km,
     ),
@@ -413,15 +419,25 @@ class VehicleSensor(EvLedgerEntity, SensorEntity):
         """Bind the description to the vehicle."""
         super().__init__(vehicle, description)
         self._vehicle = vehicle
+        self._per_mile = (
+            description.per_distance
+            and vehicle.hass.config.units is US_CUSTOMARY_SYSTEM
+        )
+        distance = "mi" if self._per_mile else "km"
+        if description.per_distance:
+            self._attr_translation_placeholders = {"distance": distance}
         if description.unit_template:
             self._attr_native_unit_of_measurement = description.unit_template.format(
-                currency=vehicle.currency
+                currency=vehicle.currency, distance=distance
             )
 
     @property
     def native_value(self) -> SensorValue:
         """The figure, read from the vehicle's runtime."""
-        return self.entity_description.value_fn(self._vehicle)
+        value = self.entity_description.value_fn(self._vehicle)
+        if self._per_mile and isinstance(value, Decimal):
+            return (value * _KM_PER_MILE).quantize(Decimal("0.01"))
+        return value
 
     @property
     def last_reset(self) -> datetime | None:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 import pytest
 
 from custom_components.ev_ledger.const import (
@@ -17,6 +18,7 @@ from custom_components.ev_ledger.const import (
 )
 from custom_components.ev_ledger.logic.model import Role
 from tests.logic.test_scenarios import T
+from tests.logic.trace import hours
 
 from . import scenario
 from .conftest import Ledger, default_subentries, entity_set, get_state, make_entry
@@ -135,3 +137,22 @@ async def test_running_session_sensors(
     assert Decimal(
         get_state(hass, "sensor.model_y_current_session_cost").state
     ) == Decimal("1.65")
+
+
+async def test_cost_per_distance_in_miles_with_us_units(
+    hass: HomeAssistant, embedded_ledger: Ledger
+) -> None:
+    """Where Home Assistant uses US units, the cost is per 100 miles."""
+    hass.config.units = US_CUSTOMARY_SYSTEM
+    await embedded_ledger.at(T - hours(1))
+    for reading in scenario.before():
+        await embedded_ledger.reading(reading)
+    await embedded_ledger.setup()
+    await embedded_ledger.replay([*scenario.charge(), *scenario.trip()])
+    await embedded_ledger.at(scenario.END)
+    # The entity is named for the unit it shows.
+    assert hass.states.get("sensor.model_y_cost_per_100_km") is None
+    state = get_state(hass, "sensor.model_y_cost_per_100_mi")
+    assert state.attributes["unit_of_measurement"] == "EUR/100mi"
+    # 3.75 EUR per 100 km (12.5 kWh/100 km at 0.30 EUR/kWh) x 1.609344.
+    assert Decimal(state.state) == Decimal("6.04")
