@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import re
+from typing import Any
 
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
@@ -112,3 +113,35 @@ def test_every_service_is_translated(service: str) -> None:
     assert service in strings["services"]
     fields = (SERVICES[service] or {}).get("fields", {})
     assert set(fields) <= set(strings["services"][service].get("fields", {}))
+
+
+def _undescribed(section: dict[str, Any], path: str) -> list[str]:
+    missing = []
+    for step_id, step in section.get("step", {}).items():
+        parts = [(step, f"{path}.{step_id}")] + [
+            (sub, f"{path}.{step_id}.{name}")
+            for name, sub in step.get("sections", {}).items()
+        ]
+        for part, where in parts:
+            described = part.get("data_description", {})
+            missing += [
+                f"{where}.{key}" for key in part.get("data", {}) if key not in described
+            ]
+    return missing
+
+
+def test_every_config_field_has_a_description() -> None:
+    strings = json.loads((PACKAGE / "strings.json").read_text())
+    missing = _undescribed(strings["config"], "config")
+    for kind, flow in strings["config_subentries"].items():
+        missing += _undescribed(flow, kind)
+    assert missing == []
+
+
+def test_quality_scale_lists_every_rule_with_a_status() -> None:
+    rules = load_yaml_dict(str(PACKAGE / "quality_scale.yaml"))["rules"]
+    for name, rule in rules.items():
+        status = rule if isinstance(rule, str) else rule["status"]
+        assert status in {"done", "exempt", "todo"}, name
+        if status == "exempt":
+            assert rule["comment"], f"{name}: exempt needs a reason"
