@@ -19,8 +19,8 @@ from custom_components.ev_ledger.logic.model import (
     SessionStatus,
     SolarSplit,
 )
+from custom_components.ev_ledger.logic.pricing import CostInput, price_at, price_session
 from custom_components.ev_ledger.logic.tariff import (
-    CostInput,
     MinuteBasis,
     PriceBook,
     PriceSeries,
@@ -31,8 +31,6 @@ from custom_components.ev_ledger.logic.tariff import (
     TariffKind,
     TouBand,
     normalize_zone,
-    price_at,
-    price_session,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .model import ChargingSession, Cost, CostSource, Flag
+from .pricing import CostInput, price_session
 from .solar import AttributionPolicy, attribute
-from .tariff import CostInput, PriceBook, TariffBook, normalize_zone, price_session
+from .tariff import PriceBook, TariffBook, normalize_zone
 
 if TYPE_CHECKING:
     from datetime import tzinfo
