@@ -1,0 +1,617 @@
+"""The rules behind the mapping proposal: one table of scores per role.
+
+Each role has a specification (which domains, device classes and units qualify) and a
+list of (score, check) rows; a check that applies contributes its score and becomes a
+human-readable reason. `mapping.py` applies the table; this module is the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+import re
+from typing import TYPE_CHECKING
+
+from . import vocab
+from .model import ChargeState, Role
+
+if TYPE_CHECKING:
+    from .mapping import EntityInfo
+
+# Entities scoring at least this much are proposed; below it they are only listed.
+MIN_SCORE = 20
+
+
+# Facts and checks ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """An entity plus its normalised words (device-name prefix removed)."""
+
+    info: EntityInfo
+    text: str
+
+
+# A check returns a short description when it applies, None when it does not.
+type _Check = Callable[[Facts], str | None]
+type _Rule = tuple[int, _Check]
+
+
+def _device_class(*classes: str | None) -> _Check:
+    wanted = frozenset(classes)
+
+    def check(facts: Facts) -> str | None:
+        dc = facts.info.device_class
+        return f"device class {dc}" if dc in wanted else None
+
+    return check
+
+
+def _state_class(*classes: str) -> _Check:
+    wanted = frozenset(classes)
+
+    def check(facts: Facts) -> str | None:
+        sc = facts.info.state_class
+        return f"state class {sc}" if sc in wanted else None
+
+    return check
+
+
+def _domain(*domains: str) -> _Check:
+    wanted = frozenset(domains)
+
+    def check(facts: Facts) -> str | None:
+        return f"{facts.info.domain} entity" if facts.info.domain in wanted else None
+
+    return check
+
+
+def _category(category: str) -> _Check:
+    def check(facts: Facts) -> str | None:
+        return f"{category} entity" if facts.info.entity_category == category else None
+
+    return check
+
+
+def _disabled(facts: Facts) -> str | None:
+    return "disabled" if facts.info.disabled else None
+
+
+def _words(phrases: str, *, whole: bool = False) -> _Check:
+    """Any of the comma-separated phrases at a word start (or as a whole word).
+
+    Matching at word starts lets a stem stand for its forms (``charg`` finds
+    ``charging``, ``charger``) while ``discharging`` never reads as ``charg``.
+    """
+    alternatives = "|".join(
+        re.escape(vocab.normalise(p)) for p in phrases.split(",") if p.strip()
+    )
+    end = r"\b" if whole else ""
+    pattern = re.compile(rf"\b(?:{alternatives}){end}")
+
+    def check(facts: Facts) -> str | None:
+        found = pattern.search(facts.text)
+        return f"'{found.group(0)}'" if found else None
+
+    return check
+
+
+def _options(
+    parse: Callable[[str], object],
+    *,
+    min_ratio: float = 0.5,
+    need: object = None,
+    distinct: int = 1,
+) -> _Check:
+    """The enum options are mostly values the role understands."""
+
+    def check(facts: Facts) -> str | None:
+        options = facts.info.options
+        if not options:
+            return None
+        known = [v for v in map(parse, options) if v is not None]
+        if len(known) < min_ratio * len(options) or len(set(known)) < distinct:
+            return None
+        if need is not None and need not in known:
+            return None
+        return f"options understood ({len(known)}/{len(options)})"
+
+    return check
+
+
+def _options_foreign(parse: Callable[[str], object]) -> _Check:
+    """The entity lists options, and hardly any mean something to the role."""
+
+    def check(facts: Facts) -> str | None:
+        options = facts.info.options
+        if not options:
+            return None
+        known = sum(1 for v in map(parse, options) if v is not None)
+        return "options not understood" if known < 0.3 * len(options) else None
+
+    return check
+
+
+def _all(*checks: _Check) -> _Check:
+    def check(facts: Facts) -> str | None:
+        found = [c(facts) for c in checks]
+        return None if None in found else " and ".join(f for f in found if f)
+
+    return check
+
+
+def _not(inner: _Check, label: str) -> _Check:
+    def check(facts: Facts) -> str | None:
+        return label if inner(facts) is None else None
+
+    return check
+
+
+# Role specifications ---------------------------------------------------------------
+
+POWER_UNITS = frozenset({"W", "kW", "KW", "kw", "mW", "MW", "GW"})
+ENERGY_UNITS = frozenset({"Wh", "kWh", "KWh", "kwh", "mWh", "MWh", "GWh"})
+VOLTAGE_UNITS = frozenset({"V", "mV", "kV", "v"})
+CURRENT_UNITS = frozenset({"A", "mA", "a"})
+LENGTH_UNITS = frozenset({"km", "mi", "m", "ft", "yd", "cm", "mm", "nmi", "in"})
+SPEED_UNITS = frozenset({"km/h", "mph", "m/s", "kn", "ft/s", "kph"})
+TEMPERATURE_UNITS = frozenset({"°C", "°F", "K", "C", "F"})
+PERCENT_UNITS = frozenset({"%"})
+
+_TEXTUAL_DEVICE_CLASSES = frozenset({None, "enum"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoleSpec:
+    """Which entities may feed a role, and how to rank them."""
+
+    domains: frozenset[str]
+    rules: tuple[_Rule, ...]
+    # Numeric roles: a sensor qualifies by device class or, lacking one, by unit.
+    device_classes: frozenset[str] = frozenset()
+    units: frozenset[str] = frozenset()
+    # Text roles: a sensor qualifies only if its state is not a measurement.
+    textual: bool = False
+    min_score: int = MIN_SCORE
+
+
+def qualifies(spec: RoleSpec, info: EntityInfo) -> bool:
+    """Whether an entity may feed the role at all (before any scoring)."""
+    if info.domain not in spec.domains:
+        return False
+    if info.domain != "sensor":
+        return True
+    if spec.textual:
+        return (
+            info.unit is None
+            and info.state_class is None
+            and info.device_class in _TEXTUAL_DEVICE_CLASSES
+        )
+    if info.unit is not None and info.unit not in spec.units:
+        return False
+    if info.device_class is None:
+        return info.unit is not None
+    return info.device_class in spec.device_classes
+
+
+COMMON_RULES: tuple[_Rule, ...] = (
+    (-10, _category("diagnostic")),
+    (-25, _category("config")),
+    (-15, _disabled),
+)
+
+_CHARGE_WORDS = _words("charg, lade, laad, ladd, lader, oplad, en charge")
+_PLUG_WORDS = _words(
+    "plug, cable, connector, charging connection, "
+    "charger connection, connection status, vehicle connected, "
+    "car connected, ev connected, kabel, stecker"
+)
+
+SPECS: Mapping[Role, RoleSpec] = {
+    Role.BATTERY_LEVEL: RoleSpec(
+        domains=frozenset({"sensor"}),
+        device_classes=frozenset({"battery"}),
+        units=PERCENT_UNITS,
+        rules=(
+            (40, _device_class("battery")),
+            (10, _state_class("measurement")),
+            (
+                30,
+                _words(
+                    "battery level, state of charge, soc, charge level, "
+                    "battery percent, remaining battery, ladestand, akkustand, "
+                    "niveau de charge",
+                    whole=True,
+                ),
+            ),
+            (15, _words("battery, batterie, batterij, batteri, akku")),
+            (-15, _words("usable")),
+            (-80, _words("12v, 12 v, 12 volt, aux, auxiliary, starter")),
+            (-40, _words("car battery")),
+            (-80, _words("health, soh, state of health, degradation")),
+            (
+                -70,
+                _words(
+                    "target, limit, max, min, threshold, arrival, destination, "
+                    "goal, setpoint, reserve, buffer, departure, lower, upper"
+                ),
+            ),
+            (
+                -60,
+                _words(
+                    "fuel, oil, adblue, tire, tyre, fan, pedal, humidity, signal, "
+                    "brightness, phone, key, fob, remote, exhaust, washer, wiper"
+                ),
+            ),
+        ),
+    ),
+    Role.CHARGING_STATE: RoleSpec(
+        domains=frozenset({"sensor", "binary_sensor", "switch"}),
+        textual=True,
+        rules=(
+            (10, _device_class("enum")),
+            (45, _options(vocab.charge_state, need=ChargeState.CHARGING)),
+            (-40, _options_foreign(vocab.charge_state)),
+            (30, _CHARGE_WORDS),
+            (15, _words("status, state, zustand", whole=True)),
+            (45, _all(_domain("binary_sensor"), _device_class("battery_charging"))),
+            (
+                -60,
+                _all(
+                    _domain("binary_sensor"),
+                    _not(
+                        _device_class(None, "battery_charging", "power", "running"),
+                        "device class of something else",
+                    ),
+                ),
+            ),
+            (
+                -40,
+                _all(
+                    _domain("binary_sensor", "switch"),
+                    _not(_CHARGE_WORDS, "no charging words"),
+                ),
+            ),
+            # A switch is a command; it only reflects charging as a fallback.
+            (-15, _domain("switch")),
+            (
+                -50,
+                _words(
+                    "mode, type, setting, time, remaining, duration, schedul, "
+                    "departure, cable, connect, port, plug, lock, door, flap, "
+                    "error, reason, fault, phase, limit, power, current, voltage, "
+                    "rate, sentry, bms, powershare, inverter, hvac, climat, heat, "
+                    "precondition, request, enable, present, trip, pending, "
+                    "energy, speed, dashcam, window, seat, target, level, cost, "
+                    "price, smart, auto, allow, authori, paus"
+                ),
+            ),
+        ),
+    ),
+    Role.PLUGGED: RoleSpec(
+        domains=frozenset({"sensor", "binary_sensor"}),
+        textual=True,
+        rules=(
+            (60, _all(_domain("binary_sensor"), _device_class("plug"))),
+            (20, _all(_domain("binary_sensor"), _device_class("connectivity"))),
+            (30, _PLUG_WORDS),
+            (10, _device_class("enum")),
+            (30, _options(vocab.plugged, distinct=2)),
+            (
+                -60,
+                _all(
+                    _domain("binary_sensor"),
+                    _device_class("connectivity"),
+                    _not(_PLUG_WORDS, "no plug words"),
+                ),
+            ),
+            (
+                -60,
+                _all(
+                    _domain("binary_sensor"),
+                    _not(
+                        _device_class(None, "plug", "connectivity"),
+                        "device class of something else",
+                    ),
+                ),
+            ),
+            (-40, _not(_PLUG_WORDS, "no plug words")),
+            (
+                -70,
+                _words(
+                    "lock, unlock, port, door, flap, online, wifi, cellular, gps, "
+                    "cloud, internet, api, heat, auto, permanent, type, rating, "
+                    "warning, alarm"
+                ),
+            ),
+        ),
+    ),
+    Role.CHARGER_POWER: RoleSpec(
+        domains=frozenset({"sensor"}),
+        device_classes=frozenset({"power"}),
+        units=POWER_UNITS,
+        rules=(
+            (30, _device_class("power")),
+            (10, _state_class("measurement")),
+            (
+                40,
+                _words(
+                    "charger power, charging power, charge power, ladeleistung, "
+                    "laadvermogen, puissance de charge"
+                ),
+            ),
+            (10, _words("power, leistung", whole=True)),
+            (
+                -60,
+                _words(
+                    "drive, driving, motor, regen, powershare, inverter, solar, "
+                    "grid, load, house, home, site, generator, battery power, "
+                    "hvac, climat, heat, pv, export, import"
+                ),
+            ),
+            (
+                -80,
+                _words(
+                    "max, available, admissible, limit, rated, rating, capacity, "
+                    "peak, offered, allowed, nominal, min"
+                ),
+            ),
+            (-40, _words("average, avg, mean")),
+        ),
+    ),
+    Role.CHARGER_VOLTAGE: RoleSpec(
+        domains=frozenset({"sensor"}),
+        device_classes=frozenset({"voltage"}),
+        units=VOLTAGE_UNITS,
+        rules=(
+            (30, _device_class("voltage")),
+            (10, _state_class("measurement")),
+            (30, _words("charg, evse, line voltage, ladespannung")),
+            (10, _words("voltage, spannung", whole=True)),
+            (
+                -60,
+                _words(
+                    "pack, brick, cell, module, vbat, 12v, 12 v, aux, dc dc, "
+                    "hv battery, battery voltage, isolation"
+                ),
+            ),
+            (-50, _words("max, min, limit, rated, nominal")),
+        ),
+    ),
+    Role.CHARGER_CURRENT: RoleSpec(
+        domains=frozenset({"sensor"}),
+        device_classes=frozenset({"current"}),
+        units=CURRENT_UNITS,
+        rules=(
+            (30, _device_class("current")),
+            (10, _state_class("measurement")),
+            (30, _words("charg, actual current, evse, ladestrom")),
+            (10, _words("current, strom", whole=True)),
+            (
+                -70,
+                _words(
+                    "limit, max, min, request, setpoint, set, target, offered, "
+                    "available, rated, capacity, dynamic, circuit, fuse, allowed, "
+                    "pilot, breaker"
+                ),
+            ),
+            (
+                -60,
+                _words(
+                    "pack, motor, 12v, 12 v, dc dc, battery current, hv battery, module"
+                ),
+            ),
+        ),
+    ),
+    Role.SESSION_ENERGY: RoleSpec(
+        domains=frozenset({"sensor"}),
+        device_classes=frozenset({"energy"}),
+        units=ENERGY_UNITS,
+        rules=(
+            (30, _device_class("energy")),
+            (10, _state_class("total_increasing")),
+            (5, _state_class("total")),
+            (
+                40,
+                _words(
+                    "energy added, charge energy, charging energy, charged energy, "
+                    "energy charged, added energy, session, geladen"
+                ),
+            ),
+            (
+                -60,
+                _words(
+                    "lifetime, total, consum, used, usage, regen, available, "
+                    "remaining, left, capacity, storage, trip, drive, driving, "
+                    "average, avg, per hour, hour, daily, day, today, week, month, "
+                    "year, export, import, solar, grid, home, house, discharg, "
+                    "last, previous, cost, price"
+                ),
+            ),
+        ),
+    ),
+    Role.EVSE_ENERGY: RoleSpec(
+        domains=frozenset({"sensor"}),
+        device_classes=frozenset({"energy"}),
+        units=ENERGY_UNITS,
+        rules=(
+            (30, _device_class("energy")),
+            (10, _state_class("total_increasing")),
+            (5, _state_class("total")),
+            # A lifetime meter never resets: session energy is an exact difference.
+            (
+                45,
+                _words("lifetime, total energy, energy total, meter, counter"),
+            ),
+            (
+                40,
+                _words(
+                    "session, energy added, charged energy, charging energy, "
+                    "charge energy, energy charged"
+                ),
+            ),
+            (
+                -60,
+                _words(
+                    "per hour, hour, daily, day, today, week, month, year, cost, "
+                    "price, export, import, solar, grid, home, house, last, "
+                    "previous, average, avg, discharg, regen"
+                ),
+            ),
+        ),
+    ),
+    Role.ODOMETER: RoleSpec(
+        domains=frozenset({"sensor"}),
+        device_classes=frozenset({"distance"}),
+        units=LENGTH_UNITS,
+        rules=(
+            (20, _device_class("distance")),
+            (25, _state_class("total_increasing")),
+            (10, _state_class("total")),
+            (
+                50,
+                _words(
+                    "odometer, mileage, odo, kilometerstand, kilometrage, "
+                    "total distance, total mileage"
+                ),
+            ),
+            (
+                -70,
+                _words(
+                    "trip, since, added, range, autonomy, arrival, destination, "
+                    "remaining, left, service, inspection, maintenance, next, "
+                    "last, daily, today, charge, target, to empty, reichweite, "
+                    "distance to"
+                ),
+            ),
+        ),
+    ),
+    Role.SPEED: RoleSpec(
+        domains=frozenset({"sensor"}),
+        device_classes=frozenset({"speed"}),
+        units=SPEED_UNITS,
+        rules=(
+            (25, _device_class("speed")),
+            (10, _state_class("measurement")),
+            (
+                30,
+                _words(
+                    "speed, velocity, geschwindigkeit, vitesse, snelheid, hastighet"
+                ),
+            ),
+            (
+                -70,
+                _words(
+                    "charg, rate, range, cruise, set speed, limit, max, average, "
+                    "avg, wind, fan, engine, axle, wheel, rpm"
+                ),
+            ),
+        ),
+    ),
+    Role.SHIFT_STATE: RoleSpec(
+        domains=frozenset({"sensor"}),
+        textual=True,
+        rules=(
+            (10, _device_class("enum")),
+            (30, _options(vocab.shift_state, distinct=3)),
+            (-40, _options_foreign(vocab.shift_state)),
+            (50, _words("shift, gear, transmission, drive selector")),
+            (
+                -60,
+                _words("torque, mode, ratio, engine, brake, lamp, light"),
+            ),
+        ),
+    ),
+    Role.LOCATION: RoleSpec(
+        domains=frozenset({"device_tracker"}),
+        rules=(
+            (40, _domain("device_tracker")),
+            (
+                20,
+                _words("location, tracker, position, gps, car, vehicle, standort"),
+            ),
+            (
+                -70,
+                _words(
+                    "route, destination, origin, navigation, nav, charger, "
+                    "geofence, phone, key, trip, waypoint"
+                ),
+            ),
+        ),
+    ),
+    Role.RANGE: RoleSpec(
+        domains=frozenset({"sensor"}),
+        device_classes=frozenset({"distance"}),
+        units=LENGTH_UNITS,
+        rules=(
+            (20, _device_class("distance")),
+            (10, _state_class("measurement")),
+            (
+                50,
+                _words(
+                    "range, autonomy, reichweite, autonomie, rekkevidde, rackvidd, "
+                    "actieradius, distance to empty, dte, km left, miles left, "
+                    "remaining distance"
+                ),
+            ),
+            (
+                15,
+                _words("electric, ev, battery, elec, bev, hv, elveh", whole=True),
+            ),
+            (-30, _words("total, combined")),
+            (
+                -70,
+                _words(
+                    "fuel, gasoline, petrol, diesel, combustion, lpg, cng, added, "
+                    "rate, at full, full charge, full battery, max, target, "
+                    "arrival, destination, trip, odometer, mileage, service, "
+                    "inspection, maintenance, since, travel, driven"
+                ),
+            ),
+        ),
+    ),
+    Role.OUTSIDE_TEMP: RoleSpec(
+        domains=frozenset({"sensor"}),
+        device_classes=frozenset({"temperature"}),
+        units=TEMPERATURE_UNITS,
+        # Without an "outside" word any temperature is a guess: the cabin, the pack.
+        min_score=50,
+        rules=(
+            (20, _device_class("temperature")),
+            (10, _state_class("measurement")),
+            (
+                50,
+                _words(
+                    "outside, outdoor, exterior, external, ambient, aussen, "
+                    "exterieur, buiten, ute"
+                ),
+            ),
+            (
+                -70,
+                _words(
+                    "inside, interior, cabin, battery, coolant, oil, engine, "
+                    "motor, inverter, heatsink, stator, module, cell, set, target, "
+                    "setpoint, driver, passenger, request, seat, brake, tire, "
+                    "tyre, internal, charger, pack, hvac"
+                ),
+            ),
+        ),
+    ),
+    Role.CHARGER_TYPE: RoleSpec(
+        domains=frozenset({"sensor"}),
+        textual=True,
+        rules=(
+            (10, _device_class("enum")),
+            (30, _options(vocab.charger_type)),
+            (
+                50,
+                _words(
+                    "charger type, charge type, charging type, connector type, "
+                    "current type, charging method, ladeart"
+                ),
+            ),
+            (-50, _words("cable, phase, mode, schedul, plug lock, port")),
+        ),
+    ),
+}
