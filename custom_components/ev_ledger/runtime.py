@@ -35,7 +35,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import builders, issues
+from . import builders, issues, statistics
 from .adapter import state_price
 from .const import (
     CONF_VIN,
@@ -329,6 +329,9 @@ class EvLedgerRuntime:
             EVENT_HOMEASSISTANT_STOP, self._async_on_stop
         )
         self._unsubs.append(async_at_started(self.hass, self._async_started))
+        # Long-term statistics: each completed session is published.
+        for vehicle in self.vehicles.values():
+            self._unsubs.append(statistics.async_track_sessions(self.hass, vehicle))
 
     @callback
     def _async_started(self, hass: HomeAssistant) -> None:

@@ -49,6 +49,7 @@ EVENT_TYPE_COMPLETED: Final = "completed"
 EVENT_TYPE_INFERRED: Final = "inferred"
 
 type RecordListener = Callable[[str, str, dict[str, Any]], None]
+type SessionListener = Callable[[ChargingSession], None]
 
 
 @dataclass(slots=True)
@@ -119,6 +120,7 @@ class VehicleRuntime:
         self.status = ledger.charge_status
         self._listeners: list[Callable[[], None]] = []
         self._record_listeners: list[RecordListener] = []
+        self._session_listeners: list[SessionListener] = []
 
     # Listeners -------------------------------------------------------------------
 
@@ -133,6 +135,14 @@ class VehicleRuntime:
         """Call `listener(kind, event_type, data)` for each completed record."""
         self._record_listeners.append(listener)
         return lambda: self._record_listeners.remove(listener)
+
+    @callback
+    def async_add_session_listener(
+        self, listener: SessionListener
+    ) -> Callable[[], None]:
+        """Call `listener(session)` for each completed session (statistics)."""
+        self._session_listeners.append(listener)
+        return lambda: self._session_listeners.remove(listener)
 
     @callback
     def async_notify(self) -> None:
@@ -256,6 +266,8 @@ class VehicleRuntime:
             session.status is SessionStatus.INFERRED,
             data,
         )
+        for listener in list(self._session_listeners):
+            listener(session)
 
     def _on_trip(self, trip: Trip) -> None:
         self.writer.enqueue_trip(trip)
