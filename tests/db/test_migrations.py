@@ -83,7 +83,7 @@ def test_postgresql_tables_live_in_their_schema(pg_config: DbConfig) -> None:
     ) as conn:
         rows = conn.execute(
             "SELECT table_name FROM information_schema.tables"
-            " WHERE table_schema = 'ev_ledger'"
+            " WHERE table_schema = 'ev_ledger' AND table_type = 'BASE TABLE'"
         ).fetchall()
         purged = conn.execute("SELECT ev_ledger.purge_samples(now())").fetchone()
     assert {r[0] for r in rows} == TABLES | {"alembic_version"}

@@ -43,6 +43,14 @@ Reading (executor)::
     reader.samples(source_key, start, end, roles=[...])   # for recompute
     reader.quarantined(); reader.purge_samples(before); reader.close()
 
+Exports and reports (executor; CSV file + rows, see db/reports.py and docs/sql.md)::
+
+    report = export_sessions_csv(reader, path, start=..., end=..., vehicle=key,
+                                 location="home")      # also export_trips_csv
+    report.path, report.rows, report.json_rows()      # rows for response data
+    parse_csv(report.path) == report.rows
+    home_charging_report_csv(reader, path, home_zone="home", tz="Europe/Berlin")
+
 Ids: engine ids (session/trip uuid5 strings) are stored as UUIDs; any other key (a
 vehicle's subentry id) maps to a stable uuid5 (`entity_uuid`). Times go in as engine
 epoch seconds and come out as aware UTC datetimes; amounts are Decimal.
@@ -70,6 +78,13 @@ from .migrate import (
     schema_revision,
 )
 from .queries import Page, Reader, Totals
+from .reports import (
+    Report,
+    export_sessions_csv,
+    export_trips_csv,
+    home_charging_report_csv,
+    parse_csv,
+)
 from .rows import Sample, SiteDaily, entity_uuid
 from .vin import InvalidVin, VinStatus, validate_vin
 from .writer import Writer, WriterStoppedError
@@ -87,6 +102,7 @@ __all__ = [
     "MissingPrivilege",
     "Page",
     "Reader",
+    "Report",
     "Sample",
     "SchemaTooNew",
     "SiteDaily",
@@ -100,8 +116,12 @@ __all__ = [
     "WriterStoppedError",
     "connect_and_migrate",
     "entity_uuid",
+    "export_sessions_csv",
+    "export_trips_csv",
     "head_revision",
+    "home_charging_report_csv",
     "make_engine",
+    "parse_csv",
     "redact",
     "schema_revision",
     "validate_vin",

@@ -88,6 +88,12 @@ class Reader:
         """Close the reader's connections."""
         self._engine.dispose()
 
+    # Exports and reports (db/reports.py) query through the reader's engine.
+    @property
+    def engine(self) -> Engine:
+        """Return the reader's engine."""
+        return self._engine
+
     def _session_columns(self) -> Select[Any]:
         table = ChargingSession.__table__
         return select(
