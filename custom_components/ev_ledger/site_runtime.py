@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, State, callback
@@ -10,9 +9,10 @@ from homeassistant.core import HomeAssistant, State, callback
 from .adapter import site_reading, to_sample
 from .db import SiteDaily
 from .logic.model import Reject, Role
+from .source_runtime import SourceRuntime
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
     from datetime import datetime
 
     from .builders import SiteSettings
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .samples import SampleBuffer
 
 
-class SiteRuntime:
+class SiteRuntime(SourceRuntime["SiteLedger"]):
     """Feeds one energy site's ledger and publishes what it derives."""
 
     def __init__(
@@ -36,24 +36,17 @@ class SiteRuntime:
         writer: Writer,
         samples: SampleBuffer,
     ) -> None:
-        self.hass = hass
-        self.subentry_id = subentry_id
-        self.name = name
-        self.roles = roles
-        self.by_entity = {entity_id: role for role, entity_id in roles.items()}
+        super().__init__(
+            hass,
+            subentry_id=subentry_id,
+            name=name,
+            roles=roles,
+            ledger=ledger,
+            writer=writer,
+            samples=samples,
+        )
         self.settings = settings
-        self.ledger = ledger
-        self.writer = writer
-        self.samples = samples
-        self.adapter_rejected: Counter[str] = Counter()
         self.today: SiteDailySummary | None = None
-        self._listeners: list[Callable[[], None]] = []
-
-    @callback
-    def async_add_listener(self, update: Callable[[], None]) -> Callable[[], None]:
-        """Call `update` whenever today's figures change; return the remover."""
-        self._listeners.append(update)
-        return lambda: self._listeners.remove(update)
 
     @callback
     def async_on_state(
@@ -87,8 +80,7 @@ class SiteRuntime:
             if state is not None and state.last_updated_timestamp <= ts:
                 self.async_on_state(role, state, ts)
         self.today = self.ledger.flush_day()
-        for update in list(self._listeners):
-            update()
+        self.async_notify()
 
     def _store(self, summaries: Sequence[SiteDailySummary]) -> None:
         for summary in summaries:
@@ -106,11 +98,6 @@ class SiteRuntime:
                     self_consumption_pct=summary.self_consumption_pct,
                 )
             )
-
-    @property
-    def rejected_total(self) -> int:
-        """Readings refused by the adapter or the engine."""
-        return sum(self.adapter_rejected.values()) + sum(self.ledger.rejected.values())
 
     def health(self) -> dict[str, Any]:
         """Engine figures for diagnostics."""

@@ -35,6 +35,7 @@ from .logic.model import (
     TripCompleted,
 )
 from .records import session_dict, trip_dict
+from .source_runtime import SourceRuntime
 
 if TYPE_CHECKING:
     from .db import Writer
@@ -87,7 +88,7 @@ def month_start(moment: datetime) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-class VehicleRuntime:
+class VehicleRuntime(SourceRuntime["VehicleLedger"]):
     """Feeds one vehicle's ledger and publishes what it derives."""
 
     def __init__(
@@ -102,33 +103,26 @@ class VehicleRuntime:
         samples: SampleBuffer,
         currency: str,
     ) -> None:
-        self.hass = hass
-        self.subentry_id = subentry_id
-        self.name = name
-        self.roles = roles
-        self.by_entity = {entity_id: role for role, entity_id in roles.items()}
-        self.ledger = ledger
-        self.writer = writer
-        self.samples = samples
+        super().__init__(
+            hass,
+            subentry_id=subentry_id,
+            name=name,
+            roles=roles,
+            ledger=ledger,
+            writer=writer,
+            samples=samples,
+        )
         self.currency = currency
-        self.adapter_rejected: Counter[str] = Counter()
         # The last completed records, JSON-safe (as on the bus; kept in the snapshot).
         self.last_session: dict[str, Any] | None = None
         self.last_trip: dict[str, Any] | None = None
         self.current: ChargingSession | None = None
         self.totals = Totals()
         self.status = ledger.charge_status
-        self._listeners: list[Callable[[], None]] = []
         self._record_listeners: list[RecordListener] = []
         self._session_listeners: list[SessionListener] = []
 
     # Listeners -------------------------------------------------------------------
-
-    @callback
-    def async_add_listener(self, update: Callable[[], None]) -> Callable[[], None]:
-        """Call `update` whenever the figures change; return the remover."""
-        self._listeners.append(update)
-        return lambda: self._listeners.remove(update)
 
     @callback
     def async_add_record_listener(self, listener: RecordListener) -> Callable[[], None]:
@@ -143,12 +137,6 @@ class VehicleRuntime:
         """Call `listener(session)` for each completed session (statistics)."""
         self._session_listeners.append(listener)
         return lambda: self._session_listeners.remove(listener)
-
-    @callback
-    def async_notify(self) -> None:
-        """Tell the entities that the figures changed."""
-        for update in list(self._listeners):
-            update()
 
     # Input -------------------------------------------------------------------------
 
@@ -296,11 +284,6 @@ class VehicleRuntime:
     def charge_status(self) -> ChargeState:
         """The charging status sensor's value."""
         return self.status
-
-    @property
-    def rejected_total(self) -> int:
-        """Readings refused by the adapter or the engine."""
-        return sum(self.adapter_rejected.values()) + sum(self.ledger.rejected.values())
 
     def health(self) -> dict[str, Any]:
         """Engine figures for diagnostics."""

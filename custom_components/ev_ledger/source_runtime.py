@@ -1,0 +1,63 @@
+"""What a vehicle and an energy site share at runtime: mapped entities in, listeners out."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any, Protocol
+
+from homeassistant.core import HomeAssistant, callback
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from .db import Writer
+    from .logic.model import Role
+    from .samples import SampleBuffer
+
+
+class _Ledger(Protocol):
+    @property
+    def rejected(self) -> Mapping[Any, int]: ...
+
+
+class SourceRuntime[LedgerT: _Ledger]:
+    """One subentry's ledger, the entities feeding it and the entities showing it."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        *,
+        subentry_id: str,
+        name: str,
+        roles: dict[Role, str],
+        ledger: LedgerT,
+        writer: Writer,
+        samples: SampleBuffer,
+    ) -> None:
+        self.hass = hass
+        self.subentry_id = subentry_id
+        self.name = name
+        self.roles = roles
+        self.by_entity = {entity_id: role for role, entity_id in roles.items()}
+        self.ledger = ledger
+        self.writer = writer
+        self.samples = samples
+        self.adapter_rejected: Counter[str] = Counter()
+        self._listeners: list[Callable[[], None]] = []
+
+    @callback
+    def async_add_listener(self, update: Callable[[], None]) -> Callable[[], None]:
+        """Call `update` whenever the figures change; return the remover."""
+        self._listeners.append(update)
+        return lambda: self._listeners.remove(update)
+
+    @callback
+    def async_notify(self) -> None:
+        """Tell the entities that the figures changed."""
+        for update in list(self._listeners):
+            update()
+
+    @property
+    def rejected_total(self) -> int:
+        """Readings refused by the adapter or the engine."""
+        return sum(self.adapter_rejected.values()) + sum(self.ledger.rejected.values())
