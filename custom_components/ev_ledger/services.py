@@ -329,6 +329,7 @@ async def _update_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResp
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="nothing_to_update"
         )
+    await _require_session(hass, runtime, call.data[ATTR_SESSION_ID])
     try:
         runtime.writer.update_session(call.data[ATTR_SESSION_ID], **changes)
     except WriterStoppedError as err:
@@ -339,12 +340,33 @@ async def _update_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResp
 
 async def _delete_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     runtime = _runtime(hass, call)
+    await _require_session(hass, runtime, call.data[ATTR_SESSION_ID])
     try:
         runtime.writer.delete_session(call.data[ATTR_SESSION_ID])
     except WriterStoppedError as err:
         raise _writer_stopped(err) from err
     await runtime.async_refresh_totals()
     return None
+
+
+async def _require_session(
+    hass: HomeAssistant, runtime: EvLedgerRuntime, session_id: str
+) -> None:
+    """Refuse a correction of a session that is not in the ledger."""
+    try:
+        # A session completed a moment ago may still be on its way to the database.
+        await runtime.async_flush()
+        exists = await hass.async_add_executor_job(
+            runtime.reader.session_exists, session_id
+        )
+    except (SQLAlchemyError, DbError) as err:
+        raise _database_error(err) from err
+    if not exists:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="session_not_found",
+            translation_placeholders={"session_id": session_id},
+        )
 
 
 async def _add_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:

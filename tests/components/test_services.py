@@ -151,6 +151,16 @@ async def test_add_list_correct_delete(hass: HomeAssistant, ledger: Ledger) -> N
             "nothing_to_update",
         ),
         (
+            "update_session",
+            {"session_id": "6f1c6a3e-5d0b-4d57-9a57-1f0c2e6b9c11", "notes": "x"},
+            "session_not_found",
+        ),
+        (
+            "delete_session",
+            {"session_id": "0b9f4c52-0a53-4f5e-8d8b-2c1f8f8d6e01"},
+            "session_not_found",
+        ),
+        (
             "add_session",
             {"vehicle": VEHICLE_ID, "start": _iso(T), "end": _iso(T), "energy": 1},
             "invalid_time_range",
@@ -199,3 +209,19 @@ async def test_database_error(
         with pytest.raises(HomeAssistantError) as err:
             await _call(hass, service, {"config_entry_id": ledger.entry.entry_id})
         assert err.value.translation_key == "database_error"
+
+    def fail_lookup(_: str) -> None:
+        raise OperationalError("SELECT", {}, Exception("gone"))
+
+    monkeypatch.setattr(ledger.runtime.reader, "session_exists", fail_lookup)
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(
+            hass,
+            "delete_session",
+            {
+                "config_entry_id": ledger.entry.entry_id,
+                "session_id": "0b9f4c52-0a53-4f5e-8d8b-2c1f8f8d6e01",
+            },
+            response=False,
+        )
+    assert err.value.translation_key == "database_error"

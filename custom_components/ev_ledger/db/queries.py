@@ -103,6 +103,15 @@ class Reader:
             ).label("effective_location"),
         )
 
+    def session_exists(self, session_id: str) -> bool:
+        """Whether a session with this id is stored and not deleted."""
+        query = select(ChargingSession.id).where(
+            ChargingSession.id == entity_uuid(session_id),
+            ChargingSession.deleted_at.is_(None),
+        )
+        with self._engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
     def latest_session(self, vehicle: str) -> dict[str, Any] | None:
         """Return the vehicle's most recent session (with its windows), or None."""
         query = (
