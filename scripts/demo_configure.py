@@ -51,15 +51,8 @@ EXPECTED_VEHICLE_ROLES: Final = {
     "range": "sensor.demo_ev_range",
     "outside_temp": "sensor.demo_ev_outside_temperature",
 }
-# The replay compresses a week into ~10 minutes (1008x, 2016x while catching up):
-# the thresholds are real seconds, so they are scaled down accordingly.
-DEMO_THRESHOLDS: Final = {
-    "session_grace_s": 2,
-    "activity_gap_s": 5,
-    "trip_end_s": 2,
-    "trip_merge_s": 1,
-    "min_session_s": 1,
-}
+# The simulator stamps its states with simulated time (ahead of the wall clock at the
+# replay's pace), so EV Ledger's default thresholds apply unchanged.
 CAPACITY_KWH: Final = 75
 SITE_INPUT: Final = {
     "name": "Home",
@@ -327,7 +320,7 @@ async def vehicle_device_id(api: Api) -> str:
 
 
 async def add_vehicle(api: Api, entry_id: str) -> None:
-    """Pick the car's device, check the proposed mapping, set demo thresholds."""
+    """Pick the car's device, check the proposed mapping, set the capacity."""
     flow = "/api/config/config_entries/subentries/flow"
     result = await api.post(flow, {"handler": [entry_id, "vehicle"]})
     expect(result, "form", "vehicle device step")
@@ -354,7 +347,6 @@ async def add_vehicle(api: Api, entry_id: str) -> None:
         {
             **EXPECTED_VEHICLE_ROLES,
             "usable_capacity_kwh": CAPACITY_KWH,
-            "thresholds": DEMO_THRESHOLDS,
         },
     )
     if result.get("type") == "abort":

@@ -271,3 +271,28 @@ def test_clock_catch_up_then_normal_speed() -> None:
         assert clock.real_s(clock.scenario_s(real)) == pytest.approx(real)
     with pytest.raises(ValueError, match="positive"):
         SimClock(speed=0)
+
+
+def test_site_meters_report_every_poll_unchanged_values_included(
+    events: list[SimEvent],
+) -> None:
+    # EV Ledger needs a reading at least every 15 minutes per role; its own re-report
+    # of unchanged states follows the wall clock, behind the simulated time.
+    for key in (c.SOLAR_POWER, c.GRID_POWER, c.BATTERY_POWER, c.HOME_LOAD):
+        assert c.SPECS[key].polled
+        offsets = [e.offset for e in series(events, key)]
+        assert len(offsets) == WEEK_S // 300
+        assert {b - a for a, b in itertools.pairwise(offsets)} <= {
+            300,
+            320,
+        }  # the first poll is not delayed
+
+
+def test_departure_reports_the_shift_before_the_odometer(
+    events: list[SimEvent],
+) -> None:
+    departures = {e.offset for e in series(events, c.SHIFT_STATE) if e.value == "D"}
+    assert len(departures) == 14
+    for offset in departures:
+        keys = [e.key for e in events if e.offset == offset]
+        assert keys.index(c.SHIFT_STATE) < keys.index(c.ODOMETER)

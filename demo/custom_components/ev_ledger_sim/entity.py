@@ -42,6 +42,7 @@ class SimEntity(Entity):
         self._attr_unique_id = f"{DOMAIN}_{spec.device}_{spec.key}"
         self._attr_name = spec.name
         self._attr_device_info = device_info(spec.device)
+        self._attr_force_update = spec.polled
         if spec.icon:
             self._attr_icon = spec.icon
         if spec.diagnostic:
@@ -63,4 +64,19 @@ class SimEntity(Entity):
 
     @callback
     def _on_update(self) -> None:
-        self.async_write_ha_state()
+        """Write the state with its simulated timestamp, not the wall clock's.
+
+        `async_write_ha_state` always stamps the wall clock; the entity still
+        computes its state and attributes (registry name, device class, unit...).
+        """
+        if self.registry_entry is not None and self.registry_entry.disabled_by:
+            return
+        calculated = self._async_calculate_state()
+        self.hass.states.async_set(
+            self.entity_id,
+            calculated.state,
+            calculated.attributes,
+            self.force_update,
+            state_info=self._state_info,
+            timestamp=self._replay.stamp(self._key),
+        )

@@ -4,12 +4,20 @@ No threads and no blocking: a timer (`async_track_time_interval`) wakes up a few
 times per second, maps the real time elapsed to scenario time (`SimClock`) and
 delivers every event that became due, in order, to the entities listening for its
 key.
+
+Every state carries its *simulated* timestamp (`hass.states.async_set(...,
+timestamp=...)`): the simulated timeline starts at the real time the replay starts
+and runs ahead of the wall clock at the replay's pace, so durations, average powers,
+speeds and the sun seen by EV Ledger are physical. It never runs behind the wall
+clock (a ledger's timeouts follow the wall clock too), and a restart continues after
+the last timestamp written so time never goes backwards.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -52,6 +60,11 @@ class Replay:
         self._events: Iterator[SimEvent] = iter(())
         self._pending: SimEvent | None = None
         self._started_at: float | None = None
+        # Wall-clock time (Unix seconds) of the scenario's start: the simulated
+        # timestamp of scenario second s is `_epoch + s - clock.start_s`.
+        self._epoch = time.time()
+        self._stamps: dict[str, float] = {}
+        self._last_stamp = 0.0
         self._unsub_timer: CALLBACK_TYPE | None = None
         self.scenario_s = clock.start_s
         self.delivered = 0
@@ -71,6 +84,20 @@ class Replay:
         """The current value and attributes of a key (None before its first)."""
         return self._values.get(key)
 
+    def timestamp(self, scenario_s: float) -> float:
+        """The simulated Unix timestamp of a scenario offset."""
+        return self._epoch + scenario_s - self._clock.start_s
+
+    def stamp(self, key: str) -> float:
+        """The simulated Unix timestamp of a key's current value.
+
+        Never earlier than anything written before (a state written while the
+        replay is stopped gets the scenario time it stopped at).
+        """
+        stamp = self._stamps.get(key, self.timestamp(self.scenario_s))
+        self._last_stamp = max(self._last_stamp, stamp)
+        return self._last_stamp
+
     @callback
     def listen(self, key: str, update: Callable[[], None]) -> CALLBACK_TYPE:
         """Call `update` whenever `key` gets a new value; returns the remover."""
@@ -89,14 +116,18 @@ class Replay:
         if clock is not None:
             self._clock = clock
         self._rewind()
+        self._epoch = max(time.time(), self._last_stamp + 1)
+        self._stamps.clear()
         self._notify_all()
         self._started_at = self._hass.loop.time()
         self._unsub_timer = async_track_time_interval(
             self._hass, self._on_tick, self._tick, name="ev_ledger_sim replay"
         )
         _LOGGER.info(
-            "Replay started at %s, %.0fx (catch-up %.0fx for %.1f real s)",
+            "Replay started at %s (simulated timestamps from %s), %.0fx"
+            " (catch-up %.0fx for %.1f real s)",
             scenario_label(self._clock.start_s),
+            time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self._epoch)),
             self._clock.speed,
             self._clock.speed * self._clock.catch_up_factor,
             self._clock.catch_up_real_s,
@@ -138,6 +169,7 @@ class Replay:
         while self._pending is not None and self._pending.offset <= scenario_s:
             event = self._pending
             self._values[event.key] = (event.value, event.attributes)
+            self._stamps[event.key] = self.timestamp(event.offset)
             self._notify(event.key)
             count += 1
             self._pending = next(self._events, None)
@@ -146,6 +178,7 @@ class Replay:
         label = scenario_label(scenario_s)
         if self._values[SIM_TIME_KEY][0] != label:
             self._values[SIM_TIME_KEY] = (label, {})
+            self._stamps[SIM_TIME_KEY] = self.timestamp(scenario_s)
             self._notify(SIM_TIME_KEY)
         return count
 

@@ -63,6 +63,9 @@ class EntitySpec:
     options: tuple[str, ...] | None = None
     diagnostic: bool = False
     icon: str | None = None
+    # A polled sensor that reports every poll, unchanged values included (Home
+    # Assistant's `force_update`), as energy meters commonly do.
+    polled: bool = False
 
 
 DEVICES: Final = {
@@ -174,6 +177,7 @@ ENTITIES: Final[tuple[EntitySpec, ...]] = (
     EntitySpec(
         key=SOLAR_POWER,
         device=SITE,
+        polled=True,
         name="Solar power",
         device_class="power",
         unit="W",
@@ -182,6 +186,7 @@ ENTITIES: Final[tuple[EntitySpec, ...]] = (
     EntitySpec(
         key=GRID_POWER,
         device=SITE,
+        polled=True,
         name="Grid power",
         device_class="power",
         unit="W",
@@ -190,6 +195,7 @@ ENTITIES: Final[tuple[EntitySpec, ...]] = (
     EntitySpec(
         key=BATTERY_POWER,
         device=SITE,
+        polled=True,
         name="Battery power",
         device_class="power",
         unit="kW",
@@ -198,6 +204,7 @@ ENTITIES: Final[tuple[EntitySpec, ...]] = (
     EntitySpec(
         key=HOME_LOAD,
         device=SITE,
+        polled=True,
         name="House load",
         device_class="power",
         unit="W",
@@ -206,6 +213,7 @@ ENTITIES: Final[tuple[EntitySpec, ...]] = (
     EntitySpec(
         key=HOME_BATTERY_LEVEL,
         device=SITE,
+        polled=True,
         name="Battery level",
         device_class="battery",
         unit="%",

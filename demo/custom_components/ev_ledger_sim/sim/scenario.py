@@ -2,7 +2,10 @@
 
 The car and the site are stepped minute by minute; each entity reports at its own
 cadence (the car streams while driving, the site polls every five minutes, the
-price changes hourly) and only when its value changed, as real integrations do.
+price changes hourly) and only when its value changed, as real integrations do;
+the site's meters report every poll, unchanged values included (`polled` specs,
+Home Assistant's `force_update`). Within one instant, a departing car reports its
+shift state before the odometer that moved, as a streaming car does.
 """
 
 from __future__ import annotations
@@ -86,7 +89,7 @@ class _Reporter:
     def report(
         self, offset: int, key: str, value: Value, attributes: Attributes
     ) -> SimEvent | None:
-        if self._last.get(key) == (value, attributes):
+        if self._last.get(key) == (value, attributes) and not c.SPECS[key].polled:
             return None
         self._last[key] = (value, attributes)
         return SimEvent(offset, key, value, attributes)
@@ -109,6 +112,9 @@ def timeline(seed: int = 7) -> Iterator[SimEvent]:
         candidates: list[tuple[int, str, Value, Attributes]] = [
             (offset, key, *report(car)) for key, report in VEHICLE_REPORTS.items()
         ]
+        if car.shift != "P":
+            # Shifting out of park precedes the distance driven in that minute.
+            candidates.sort(key=lambda candidate: candidate[1] != c.SHIFT_STATE)
         if minute % 60 == 0:
             noise = price_noise.uniform(-0.02, 0.02)
             price = round(price_eur_kwh(minute // 60, noise), 4)
