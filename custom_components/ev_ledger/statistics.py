@@ -10,11 +10,27 @@ Published as external statistics of the recorder, one set per vehicle:
 with an hourly `state` (what the hour added) and a running `sum`.
 
 Re-publishing is safe. What each session contributed to each hour is kept per vehicle
-(`_VehicleHours`), keyed by session id: publishing a session again replaces its
+(`Contributions`), keyed by session id: publishing a session again replaces its
 contribution instead of adding to it. The hours a batch touches are then rewritten with
 the sum of all known contributions, and the running sum is rebuilt from the sum stored
-just before the earliest touched hour, through every later stored hour. Rows are
-written through the recorder's queue; the next publish waits for them.
+just before the earliest touched hour, through every later stored hour: one
+`async_add_external_statistics` call per statistic and batch, however many sessions
+and hours it holds. Rows are written through the recorder's queue; the call returns
+once they are in the database.
+
+Forgetting sessions (`async_forget_sessions`, when a recompute removes them) drops their
+contributions and rewrites their hours the same way; an hour left without any holds 0
+(the recorder cannot delete single rows).
+
+The contributions survive a restart: they are kept in one `Store` (`ev_ledger.statistics`,
+see `_VehicleHours.to_json` for the format), read once per vehicle, under its lock,
+before its first publish, and saved (delayed; Home Assistant writes a pending save when
+it stops) after each publish. An unreadable document is logged and replaced.
+
+Only contributions within `RETAIN_S` of the vehicle's newest hour or of the last batch
+are kept. An older session is no longer known: publishing it again rewrites its hours
+with what is known (itself, and any session of the same batch), and forgetting it
+leaves its hours as they are (which hours they were is not known); the caller is told.
 
 Only while the recorder is loaded: without it nothing is published.
 """
@@ -26,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 import logging
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components.recorder.models import (
     StatisticData,
@@ -43,12 +59,13 @@ from homeassistant.const import UnitOfEnergy
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.helpers.storage import Store
 from homeassistant.util import slugify
 from homeassistant.util.hass_dict import HassKey
 from sqlalchemy.exc import SQLAlchemyError
 
 from .const import DOMAIN
-from .logic.hourly import HOUR_S, add_hours, running_sums, session_hours
+from .logic.hourly import Contributions, hour_start, running_sums, session_hours
 from .logic.model import ChargingSession, SessionStatus
 
 if TYPE_CHECKING:
@@ -65,39 +82,146 @@ SOLAR_ENERGY: Final = "solar_energy"
 # Contributions kept per vehicle: two days around the newest hour and the last batch
 # (a later session may share an hour with one published before it).
 RETAIN_S: Final = 2 * 86400
+STORAGE_KEY: Final = f"{DOMAIN}.statistics"
+STORAGE_VERSION: Final = 1
+# Seconds between a publish and the save of its contributions (saves coalesce).
+SAVE_DELAY: Final = 10
 
-_DATA: HassKey[dict[str, _VehicleHours]] = HassKey(f"{DOMAIN}_statistics")
-_ZERO = Decimal(0)
+_DATA: HassKey[_Published] = HassKey(f"{DOMAIN}_statistics")
 
 
 @dataclass(slots=True)
 class _VehicleHours:
-    """What each session of one vehicle contributed to each statistic and hour."""
+    """One vehicle's contributions and the metadata of its statistics."""
 
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # session id -> statistic id -> hour start (epoch s) -> amount
-    sessions: dict[str, dict[str, dict[int, Decimal]]] = field(default_factory=dict)
-    last_hour: dict[str, int] = field(default_factory=dict)
+    # Whether the stored contributions have been read (under `lock`).
+    loaded: bool = False
+    ledger: Contributions = field(default_factory=Contributions)
     metadata: dict[str, StatisticMetaData] = field(default_factory=dict)
 
-    def amounts(self, statistic_id: str, hours: Iterable[int]) -> dict[int, Decimal]:
-        """The total of all known contributions to `statistic_id` in `hours`."""
-        total = add_hours(
-            parts[statistic_id]
-            for parts in self.sessions.values()
-            if statistic_id in parts
-        )
-        return {hour: total.get(hour, _ZERO) for hour in hours}
+    def to_json(self) -> dict[str, Any]:
+        """The vehicle's part of the stored document.
 
-    def prune(self, batch_last: int) -> None:
-        """Forget sessions far from both the newest hour and the last batch."""
-        newest = max(self.last_hour.values(), default=batch_last)
-        for session_id, last in list(self.last_hour.items()):
-            if last < newest - RETAIN_S and not (
-                batch_last - RETAIN_S <= last <= batch_last
+        `{"statistics": {statistic id: {"name": str, "unit": str}},
+          "sessions": {session id: {"last_hour": int,
+                                    "hours": {statistic id: {hour: amount}}}}}`
+
+        with hours as epoch seconds in text and amounts as decimal text.
+        """
+        used = self.ledger.statistic_ids()
+        return {
+            "statistics": {
+                statistic_id: {
+                    "name": meta["name"],
+                    "unit": meta["unit_of_measurement"],
+                }
+                for statistic_id, meta in sorted(self.metadata.items())
+                if statistic_id in used
+            },
+            "sessions": self.ledger.to_json(),
+        }
+
+    def restore(self, raw: object) -> None:
+        """Take the contributions of `to_json`'s output (TypeError, ValueError)."""
+        if not isinstance(raw, dict):
+            raise TypeError("not a mapping")
+        ledger = Contributions.from_json(raw.get("sessions"))
+        described = raw.get("statistics")
+        if not isinstance(described, dict):
+            raise TypeError("statistics: not a mapping")
+        metadata: dict[str, StatisticMetaData] = {}
+        for statistic_id, meta in described.items():
+            if not (
+                isinstance(meta, dict)
+                and isinstance(meta.get("name"), str)
+                and isinstance(meta.get("unit"), str)
             ):
-                del self.last_hour[session_id]
-                del self.sessions[session_id]
+                raise TypeError(f"{statistic_id}: no name and unit")
+            metadata[statistic_id] = _metadata(statistic_id, meta["name"], meta["unit"])
+        if missing := ledger.statistic_ids() - metadata.keys():
+            raise ValueError(f"no metadata for {sorted(missing)}")
+        self.ledger = ledger
+        self.metadata = metadata
+
+
+@dataclass(slots=True)
+class _Published:
+    """The contributions of every vehicle and the store they are kept in."""
+
+    store: Store[dict[str, Any]]
+    vehicles: dict[str, _VehicleHours] = field(default_factory=dict)
+    # The stored document once read (vehicle subentry id -> its part); the parts of
+    # vehicles not read yet are saved back as they were.
+    document: dict[str, Any] | None = None
+
+    async def async_vehicle(self, vehicle: VehicleRuntime) -> _VehicleHours:
+        """The vehicle's contributions, read from the store on first use.
+
+        Call with the vehicle's lock held.
+        """
+        state = self.vehicles[vehicle.subentry_id]
+        if state.loaded:
+            return state
+        document = await self._async_document()
+        if (raw := document.get(vehicle.subentry_id)) is not None:
+            try:
+                state.restore(raw)
+            except (TypeError, ValueError) as err:
+                _LOGGER.warning(
+                    "Stored statistics of %s are unreadable, starting without them: %s",
+                    vehicle.name,
+                    err,
+                )
+        state.loaded = True
+        return state
+
+    async def _async_document(self) -> dict[str, Any]:
+        if self.document is None:
+            try:
+                loaded: object = await self.store.async_load()
+            except (
+                HomeAssistantError,
+                NotImplementedError,  # a newer version
+                LookupError,
+                TypeError,
+                ValueError,
+            ) as err:
+                _LOGGER.warning(
+                    "%s is unreadable, starting empty: %r", STORAGE_KEY, err
+                )
+                loaded = None
+            if loaded is not None and not isinstance(loaded, dict):
+                _LOGGER.warning("%s is not a mapping, starting empty", STORAGE_KEY)
+                loaded = None
+            # Vehicles reading at once share the store's one read: the same document.
+            self.document = loaded or {}
+        return self.document
+
+    @callback
+    def async_schedule_save(self) -> None:
+        """Save every vehicle's contributions soon (a snapshot taken now)."""
+        document = {
+            **(self.document or {}),
+            **{
+                subentry_id: state.to_json()
+                for subentry_id, state in self.vehicles.items()
+                if state.loaded
+            },
+        }
+        # A snapshot taken in the loop: the store calls `data_func` in a worker thread.
+        self.store.async_delay_save(lambda: document, SAVE_DELAY)
+
+
+def _published(hass: HomeAssistant, vehicle: VehicleRuntime) -> _Published:
+    """The contributions of every vehicle, with an entry for `vehicle`."""
+    published = hass.data.get(_DATA)
+    if published is None:
+        published = hass.data[_DATA] = _Published(
+            Store(hass, STORAGE_VERSION, STORAGE_KEY)
+        )
+    published.vehicles.setdefault(vehicle.subentry_id, _VehicleHours())
+    return published
 
 
 def vehicle_slug(vehicle: VehicleRuntime) -> str:
@@ -163,12 +287,12 @@ def _stored_from(
     else:
         last = get_last_statistics(hass, 1, statistic_id, False, {"sum"})
         found = last.get(statistic_id) or []
-        base = _decimal(found[0].get("sum")) if found else _ZERO
+        base = _decimal(found[0].get("sum")) if found else Decimal(0)
     return base, states
 
 
 def _decimal(value: float | None) -> Decimal:
-    return _ZERO if value is None else Decimal(repr(value))
+    return Decimal(0) if value is None else Decimal(repr(value))
 
 
 async def _async_write(
@@ -195,45 +319,91 @@ async def _async_write(
     )
 
 
+async def _async_rewrite(
+    hass: HomeAssistant, state: _VehicleHours, touched: Mapping[str, set[int]]
+) -> None:
+    """Rewrite the touched hours of each statistic; wait for the database."""
+    for statistic_id, hours in sorted(touched.items()):
+        await _async_write(
+            hass,
+            state.metadata[statistic_id],
+            state.ledger.amounts(statistic_id, hours),
+        )
+    await get_instance(hass).async_block_till_done()
+
+
 async def async_publish_sessions(
     hass: HomeAssistant, vehicle: VehicleRuntime, sessions: Iterable[ChargingSession]
 ) -> None:
     """Publish (or publish again) completed sessions of a vehicle, in one batch.
 
-    Sessions may come in any order and may have been published before; in-progress
-    sessions are skipped. Returns once the rows are in the recorder's database.
+    Sessions may come in any order and may have been published before (their
+    contributions are replaced); in-progress sessions are skipped. Returns once the
+    rows are in the recorder's database. Raises HomeAssistantError or SQLAlchemyError
+    if the recorder refuses them (the contributions are kept: the next publish
+    sharing their hours writes them again).
     """
     if RECORDER not in hass.config.components:
         return
     done = [s for s in sessions if s.status is not SessionStatus.IN_PROGRESS]
     if not done:
         return
-    state = hass.data.setdefault(_DATA, {}).setdefault(
-        vehicle.subentry_id, _VehicleHours()
-    )
-    async with state.lock:
+    published = _published(hass, vehicle)
+    async with published.vehicles[vehicle.subentry_id].lock:
+        state = await published.async_vehicle(vehicle)
         touched: dict[str, set[int]] = {}
         batch_last = 0
         for session in done:
-            new = _contributions(vehicle, session, state.metadata)
-            old = state.sessions.get(session.id, {})
-            for parts in (old, new):
-                for statistic_id, amounts in parts.items():
-                    touched.setdefault(statistic_id, set()).update(amounts)
-            state.sessions[session.id] = new
+            parts = _contributions(vehicle, session, state.metadata)
             last = max(
-                (hour for amounts in new.values() for hour in amounts),
-                default=int(session.started_at // HOUR_S) * HOUR_S,
+                (hour for amounts in parts.values() for hour in amounts),
+                default=hour_start(session.started_at),
             )
-            state.last_hour[session.id] = last
+            state.ledger.put(session.id, parts, last, touched)
             batch_last = max(batch_last, last)
-        # Every contribution has at least one hour (the session's first).
-        for statistic_id, hours in sorted(touched.items()):
-            await _async_write(
-                hass, state.metadata[statistic_id], state.amounts(statistic_id, hours)
-            )
-        await get_instance(hass).async_block_till_done()
-        state.prune(batch_last)
+        try:
+            await _async_rewrite(hass, state, touched)
+        finally:
+            state.ledger.prune(RETAIN_S, batch_last)
+            published.async_schedule_save()
+
+
+async def async_forget_sessions(
+    hass: HomeAssistant, vehicle: VehicleRuntime, session_ids: Iterable[str]
+) -> set[str]:
+    """Remove sessions from the statistics (a recompute found them gone).
+
+    Their contributions are dropped and the hours they were in are rewritten with the
+    rest (an hour left empty holds 0), every later sum moving with them. Returns once
+    the rows are in the recorder's database, with the ids that were not known: never
+    published, or pruned (more than `RETAIN_S` before both the newest hour and the
+    last batch). Which hours those were in is not known, so whatever they contributed
+    stays in the statistics. Without the recorder nothing is published, so nothing is
+    forgotten: returns an empty set. Raises as `async_publish_sessions`.
+    """
+    if RECORDER not in hass.config.components:
+        return set()
+    published = _published(hass, vehicle)
+    async with published.vehicles[vehicle.subentry_id].lock:
+        state = await published.async_vehicle(vehicle)
+        touched: dict[str, set[int]] = {}
+        unknown = {
+            session_id
+            for session_id in set(session_ids)
+            if not state.ledger.remove(session_id, touched)
+        }
+        if touched:
+            try:
+                await _async_rewrite(hass, state, touched)
+            finally:
+                published.async_schedule_save()
+    if unknown:
+        _LOGGER.debug(
+            "Statistics of %s: sessions %s not known, not forgotten",
+            vehicle.name,
+            sorted(unknown),
+        )
+    return unknown
 
 
 @callback

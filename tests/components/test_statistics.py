@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 import logging
 from types import SimpleNamespace
@@ -11,11 +12,15 @@ from typing import TYPE_CHECKING, Any, cast
 from unittest.mock import patch
 
 from homeassistant.components.recorder.statistics import (
+    async_add_external_statistics,
     get_metadata,
     statistics_during_period,
 )
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
@@ -29,6 +34,7 @@ from custom_components.ev_ledger.const import (
     GRID_EXPORT_POSITIVE,
     SUBENTRY_ENERGY_SITE,
 )
+from custom_components.ev_ledger.logic.hourly import hour_start
 from custom_components.ev_ledger.logic.model import (
     ChargingSession,
     Cost,
@@ -269,12 +275,267 @@ async def test_sums_continue_and_hours_are_rewritten(
     rows = await _rows(hass)
     assert rows[ENERGY][-1] == (H0 + 3 * 86400, 1.0, 15.0)
     assert rows[COST][-1] == (H0 + 14400, 0.15, 3.3)
-    kept = hass.data[statistics._DATA][VEHICLE_ID]
+    kept = hass.data[statistics._DATA].vehicles[VEHICLE_ID].ledger
     assert set(kept.sessions) == {"s4", "s6"}
     # An old session again, far from the newest: kept as the batch's own.
     await publish(hass, vehicle, [corrected])
     assert set(kept.sessions) == {"s1", "s4", "s6"}
     assert await _rows(hass) == rows
+
+
+async def _saved(hass: HomeAssistant) -> None:
+    """Let the delayed save of the contributions be written."""
+    async_fire_time_changed(
+        hass, dt_util.utcnow() + timedelta(seconds=statistics.SAVE_DELAY + 1)
+    )
+    await hass.async_block_till_done()
+
+
+async def _restart(hass: HomeAssistant, ledger: Ledger) -> None:
+    """What a restart does: the ledger stops, the store is written, memory goes."""
+    await ledger.unload()
+    await _saved(hass)
+    del hass.data[statistics._DATA]
+    await ledger.setup()
+
+
+async def test_contributions_survive_a_restart(
+    recorder_mock: Any,
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    embedded_ledger: Ledger,
+) -> None:
+    """A session after a restart sharing an hour with one before it: both count."""
+    await embedded_ledger.at(T - hours(1))
+    await embedded_ledger.setup()
+    publish = statistics.async_publish_sessions
+    await publish(
+        hass,
+        _vehicle(embedded_ledger),
+        [_manual("s1", H0, "6.000", "1.80"), _manual("s2", H0 + 9000, "4.000", "1.20")],
+    )
+    # Another vehicle in the same store.
+    other = cast(
+        "VehicleRuntime",
+        SimpleNamespace(name="Zoe", subentry_id="01JZOE", currency="EUR"),
+    )
+    await publish(hass, other, [_manual("z1", H0, "3.000", "0.90")])
+    await _restart(hass, embedded_ledger)
+    # The store: per vehicle, each statistic's name and unit, each session's hours,
+    # amounts as exact text.
+    stored = hass_storage[statistics.STORAGE_KEY]
+    assert stored["version"] == 1
+    assert stored["data"][VEHICLE_ID]["statistics"][COST] == {
+        "name": "Model Y charging cost",
+        "unit": "EUR",
+    }
+    assert stored["data"][VEHICLE_ID]["sessions"]["s1"] == {
+        "last_hour": H0,
+        "hours": {COST: {str(H0): "1.80"}, ENERGY: {str(H0): "6.000"}},
+    }
+    assert set(stored["data"]["01JZOE"]["sessions"]) == {"z1"}
+
+    await publish(
+        hass, _vehicle(embedded_ledger), [_manual("s3", H0 + 12600, "1.000", "0.30")]
+    )
+    await publish(hass, other, [_manual("z2", H0 + 1800, "1.000", "0.30")])
+    rows = await _rows(hass)
+    assert rows[ENERGY] == [
+        (H0, 6.0, 6.0),
+        (H0 + 7200, 2.0, 8.0),
+        (H0 + 10800, 2.5, 10.5),  # s2's 2 kWh before the restart, s3's 0.5 after
+        (H0 + 14400, 0.5, 11.0),
+    ]
+    assert rows[COST][-2:] == [(H0 + 10800, 0.75, 3.15), (H0 + 14400, 0.15, 3.3)]
+    assert rows["ev_ledger:zoe_energy_charged"] == [(H0, 3.5, 3.5), (H1, 0.5, 4.0)]
+
+
+async def test_forget_sessions(
+    recorder_mock: Any,
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    embedded_ledger: Ledger,
+) -> None:
+    """A forgotten session leaves its hours; unknown ones are reported back."""
+    await embedded_ledger.at(T - hours(1))
+    await embedded_ledger.setup()
+    vehicle = _vehicle(embedded_ledger)
+    await statistics.async_publish_sessions(
+        hass,
+        vehicle,
+        [
+            _manual("s1", H0, "6.000", "1.80"),
+            _manual("s2", H0 + 1800, "4.000", "1.20"),
+            _manual("s3", H0 + 7200, "1.000", "0.30"),
+        ],
+    )
+    assert (await _rows(hass))[ENERGY] == [
+        (H0, 8.0, 8.0),
+        (H1, 2.0, 10.0),
+        (H0 + 7200, 1.0, 11.0),
+    ]
+    # The delayed save is written after a while, then Home Assistant restarts.
+    await _saved(hass)
+    assert set(
+        hass_storage[statistics.STORAGE_KEY]["data"][VEHICLE_ID]["sessions"]
+    ) == {
+        "s1",
+        "s2",
+        "s3",
+    }
+    del hass.data[statistics._DATA]
+
+    forget = statistics.async_forget_sessions
+    assert await forget(hass, vehicle, ["s2", "never", "s2"]) == {"never"}
+    rows = await _rows(hass)
+    # H1 held only s2: it reads 0 (the recorder cannot delete a row).
+    assert rows[ENERGY] == [(H0, 6.0, 6.0), (H1, 0.0, 6.0), (H0 + 7200, 1.0, 7.0)]
+    assert rows[COST] == [(H0, 1.8, 1.8), (H1, 0.0, 1.8), (H0 + 7200, 0.3, 2.1)]
+    # Forgotten already, or nothing to forget: nothing is written.
+    assert await forget(hass, vehicle, ["s2"]) == {"s2"}
+    assert await forget(hass, vehicle, []) == set()
+    assert await _rows(hass) == rows
+    # Home Assistant stops before the delayed save: it is written all the same.
+    # (The recorder stops too: nothing is read after this.)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+    await hass.async_block_till_done()
+    assert set(
+        hass_storage[statistics.STORAGE_KEY]["data"][VEHICLE_ID]["sessions"]
+    ) == {
+        "s1",
+        "s3",
+    }
+
+
+async def test_large_batch(
+    recorder_mock: Any, hass: HomeAssistant, embedded_ledger: Ledger
+) -> None:
+    """500 sessions over 30 days (a backfill): one write per statistic, exact sums."""
+    await embedded_ledger.at(T - hours(1))
+    await embedded_ledger.setup()
+    vehicle = _vehicle(embedded_ledger)
+    step = 30 * 86400 // 500  # 1.44 h: many hours hold two sessions
+    batch = [
+        _manual(f"b{i:03}", H0 + i * step, f"{i % 13 + 1}.500", f"{i % 5}.25")
+        for i in range(500)
+    ]
+    writes: list[tuple[str, int]] = []
+
+    def _spy(hass: HomeAssistant, meta: Any, rows: list[Any]) -> None:
+        writes.append((meta["statistic_id"], len(rows)))
+        async_add_external_statistics(hass, meta, rows)
+
+    with patch.object(statistics, "async_add_external_statistics", _spy):
+        await statistics.async_publish_sessions(hass, vehicle, reversed(batch))
+    rows = await _rows(hass)
+    starts = {
+        h for s in batch for h in (hour_start(s.started_at), hour_start(s.ended_at - 1))
+    }
+    assert writes == [(COST, len(starts)), (ENERGY, len(starts))]
+    total = sum(s.energy_kwh for s in batch)
+    assert [r[0] for r in rows[ENERGY]] == sorted(starts)
+    assert rows[ENERGY][-1][2] == pytest.approx(float(total))
+    assert sum(Decimal(repr(r[1])) for r in rows[ENERGY]) == total
+    cost = sum(s.cost.total for s in batch if s.cost is not None)
+    assert rows[COST][-1][2] == pytest.approx(float(cost))
+    # Only the last two days' contributions are kept.
+    kept = hass.data[statistics._DATA].vehicles[VEHICLE_ID].ledger
+    newest = max(kept.last_hour.values())
+    assert "b499" in kept.sessions
+    assert min(kept.last_hour.values()) >= newest - statistics.RETAIN_S
+    assert len(kept.sessions) < 40
+
+    # A recompute: the same sessions re-derived (0.5 kWh less each), one batch again.
+    rederived = [replace(s, energy_kwh=s.energy_kwh - Decimal("0.5")) for s in batch]
+    await statistics.async_publish_sessions(hass, vehicle, rederived)
+    rows = await _rows(hass)
+    assert sum(Decimal(repr(r[1])) for r in rows[ENERGY]) == total - 250
+    assert rows[ENERGY][-1][2] == pytest.approx(float(total - 250))
+
+
+_OTHER = "01JOTHERVEHICLE00000000001"
+_SESSION = {"last_hour": H0, "hours": {ENERGY: {str(H0): "1.000"}}}
+
+
+@pytest.mark.parametrize(
+    ("stored", "message", "kept_others"),
+    [
+        ({"version": 2, "data": {}}, "ev_ledger.statistics is unreadable", False),
+        ({"version": 1, "data": ["x"]}, "ev_ledger.statistics is not a mapping", False),
+        ({"version": 1, "data": {VEHICLE_ID: "x"}}, "not a mapping", True),
+        (
+            {"version": 1, "data": {VEHICLE_ID: {"sessions": {"s0": _SESSION}}}},
+            "statistics: not a mapping",
+            True,
+        ),
+        (
+            {
+                "version": 1,
+                "data": {
+                    VEHICLE_ID: {
+                        "statistics": {ENERGY: {"name": "x"}},
+                        "sessions": {"s0": _SESSION},
+                    }
+                },
+            },
+            "no name and unit",
+            True,
+        ),
+        (
+            {
+                "version": 1,
+                "data": {VEHICLE_ID: {"statistics": {}, "sessions": {"s0": _SESSION}}},
+            },
+            "no metadata for",
+            True,
+        ),
+        (
+            {
+                "version": 1,
+                "data": {
+                    VEHICLE_ID: {
+                        "statistics": {},
+                        "sessions": {"s0": {"last_hour": H0, "hours": {ENERGY: []}}},
+                    }
+                },
+            },
+            "not a mapping of strings",
+            True,
+        ),
+    ],
+)
+async def test_unreadable_store(
+    recorder_mock: Any,
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    embedded_ledger: Ledger,
+    caplog: pytest.LogCaptureFixture,
+    stored: dict[str, Any],
+    message: str,
+    kept_others: bool,
+) -> None:
+    """A stored document that cannot be read: a warning, and a fresh start."""
+    stored["data"] = deepcopy(stored["data"])
+    if kept_others:
+        stored["data"][_OTHER] = {"as": "stored"}
+    hass_storage[statistics.STORAGE_KEY] = stored
+    await embedded_ledger.at(T - hours(1))
+    await embedded_ledger.setup()
+    caplog.set_level(logging.WARNING)
+    vehicle = _vehicle(embedded_ledger)
+    await statistics.async_publish_sessions(
+        hass, vehicle, [_manual("s1", H0, "6.000", "1.80")]
+    )
+    assert message in caplog.text
+    assert (await _rows(hass))[ENERGY] == [(H0, 6.0, 6.0)]
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+    await hass.async_block_till_done()
+    saved = hass_storage[statistics.STORAGE_KEY]
+    assert saved["version"] == 1
+    assert set(saved["data"][VEHICLE_ID]["sessions"]) == {"s1"}
+    assert (_OTHER in saved["data"]) is kept_others
+    if kept_others:
+        assert saved["data"][_OTHER] == {"as": "stored"}
 
 
 def test_vehicle_slug() -> None:
@@ -299,6 +560,10 @@ async def test_nothing_without_recorder(
     # A direct call (a backfill) does nothing either.
     await statistics.async_publish_sessions(
         hass, _vehicle(embedded_ledger), [_manual("s1", H0, "1.000", "0.30")]
+    )
+    assert (
+        await statistics.async_forget_sessions(hass, _vehicle(embedded_ledger), ["s1"])
+        == set()
     )
 
 

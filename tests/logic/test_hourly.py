@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from custom_components.ev_ledger.logic.hourly import (
+    Contributions,
     add_hours,
     apportion,
     hour_start,
@@ -152,3 +155,101 @@ def test_sums() -> None:
         (H, Decimal(3), Decimal(13)),
         (H + 3600, Decimal(3), Decimal(16)),
     ]
+
+
+E = "ev_ledger:car_energy_charged"
+C = "ev_ledger:car_charging_cost"
+
+
+def test_contributions_replace_remove_and_prune() -> None:
+    ledger = Contributions()
+    touched: dict[str, set[int]] = {}
+    ledger.put("a", {E: {H: Decimal("1.0")}, C: {H: Decimal("0.30")}}, H, touched)
+    ledger.put(
+        "b", {E: {H: Decimal("2.0"), H + 3600: Decimal("1.0")}}, H + 3600, touched
+    )
+    assert touched == {E: {H, H + 3600}, C: {H}}
+    assert ledger.amounts(E, [H, H + 3600, H + 7200]) == {
+        H: Decimal("3.0"),
+        H + 3600: Decimal("1.0"),
+        H + 7200: Decimal(0),
+    }
+    # Again, moved an hour on: both its old and its new hours are touched, and the
+    # statistic it no longer has (an empty one touches nothing).
+    touched = {}
+    ledger.put("a", {E: {H + 7200: Decimal("1.5")}, C: {}}, H + 7200, touched)
+    assert touched == {E: {H, H + 7200}, C: {H}}
+    assert ledger.amounts(E, [H, H + 7200]) == {
+        H: Decimal("2.0"),
+        H + 7200: Decimal("1.5"),
+    }
+    assert ledger.amounts(C, [H]) == {H: Decimal(0)}
+    assert ledger.statistic_ids() == {E, C}
+
+    touched = {}
+    assert ledger.remove("b", touched)
+    assert touched == {E: {H, H + 3600}}
+    assert not ledger.remove("b", touched)
+    assert set(ledger.sessions) == set(ledger.last_hour) == {"a"}
+
+    # Kept: within a day of the newest hour, or of the last batch.
+    day = 86400
+    for name, last in (("old", H - 3 * day), ("batch", H - 5 * day), ("new", H + day)):
+        ledger.put(name, {E: {last: Decimal(1)}}, last, {})
+    ledger.prune(day, H - 5 * day)
+    assert set(ledger.sessions) == set(ledger.last_hour) == {"a", "batch", "new"}
+    ledger.prune(day, H + day)
+    assert set(ledger.sessions) == {"a", "new"}
+    Contributions().prune(day, H)  # nothing to prune
+
+
+def test_contributions_to_and_from_json() -> None:
+    ledger = Contributions()
+    ledger.put("a", {E: {H: Decimal("1.000"), H + 3600: Decimal("-0.5")}}, H + 3600, {})
+    ledger.put("b", {}, H, {})
+    raw = ledger.to_json()
+    assert raw == {
+        "a": {
+            "last_hour": H + 3600,
+            "hours": {E: {str(H): "1.000", str(H + 3600): "-0.5"}},
+        },
+        "b": {"last_hour": H, "hours": {}},
+    }
+    back = Contributions.from_json(raw)
+    assert back == ledger
+    # Exact: the amounts keep their precision.
+    assert str(back.sessions["a"][E][H]) == "1.000"
+
+
+def _stored(hours: object = None, last_hour: object = H) -> dict[str, object]:
+    return {
+        "s": {
+            "last_hour": last_hour,
+            "hours": {E: {str(H): "1.0"}} if hours is None else hours,
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        (None, TypeError),
+        (["s"], TypeError),
+        ({1: {}}, TypeError),
+        ({"s": "x"}, TypeError),
+        (_stored(last_hour=None), TypeError),
+        (_stored(last_hour=True), TypeError),
+        (_stored(last_hour=H + 1), ValueError),
+        (_stored(last_hour="x"), ValueError),
+        (_stored(hours=[]), TypeError),
+        (_stored(hours={E: []}), TypeError),
+        (_stored(hours={E: {"x": "1"}}), ValueError),
+        (_stored(hours={E: {str(H): 1}}), TypeError),
+        (_stored(hours={E: {str(H): "one"}}), ValueError),
+        (_stored(hours={E: {str(H): "NaN"}}), ValueError),
+        (_stored(hours={E: {str(H): "-Infinity"}}), ValueError),
+    ],
+)
+def test_contributions_from_bad_json(raw: object, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        Contributions.from_json(raw)

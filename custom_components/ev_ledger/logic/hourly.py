@@ -14,13 +14,16 @@ own precision (largest remainder), so hourly statistics and session records agre
 - Solar follows the solar energy per minute (or the energy, if that is missing).
 
 Hours are identified by their start in epoch seconds (UTC).
+
+`Contributions` keeps what each session added to each hour, so that publishing a
+session again (or forgetting it) rewrites its hours instead of adding to them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 from .integrate import spread
 from .model import CostSource
@@ -169,3 +172,148 @@ def running_sums(
         total += states[hour]
         rows.append((hour, states[hour], total))
     return rows
+
+
+@dataclass(slots=True)
+class Contributions:
+    """What each session contributed to each statistic and hour.
+
+    Publishing a session again replaces its contribution instead of adding to it; an
+    hour's state is the sum of the contributions known for it. Statistics are named by
+    id (a string), hours by their start; amounts are `Decimal`.
+    """
+
+    # session id -> statistic id -> hour start -> amount
+    sessions: dict[str, dict[str, dict[int, Decimal]]] = field(default_factory=dict)
+    # session id -> the start of its last hour (what pruning goes by)
+    last_hour: dict[str, int] = field(default_factory=dict)
+
+    def put(
+        self,
+        session_id: str,
+        parts: dict[str, dict[int, Decimal]],
+        last_hour: int,
+        touched: dict[str, set[int]],
+    ) -> None:
+        """Replace a session's contribution; add its old and new hours to `touched`."""
+        _touch(touched, self.sessions.get(session_id, {}))
+        _touch(touched, parts)
+        self.sessions[session_id] = parts
+        self.last_hour[session_id] = last_hour
+
+    def remove(self, session_id: str, touched: dict[str, set[int]]) -> bool:
+        """Drop a session's contribution, adding its hours to `touched`.
+
+        False if the session is not known (never put, or pruned): nothing is touched.
+        """
+        parts = self.sessions.pop(session_id, None)
+        if parts is None:
+            return False
+        del self.last_hour[session_id]
+        _touch(touched, parts)
+        return True
+
+    def amounts(self, statistic_id: str, hours: Iterable[int]) -> dict[int, Decimal]:
+        """The total of all known contributions to `statistic_id` in `hours`."""
+        total = add_hours(
+            parts[statistic_id]
+            for parts in self.sessions.values()
+            if statistic_id in parts
+        )
+        return {hour: total.get(hour, _ZERO) for hour in hours}
+
+    def statistic_ids(self) -> set[str]:
+        """The statistics some known session contributes to."""
+        return {
+            statistic_id for parts in self.sessions.values() for statistic_id in parts
+        }
+
+    def prune(self, retain_s: int, batch_last: int) -> None:
+        """Forget sessions far (over `retain_s`) from both the newest hour and a batch.
+
+        `batch_last` is the last hour of the batch just put: its sessions are kept
+        even when older, so a batch of old sessions can be corrected again.
+        """
+        newest = max(self.last_hour.values(), default=batch_last)
+        for session_id, last in list(self.last_hour.items()):
+            if last < newest - retain_s and not (
+                batch_last - retain_s <= last <= batch_last
+            ):
+                del self.last_hour[session_id]
+                del self.sessions[session_id]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready copy: amounts as strings (exact), hours as string keys.
+
+        `{session id: {"last_hour": int, "hours": {statistic id: {hour: amount}}}}`
+        """
+        return {
+            session_id: {
+                "last_hour": self.last_hour[session_id],
+                "hours": {
+                    statistic_id: {
+                        str(hour): str(amount)
+                        for hour, amount in sorted(amounts.items())
+                    }
+                    for statistic_id, amounts in sorted(parts.items())
+                },
+            }
+            for session_id, parts in sorted(self.sessions.items())
+        }
+
+    @classmethod
+    def from_json(cls, raw: object) -> Contributions:
+        """The contributions of `to_json`'s output.
+
+        Raises TypeError or ValueError if `raw` is not such an output.
+        """
+        out = cls()
+        for session_id, entry in _mapping(raw, "sessions").items():
+            entry_map = _mapping(entry, f"session {session_id}")
+            out.last_hour[session_id] = _hour(entry_map.get("last_hour"))
+            out.sessions[session_id] = {
+                statistic_id: {
+                    _hour(hour): _amount(amount)
+                    for hour, amount in _mapping(amounts, statistic_id).items()
+                }
+                for statistic_id, amounts in _mapping(
+                    entry_map.get("hours"), f"hours of {session_id}"
+                ).items()
+            }
+        return out
+
+
+def _touch(
+    touched: dict[str, set[int]], parts: Mapping[str, Mapping[int, Any]]
+) -> None:
+    for statistic_id, amounts in parts.items():
+        if amounts:
+            touched.setdefault(statistic_id, set()).update(amounts)
+
+
+def _mapping(raw: object, what: str) -> dict[str, Any]:
+    if not isinstance(raw, dict) or not all(isinstance(key, str) for key in raw):
+        raise TypeError(f"{what}: not a mapping of strings")
+    return raw
+
+
+def _hour(raw: object) -> int:
+    """An hour start, as an integer or its text."""
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise TypeError(f"{raw!r}: not an hour")
+    hour = int(raw)
+    if hour % HOUR_S:
+        raise ValueError(f"{raw!r}: not the start of an hour")
+    return hour
+
+
+def _amount(raw: object) -> Decimal:
+    if not isinstance(raw, str):
+        raise TypeError(f"{raw!r}: not an amount")
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation as err:
+        raise ValueError(f"{raw!r}: not an amount") from err
+    if not amount.is_finite():
+        raise ValueError(f"{raw!r}: not a finite amount")
+    return amount
