@@ -1,10 +1,11 @@
-"""Actions: list and correct records. Registered once in `async_setup`."""
+"""Actions: list, correct and export records. Registered once in `async_setup`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 import uuid
 
@@ -23,7 +24,14 @@ from sqlalchemy.exc import SQLAlchemyError
 import voluptuous as vol
 
 from .const import DOMAIN
-from .db import DbError, WriterStoppedError
+from .db import (
+    DbError,
+    Report,
+    WriterStoppedError,
+    export_sessions_csv,
+    export_trips_csv,
+    home_charging_report_csv,
+)
 from .logic.ids import record_id
 from .logic.integrate import spread
 from .logic.model import (
@@ -50,6 +58,8 @@ SERVICE_LIST_TRIPS: Final = "list_trips"
 SERVICE_UPDATE_SESSION: Final = "update_session"
 SERVICE_DELETE_SESSION: Final = "delete_session"
 SERVICE_ADD_SESSION: Final = "add_session"
+SERVICE_EXPORT: Final = "export"
+SERVICE_HOME_CHARGING_REPORT: Final = "home_charging_report"
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_VEHICLE: Final = "vehicle"
@@ -62,8 +72,17 @@ ATTR_SESSION_ID: Final = "session_id"
 ATTR_COST: Final = "cost"
 ATTR_NOTES: Final = "notes"
 ATTR_ENERGY: Final = "energy"
+ATTR_KIND: Final = "kind"
+ATTR_HOME_ZONE: Final = "home_zone"
+
+KIND_SESSIONS: Final = "sessions"
+KIND_TRIPS: Final = "trips"
+KIND_ALL: Final = "all"
 
 MAX_LIMIT: Final = 500
+# Rows an export returns in its response; the file always holds every row.
+MAX_RESPONSE_ROWS: Final = 500
+EXPORT_FOLDER: Final = ("ev_ledger", "exports")
 
 type _Handler = Callable[
     [HomeAssistant, ServiceCall], Coroutine[Any, Any, ServiceResponse]
@@ -89,10 +108,13 @@ def _uuid(value: Any) -> str:
 
 
 _ENTRY: dict[vol.Marker, Any] = {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
-_PAGE: dict[vol.Marker, Any] = {
+_FILTERS: dict[vol.Marker, Any] = {
     vol.Optional(ATTR_VEHICLE): cv.string,
     vol.Optional(ATTR_START): cv.datetime,
     vol.Optional(ATTR_END): cv.datetime,
+}
+_PAGE: dict[vol.Marker, Any] = {
+    **_FILTERS,
     vol.Optional(ATTR_LIMIT, default=50): vol.All(
         vol.Coerce(int), vol.Range(min=1, max=MAX_LIMIT)
     ),
@@ -122,6 +144,19 @@ ADD_SESSION_SCHEMA = vol.Schema(
         vol.Optional(ATTR_COST): _decimal,
         vol.Optional(ATTR_LOCATION): cv.string,
     }
+)
+EXPORT_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        **_FILTERS,
+        vol.Optional(ATTR_KIND, default=KIND_ALL): vol.In(
+            [KIND_SESSIONS, KIND_TRIPS, KIND_ALL]
+        ),
+        vol.Optional(ATTR_LOCATION): cv.string,
+    }
+)
+HOME_CHARGING_REPORT_SCHEMA = vol.Schema(
+    {**_ENTRY, **_FILTERS, vol.Optional(ATTR_HOME_ZONE, default="home"): cv.string}
 )
 
 
@@ -155,6 +190,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
             SERVICE_ADD_SESSION,
             _add_session,
             ADD_SESSION_SCHEMA,
+            SupportsResponse.OPTIONAL,
+        ),
+        (SERVICE_EXPORT, _export, EXPORT_SCHEMA, SupportsResponse.OPTIONAL),
+        (
+            SERVICE_HOME_CHARGING_REPORT,
+            _home_charging_report,
+            HOME_CHARGING_REPORT_SCHEMA,
             SupportsResponse.OPTIONAL,
         ),
     )
@@ -208,6 +250,14 @@ def _vehicle(
     )
 
 
+def _vehicle_key(
+    hass: HomeAssistant, runtime: EvLedgerRuntime, call: ServiceCall
+) -> str | None:
+    """The key of the call's optional `vehicle` filter (its subentry id)."""
+    vehicle = call.data.get(ATTR_VEHICLE)
+    return _vehicle(hass, runtime, vehicle).subentry_id if vehicle else None
+
+
 def _range(call: ServiceCall) -> tuple[datetime | None, datetime | None]:
     start = call.data.get(ATTR_START)
     end = call.data.get(ATTR_END)
@@ -220,11 +270,12 @@ def _range(call: ServiceCall) -> tuple[datetime | None, datetime | None]:
     return start, end
 
 
-def _database_error(err: Exception) -> HomeAssistantError:
+def _database_error(runtime: EvLedgerRuntime, err: Exception) -> HomeAssistantError:
+    # Driver messages may quote the connection string: never show its password.
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key="database_error",
-        translation_placeholders={"error": str(err)},
+        translation_placeholders={"error": runtime.db_config.redact(str(err))},
     )
 
 
@@ -251,8 +302,7 @@ def _page_response(key: str, page: Page) -> ServiceResponse:
 
 async def _list_sessions(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     runtime = _runtime(hass, call)
-    vehicle = call.data.get(ATTR_VEHICLE)
-    key = _vehicle(hass, runtime, vehicle).subentry_id if vehicle else None
+    key = _vehicle_key(hass, runtime, call)
     start, end = _range(call)
     location = call.data.get(ATTR_LOCATION)
     offset, limit = call.data[ATTR_OFFSET], call.data[ATTR_LIMIT]
@@ -286,14 +336,13 @@ async def _list_sessions(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
     try:
         page = await hass.async_add_executor_job(query)
     except (SQLAlchemyError, DbError) as err:
-        raise _database_error(err) from err
+        raise _database_error(runtime, err) from err
     return _page_response("sessions", page)
 
 
 async def _list_trips(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     runtime = _runtime(hass, call)
-    vehicle = call.data.get(ATTR_VEHICLE)
-    key = _vehicle(hass, runtime, vehicle).subentry_id if vehicle else None
+    key = _vehicle_key(hass, runtime, call)
     start, end = _range(call)
     await runtime.async_flush()
     try:
@@ -308,7 +357,7 @@ async def _list_trips(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse
             )
         )
     except (SQLAlchemyError, DbError) as err:
-        raise _database_error(err) from err
+        raise _database_error(runtime, err) from err
     return _page_response("trips", page)
 
 
@@ -360,7 +409,7 @@ async def _require_session(
             runtime.reader.session_exists, session_id
         )
     except (SQLAlchemyError, DbError) as err:
-        raise _database_error(err) from err
+        raise _database_error(runtime, err) from err
     if not exists:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -412,3 +461,130 @@ async def _add_session(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
     vehicle.totals.energy_kwh += energy
     await runtime.async_refresh_totals()
     return {"session_id": session.id}
+
+
+# Exports and reports -----------------------------------------------------------------
+
+
+def _new_file(folder: Path, stem: str) -> Path:
+    """Claim `stem.csv` in `folder` (created); a name already taken gets a suffix.
+
+    Creating the file exclusively keeps two exports in the same second apart; the
+    report then replaces it atomically with the CSV.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path, number = folder / f"{stem}.csv", 1
+    while True:
+        try:
+            path.touch(exist_ok=False)
+        except FileExistsError:
+            number += 1
+            path = folder / f"{stem}_{number}.csv"
+        else:
+            return path
+
+
+def _write_report(folder: Path, stem: str, write: Callable[[Path], Report]) -> Report:
+    """Write a report into a new file; on failure, remove the file claimed."""
+    path = _new_file(folder, stem)
+    try:
+        return write(path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+async def _run_report[T](
+    hass: HomeAssistant, runtime: EvLedgerRuntime, job: Callable[[], T]
+) -> T:
+    """Run a blocking export in the executor, its failures translated."""
+    # A session completed a moment ago may still be on its way to the database.
+    await runtime.async_flush()
+    try:
+        return await hass.async_add_executor_job(job)
+    except (SQLAlchemyError, DbError) as err:
+        raise _database_error(runtime, err) from err
+    except OSError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="export_failed",
+            translation_placeholders={"error": runtime.db_config.redact(str(err))},
+        ) from err
+
+
+def _export_folder(hass: HomeAssistant) -> Path:
+    return Path(hass.config.path(*EXPORT_FOLDER))
+
+
+def _stamp() -> str:
+    return dt_util.now().strftime("%Y%m%dT%H%M%S")
+
+
+def _export_response(report: Report) -> dict[str, Any]:
+    shown = Report(report.path, report.rows[:MAX_RESPONSE_ROWS])
+    return {
+        "path": str(report.path),
+        "count": len(report.rows),
+        "rows": shown.json_rows(),
+        "truncated": len(report.rows) > MAX_RESPONSE_ROWS,
+    }
+
+
+async def _export(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    runtime = _runtime(hass, call)
+    key = _vehicle_key(hass, runtime, call)
+    start, end = _range(call)
+    location = call.data.get(ATTR_LOCATION)
+    wanted = call.data[ATTR_KIND]
+    kinds = [KIND_SESSIONS, KIND_TRIPS] if wanted == KIND_ALL else [wanted]
+    folder, stamp, reader = _export_folder(hass), _stamp(), runtime.reader
+
+    def export(kind: str) -> dict[str, Any]:
+        write = export_sessions_csv if kind == KIND_SESSIONS else export_trips_csv
+        report = _write_report(
+            folder,
+            f"{kind}_{stamp}",
+            partial(
+                write, reader, start=start, end=end, vehicle=key, location=location
+            ),
+        )
+        return _export_response(report)
+
+    def job() -> dict[str, Any]:
+        done: dict[str, Any] = {}
+        try:
+            for kind in kinds:
+                done[kind] = export(kind)
+        except BaseException:
+            # All or nothing: no sessions file beside a trips export that failed.
+            for response in done.values():
+                Path(response["path"]).unlink(missing_ok=True)
+            raise
+        return done
+
+    return await _run_report(hass, runtime, job)
+
+
+async def _home_charging_report(
+    hass: HomeAssistant, call: ServiceCall
+) -> ServiceResponse:
+    runtime = _runtime(hass, call)
+    key = _vehicle_key(hass, runtime, call)
+    start, end = _range(call)
+    folder, stamp = _export_folder(hass), _stamp()
+    report_of = partial(
+        home_charging_report_csv,
+        runtime.reader,
+        start=start,
+        end=end,
+        vehicle=key,
+        home_zone=call.data[ATTR_HOME_ZONE],
+        tz=hass.config.time_zone,
+    )
+
+    def job() -> dict[str, Any]:
+        report = _write_report(folder, f"home_charging_{stamp}", report_of)
+        rows = report.json_rows()
+        return {"path": str(report.path), "rows": rows, "count": len(rows)}
+
+    return await _run_report(hass, runtime, job)
