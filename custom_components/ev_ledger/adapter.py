@@ -103,7 +103,8 @@ def state_reading(
 
 def _place(state: State) -> Place:
     zone = None if state.state == STATE_NOT_HOME else state.state
-    if state.domain != "device_tracker" and zone is not None:
+    # Not `state.domain`: the recorder's history states (LazyState) lack it.
+    if not state.entity_id.startswith("device_tracker.") and zone is not None:
         # A sensor carrying coordinates: its state is not a zone.
         zone = None
     return Place(

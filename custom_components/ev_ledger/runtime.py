@@ -8,6 +8,7 @@ once Home Assistant has started (subscriptions, current states fed, periodic tic
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -37,6 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import builders, issues, statistics
 from .adapter import state_price
+from .backfill import Backfill, BackfillResult, default_start, recorder_loaded
 from .const import (
     CONF_VIN,
     DOMAIN,
@@ -76,6 +78,8 @@ class Tuning:
     snapshot_delay_s: float = 30.0
     writer_stop_timeout_s: float = 10.0
     backoff: Backoff | None = None
+    # A newly added vehicle or site starts from the recorder's history.
+    initial_backfill: bool = True
 
 
 TUNING = Tuning()
@@ -149,6 +153,17 @@ class EvLedgerRuntime:
     tuning: Tuning = field(default_factory=lambda: TUNING)
     db_down_since: datetime | None = None
     missing_issues: set[str] = field(default_factory=set)
+    settle: builders.ZoneSettlement | None = None
+    # Sources without a snapshot: new, so their history is backfilled at start.
+    fresh: set[str] = field(default_factory=set)
+    backfill: BackfillResult | None = None
+    backfill_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Sources whose live states are held back while their history is backfilled.
+    _gated: set[str] = field(default_factory=set)
+    _held: list[tuple[str, str, Callable[[State | None], None], State | None]] = field(
+        default_factory=list
+    )
+    _backfill_task: asyncio.Task[None] | None = None
     _unsubs: list[CALLBACK_TYPE] = field(default_factory=list)
     _stop_unsub: CALLBACK_TYPE | None = None
     _started: bool = False
@@ -222,6 +237,7 @@ class EvLedgerRuntime:
             samples=samples,
             prices=prices,
             price_entities=builders.price_entities(tariffs),
+            settle=settle,
         )
         stored_sites = snapshot.get("sites") or {}
         for subentry in by_type.get(SUBENTRY_ENERGY_SITE, []):
@@ -243,6 +259,8 @@ class EvLedgerRuntime:
             )
             stored = stored_sites.get(subentry.subentry_id) or {}
             site.adapter_rejected.update(stored.get("adapter_rejected") or {})
+            if not stored:
+                runtime.fresh.add(subentry.subentry_id)
             runtime.sites[subentry.subentry_id] = site
             settle.sites[settings.config.zone] = (site_ledger, settings.policy)
             writer.enqueue_site(
@@ -261,6 +279,7 @@ class EvLedgerRuntime:
             if ledger is None:
                 ledger = VehicleLedger(config, settle)
                 stored = {}
+                runtime.fresh.add(subentry.subentry_id)
             elif ledger.session is not None:
                 # Continued across the restart: one session, marked as such.
                 ledger.session.flags.add(Flag.RESTORED)
@@ -338,32 +357,48 @@ class EvLedgerRuntime:
         if self._stopped:
             return
         self._started = True
-        routes: dict[str, list[Callable[[State | None], None]]] = {}
+        routes: dict[str, list[tuple[str, Callable[[State | None], None]]]] = {}
         for vehicle in self.vehicles.values():
             for entity_id, role in vehicle.by_entity.items():
                 routes.setdefault(entity_id, []).append(
-                    functools.partial(vehicle.async_on_state, role)
+                    (
+                        vehicle.subentry_id,
+                        functools.partial(vehicle.async_on_state, role),
+                    )
                 )
         for site in self.sites.values():
             for entity_id, role in site.by_entity.items():
                 routes.setdefault(entity_id, []).append(
-                    functools.partial(site.async_on_state, role)
+                    (site.subentry_id, functools.partial(site.async_on_state, role))
                 )
         for entity_id in self.price_entities:
             routes.setdefault(entity_id, []).append(
-                functools.partial(self._async_on_price, entity_id)
+                ("", functools.partial(self._async_on_price, entity_id))
             )
+        if self.fresh and self.tuning.initial_backfill and recorder_loaded(hass):
+            # Their live states wait until the recorder's history is replayed.
+            self._gated = set(self.fresh)
+            self._backfill_task = hass.async_create_background_task(
+                self._async_initial_backfill(set(self.fresh)),
+                f"{DOMAIN} initial backfill {self.title}",
+            )
+        gated, held = self._gated, self._held
+
+        @callback
+        def _feed(entity_id: str, state: State | None) -> None:
+            for source, handler in routes[entity_id]:
+                if source in gated:
+                    held.append((source, entity_id, handler, state))
+                else:
+                    handler(state)
+
         # Current states first (restored ledgers skip what they have seen).
-        for entity_id, handlers in routes.items():
-            state = hass.states.get(entity_id)
-            for handler in handlers:
-                handler(state)
+        for entity_id in routes:
+            _feed(entity_id, hass.states.get(entity_id))
 
         @callback
         def _on_change(event: Event[EventStateChangedData]) -> None:
-            new_state = event.data["new_state"]
-            for handler in routes[event.data["entity_id"]]:
-                handler(new_state)
+            _feed(event.data["entity_id"], event.data["new_state"])
 
         if routes:
             self._unsubs.append(
@@ -392,15 +427,109 @@ class EvLedgerRuntime:
 
     @callback
     def _async_tick(self, now: datetime) -> None:
-        for vehicle in self.vehicles.values():
-            vehicle.async_tick(now)
-        for site in self.sites.values():
-            site.async_tick(now)
+        gated = self._gated
+        for key, vehicle in self.vehicles.items():
+            if key not in gated:
+                vehicle.async_tick(now)
+        for key, site in self.sites.items():
+            if key not in gated:
+                site.async_tick(now)
         # Prices older than any session could need are forgotten.
         self.prices.prune(now.timestamp() - 7 * 86400)
         self._check_database(now)
         self._check_entities()
         self.store.async_delay_save(self.snapshot, self.tuning.snapshot_delay_s)
+
+    # Backfill ----------------------------------------------------------------------
+
+    async def async_backfill(
+        self,
+        *,
+        vehicle_ids: list[str],
+        site_ids: list[str],
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> Backfill:
+        """Backfill sources over [start, end) (default: all the recorder keeps).
+
+        One backfill at a time per ledger; returns the finished run (its `replay`
+        holds the ledgers as they are at `end`).
+        """
+        async with self.backfill_lock:
+            end = end or dt_util.utcnow()
+            start = start or default_start(self.hass, end)
+            run = Backfill(
+                self.hass,
+                self,
+                vehicle_ids=vehicle_ids,
+                site_ids=site_ids,
+                start=start,
+                end=end,
+            )
+            self.backfill = run.result
+            await run.async_run()
+            _LOGGER.info("Backfilled %s: %s", self.title, run.result.as_dict())
+            return run
+
+    async def _async_initial_backfill(self, fresh: set[str]) -> None:
+        """Backfill new sources, then let their backfilled ledgers record live."""
+        run: Backfill | None = None
+        try:
+            run = await self.async_backfill(
+                vehicle_ids=[k for k in self.vehicles if k in fresh],
+                site_ids=[k for k in self.sites if k in fresh],
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _LOGGER.exception(
+                "The history of %s could not be backfilled; recording live only",
+                self.title,
+            )
+        finally:
+            if run is not None:
+                self._hand_off(run)
+            self._release(fresh, run)
+
+    @callback
+    def _hand_off(self, run: Backfill) -> None:
+        """The backfilled ledgers continue live (an open session stays one)."""
+        replay = run.replay
+        for key, shadow in replay.vehicles.items():
+            vehicle = self.vehicles[key]
+            shadow.ledger.settle = vehicle.ledger.settle
+            vehicle.ledger = shadow.ledger
+            vehicle.status = shadow.ledger.charge_status
+        for key in run.result.sites:
+            site = self.sites[key]
+            site.ledger = replay.sites[key].ledger
+            if self.settle is not None:
+                self.settle.sites[site.settings.config.zone] = (
+                    site.ledger,
+                    site.settings.policy,
+                )
+
+    @callback
+    def _release(self, sources: set[str], run: Backfill | None) -> None:
+        """Feed the held-back live states (those the backfill saw are skipped)."""
+        self._gated -= sources
+        seen = run.replay.last_seen if run is not None else {}
+        keep: list[tuple[str, str, Callable[[State | None], None], State | None]] = []
+        for item in self._held:
+            source, entity_id, handler, state = item
+            if source not in sources:
+                keep.append(item)
+                continue
+            if state is not None and state.last_updated_timestamp <= seen.get(
+                entity_id, -1.0
+            ):
+                continue
+            handler(state)
+        self._held[:] = keep
+        for key in sources:
+            runtime = self.vehicles.get(key) or self.sites.get(key)
+            if runtime is not None:
+                runtime.async_notify()
 
     # Repairs -----------------------------------------------------------------------
 
@@ -457,9 +586,13 @@ class EvLedgerRuntime:
     @callback
     def snapshot(self) -> dict[str, Any]:
         """The whole in-progress state, JSON-safe."""
+        # A source still being backfilled is saved as new: backfilled again next time.
+        gated = self._gated
         return {
-            "vehicles": {k: v.snapshot() for k, v in self.vehicles.items()},
-            "sites": {k: s.snapshot() for k, s in self.sites.items()},
+            "vehicles": {
+                k: v.snapshot() for k, v in self.vehicles.items() if k not in gated
+            },
+            "sites": {k: s.snapshot() for k, s in self.sites.items() if k not in gated},
             "prices": self.prices.to_dict(),
         }
 
@@ -478,6 +611,10 @@ class EvLedgerRuntime:
         if self._stop_unsub is not None:
             self._stop_unsub()
             self._stop_unsub = None
+        if self._backfill_task is not None and not self._backfill_task.done():
+            self._backfill_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._backfill_task
         for issue_id in self.missing_issues:
             issues.async_delete(self.hass, issue_id)
         self.samples.flush()

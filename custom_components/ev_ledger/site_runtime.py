@@ -84,20 +84,7 @@ class SiteRuntime(SourceRuntime["SiteLedger"]):
 
     def _store(self, summaries: Sequence[SiteDailySummary]) -> None:
         for summary in summaries:
-            self.writer.enqueue_site_daily(
-                SiteDaily(
-                    site_id=self.subentry_id,
-                    day=summary.day,
-                    produced_kwh=summary.solar_produced_kwh,
-                    solar_to_home_kwh=summary.to_home_kwh,
-                    solar_to_battery_kwh=summary.to_battery_kwh,
-                    solar_to_grid_kwh=summary.to_grid_kwh,
-                    grid_imported_kwh=summary.grid_imported_kwh,
-                    grid_exported_kwh=summary.grid_exported_kwh,
-                    home_consumed_kwh=summary.home_consumed_kwh,
-                    self_consumption_pct=summary.self_consumption_pct,
-                )
-            )
+            self.writer.enqueue_site_daily(site_daily(self.subentry_id, summary))
 
     def health(self) -> dict[str, Any]:
         """Engine figures for diagnostics."""
@@ -113,3 +100,19 @@ class SiteRuntime(SourceRuntime["SiteLedger"]):
             "ledger": self.ledger.to_dict(),
             "adapter_rejected": dict(self.adapter_rejected),
         }
+
+
+def site_daily(site_id: str, summary: SiteDailySummary) -> SiteDaily:
+    """The stored row of one day's summary of an energy site."""
+    return SiteDaily(
+        site_id=site_id,
+        day=summary.day,
+        produced_kwh=summary.solar_produced_kwh,
+        solar_to_home_kwh=summary.to_home_kwh,
+        solar_to_battery_kwh=summary.to_battery_kwh,
+        solar_to_grid_kwh=summary.to_grid_kwh,
+        grid_imported_kwh=summary.grid_imported_kwh,
+        grid_exported_kwh=summary.grid_exported_kwh,
+        home_consumed_kwh=summary.home_consumed_kwh,
+        self_consumption_pct=summary.self_consumption_pct,
+    )

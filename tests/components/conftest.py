@@ -220,7 +220,8 @@ class Ledger:
             self.entry.add_to_hass(self.hass)
         ok = await self.hass.config_entries.async_setup(self.entry.entry_id)
         assert ok, (self.entry.state, self.entry.reason)
-        await self.hass.async_block_till_done()
+        # With the recorder, a new vehicle's history is backfilled first.
+        await self.hass.async_block_till_done(wait_background_tasks=True)
         assert self.entry.state is ConfigEntryState.LOADED
 
     async def unload(self) -> None:

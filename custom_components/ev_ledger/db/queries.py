@@ -8,7 +8,7 @@ for. Sessions carry `effective_location` (the user's correction, else the engine
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 import uuid
@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, and_, delete, func, select
 
 from .config import DbConfig, make_engine
-from .models import ChargingSession, ChargingWindow, Quarantine, Sample, Trip
+from .models import (
+    ChargingSession,
+    ChargingWindow,
+    EnergySiteDaily,
+    Quarantine,
+    Sample,
+    Trip,
+)
 from .rows import Sample as SampleRow, entity_uuid
 
 if TYPE_CHECKING:
@@ -337,6 +344,72 @@ class Reader:
                 .mappings()
                 .all()
             )
+        return [_plain(r) for r in rows]
+
+    def samples_of(
+        self, sources: list[str], start: datetime, end: datetime
+    ) -> list[SampleRow]:
+        """Samples of several sources in [start, end), in time order (recompute)."""
+        keys = {entity_uuid(source): source for source in sources}
+        query = (
+            select(Sample.source_id, Sample.role, Sample.ts, Sample.value, Sample.text)
+            .where(
+                Sample.source_id.in_(list(keys)), Sample.ts >= start, Sample.ts < end
+            )
+            .order_by(Sample.ts, Sample.source_id, Sample.role)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            SampleRow(keys[source], role, ts.timestamp(), value, text)
+            for source, role, ts, value, text in rows
+        ]
+
+    def record_spans(
+        self,
+        kind: Literal["sessions", "trips"],
+        vehicle: str,
+        start: datetime,
+        end: datetime,
+    ) -> list[tuple[str, datetime, datetime | None]]:
+        """Stored records (deleted ones too) of a vehicle overlapping [start, end).
+
+        Returns (id, started_at, ended_at) tuples; ended_at is None while open.
+        """
+        model = ChargingSession if kind == "sessions" else Trip
+        query = select(model.id, model.started_at, model.ended_at).where(
+            model.vehicle_id == entity_uuid(vehicle),
+            model.started_at < end,
+            (model.ended_at.is_(None)) | (model.ended_at > start),
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [(str(row[0]), row[1], row[2]) for row in rows]
+
+    def site_days(self, site: str, first: date, last: date) -> set[date]:
+        """The days in [first, last] for which a site has a stored summary."""
+        query = select(EnergySiteDaily.day).where(
+            EnergySiteDaily.site_id == entity_uuid(site),
+            EnergySiteDaily.day >= first,
+            EnergySiteDaily.day <= last,
+        )
+        with self._engine.connect() as conn:
+            return set(conn.execute(query).scalars())
+
+    def ledger_records(
+        self,
+        kind: Literal["sessions", "trips"],
+        vehicle: str,
+        start: datetime,
+        end: datetime,
+    ) -> list[dict[str, Any]]:
+        """A vehicle's records (deleted ones too) that started in [start, end)."""
+        model = ChargingSession if kind == "sessions" else Trip
+        query = select(*model.__table__.c).where(
+            *_record_filters(model, vehicle, start, end, include_deleted=True)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.order_by(model.started_at)).all()
         return [_plain(r) for r in rows]
 
     def purge_samples(self, before: datetime) -> int:

@@ -426,6 +426,7 @@ class Writer:
             self._try_connect()
         if self._buffer and (
             self._flush_waiters
+            or self._sync_waiters
             or self._stop_deadline is not None
             or self._buffer_rows >= self._batch_rows
             or self._clock() >= self._buffer_deadline

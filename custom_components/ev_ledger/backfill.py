@@ -1,0 +1,420 @@
+"""Backfill: the recorder's history of the mapped entities, run through the ledgers.
+
+A newly added vehicle or energy site starts from what Home Assistant's recorder
+already holds, and the `ev_ledger.backfill` action re-reads any range on demand. The
+history is read in chunks on the recorder's database executor, replayed (`Replay`) in
+an executor thread, and written with source `backfill`; never on the event loop.
+
+Idempotent and seamless with live recording:
+
+- Record ids are derived from the vehicle and the start time, so the same history
+  gives the same ids. A derived record whose id is already stored, or that overlaps a
+  stored record of the vehicle (live, manual, an earlier backfill; deleted ones too),
+  is skipped and counted: a backfill never duplicates, splits or overwrites a record,
+  and running it twice changes nothing.
+- A newly added source's initial backfill runs up to the moment it started, while its
+  live states are held back; then the backfilled ledger takes over live recording (a
+  session in progress continues as one) and the held-back states follow.
+- An energy site's day already summarised is never overwritten.
+
+Progress shows in a persistent notification while it runs, in diagnostics, and the
+action's response carries the result. Between chunks the backfill waits while the
+recorder's own queue is long, and for its writes to be durable (bounded memory).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+import heapq
+import logging
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.components import persistent_notification
+from homeassistant.components.recorder import history
+from homeassistant.core import State
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.recorder import get_instance
+from homeassistant.util import dt as dt_util
+
+from . import statistics
+from .const import DOMAIN
+from .logic.model import ChargingSession, Trip
+from .records import session_dict, trip_dict
+from .replay import Replay
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from homeassistant.core import HomeAssistant
+
+    from .db import Reader, SiteDaily
+    from .runtime import EvLedgerRuntime
+
+_LOGGER = logging.getLogger(__name__)
+
+SOURCE: Final = "backfill"
+RECORDER: Final = "recorder"
+CHUNK: Final = timedelta(hours=6)
+# The recorder's queue may hold this many tasks before the backfill pauses.
+MAX_RECORDER_BACKLOG: Final = 1000
+BACKLOG_PAUSE_S: Final = 0.5
+# At most a minute per chunk: a stuck recorder must not stall the backfill forever.
+MAX_PAUSES: Final = 120
+_EPSILON: Final = timedelta(microseconds=1)
+
+
+@dataclass(slots=True)
+class BackfillResult:
+    """What a backfill did (the action's response, diagnostics)."""
+
+    start: datetime
+    end: datetime
+    vehicles: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)
+    chunks: int = 0
+    chunks_done: int = 0
+    states: int = 0
+    accepted: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    sessions_added: int = 0
+    trips_added: int = 0
+    sessions_skipped: int = 0
+    trips_skipped: int = 0
+    site_days_added: int = 0
+    samples: int = 0
+    seconds: float = 0.0
+    running: bool = True
+
+    @property
+    def progress(self) -> float:
+        """The share of chunks done, 0 to 1."""
+        return self.chunks_done / self.chunks if self.chunks else 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-safe (service response, diagnostics)."""
+        data = asdict(self)
+        data["start"] = self.start.isoformat()
+        data["end"] = self.end.isoformat()
+        data["seconds"] = round(self.seconds, 3)
+        data["progress"] = round(self.progress, 4)
+        return data
+
+
+def notification_id(entry_id: str) -> str:
+    """The persistent notification shown while a backfill runs."""
+    return f"{DOMAIN}_backfill_{entry_id}"
+
+
+def recorder_loaded(hass: HomeAssistant) -> bool:
+    """Whether the recorder is there to read history from."""
+    return RECORDER in hass.config.components
+
+
+def default_start(hass: HomeAssistant, end: datetime) -> datetime:
+    """How far back the recorder keeps states (its `purge_keep_days`)."""
+    return end - timedelta(days=get_instance(hass).keep_days)
+
+
+# Reading ---------------------------------------------------------------------------
+
+
+def read_chunk(
+    hass: HomeAssistant,
+    entity_ids: list[str],
+    start: datetime,
+    end: datetime,
+    *,
+    first: bool,
+) -> list[tuple[float, str, State]]:
+    """The states of `entity_ids` in [start, end), merged in time order.
+
+    Runs on the recorder's executor. The first chunk includes each entity's state at
+    `start`; the history API's bounds are exclusive, so later chunks read from just
+    before `start` and keep what is at or after it.
+    """
+    found = history.get_significant_states(
+        hass,
+        start if first else start - _EPSILON,
+        end,
+        entity_ids,
+        None,
+        include_start_time_state=first,
+        significant_changes_only=False,
+        minimal_response=False,
+        no_attributes=False,
+    )
+    since = start.timestamp()
+    order = {entity_id: i for i, entity_id in enumerate(entity_ids)}
+    streams: list[list[tuple[float, int, str, State]]] = [
+        [
+            (state.last_updated_timestamp, order[entity_id], entity_id, state)
+            for state in states
+            if isinstance(state, State) and state.last_updated_timestamp >= since
+        ]
+        for entity_id, states in found.items()
+        if entity_id in order
+    ]
+    return [
+        (ts, entity_id, state)
+        for ts, _, entity_id, state in heapq.merge(*streams, key=_merge_key)
+    ]
+
+
+def _merge_key(item: tuple[float, int, str, State]) -> tuple[float, int]:
+    return item[0], item[1]
+
+
+# Writing ---------------------------------------------------------------------------
+
+
+def _overlaps(
+    start: float, end: float | None, spans: Sequence[tuple[float, float]]
+) -> bool:
+    """Whether [start, end] overlaps a span (records starting together always do)."""
+    stop = end if end is not None else start
+    for s, e in spans:
+        if s == start or (s < stop and start < e) or (start == stop and s <= start < e):
+            return True
+    return False
+
+
+def _new_records[R: (ChargingSession, Trip)](
+    reader: Reader, kind: str, vehicle: str, records: list[R]
+) -> tuple[list[R], int]:
+    """The records neither stored already nor overlapping a stored one (executor)."""
+    if not records:
+        return [], 0
+    first = min(r.started_at for r in records)
+    last = max((r.ended_at or r.started_at) for r in records)
+    spans = reader.record_spans(
+        "sessions" if kind == "session" else "trips",
+        vehicle,
+        datetime.fromtimestamp(first, UTC) - _EPSILON,
+        datetime.fromtimestamp(last, UTC) + _EPSILON,
+    )
+    ids = {span[0] for span in spans}
+    intervals = [
+        (s.timestamp(), e.timestamp() if e is not None else float("inf"))
+        for _, s, e in spans
+    ]
+    keep: list[R] = []
+    for record in records:
+        if record.id in ids or _overlaps(record.started_at, record.ended_at, intervals):
+            continue
+        keep.append(record)
+        intervals.append((record.started_at, record.ended_at or record.started_at))
+    return keep, len(records) - len(keep)
+
+
+def _new_days(reader: Reader, days: list[SiteDaily]) -> list[SiteDaily]:
+    """The site days not summarised yet (the last summary of a day wins) (executor)."""
+    latest: dict[tuple[str, Any], SiteDaily] = {}
+    for day in days:
+        latest[day.site_id, day.day] = day
+    keep: list[SiteDaily] = []
+    by_site: dict[str, list[SiteDaily]] = {}
+    for day in latest.values():
+        by_site.setdefault(day.site_id, []).append(day)
+    for site, items in by_site.items():
+        stored = reader.site_days(
+            site, min(d.day for d in items), max(d.day for d in items)
+        )
+        keep.extend(d for d in items if d.day not in stored)
+    return keep
+
+
+class Backfill:
+    """One backfill run of some of a runtime's vehicles and sites."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        runtime: EvLedgerRuntime,
+        *,
+        vehicle_ids: list[str],
+        site_ids: list[str],
+        start: datetime,
+        end: datetime,
+    ) -> None:
+        """Prepare the replay (nothing is read yet)."""
+        entry = hass.config_entries.async_get_entry(runtime.entry_id)
+        assert entry is not None
+        self.hass = hass
+        self.runtime = runtime
+        self.replay = Replay(
+            entry,
+            dt_util.get_default_time_zone(),
+            vehicle_ids=vehicle_ids,
+            site_ids=site_ids,
+        )
+        chunks = max(1, -(-(end - start) // CHUNK))
+        self.result = BackfillResult(
+            start=start,
+            end=end,
+            vehicles=list(vehicle_ids),
+            sites=list(site_ids),
+            chunks=chunks,
+        )
+        self.sessions: dict[str, list[ChargingSession]] = {}
+        self._last_records: dict[str, tuple[ChargingSession | None, Trip | None]] = {}
+
+    async def async_run(self) -> BackfillResult:
+        """Read, replay and write every chunk; return the result."""
+        hass, result = self.hass, self.result
+        recorder = get_instance(hass)
+        began = time.monotonic()
+        # States up to `end` must be in the recorder's database before it is read.
+        await recorder.async_block_till_done()
+        entity_ids = self.replay.entity_ids
+        chunk_start = result.start
+        first = True
+        try:
+            while chunk_start < result.end:
+                chunk_end = min(chunk_start + CHUNK, result.end)
+                states = await recorder.async_add_executor_job(
+                    lambda a=chunk_start, b=chunk_end, f=first: read_chunk(
+                        hass, entity_ids, a, b, first=f
+                    )
+                )
+                result.states += len(states)
+                await hass.async_add_executor_job(self.replay.feed_states, states)
+                await self._async_write()
+                result.chunks_done += 1
+                chunk_start, first = chunk_end, False
+                self._notify()
+                await _async_wait_for_recorder(lambda: recorder.backlog)
+            self.replay.finish(result.end.timestamp())
+            await self._async_write()
+        finally:
+            result.running = False
+            result.seconds = time.monotonic() - began
+            result.accepted = self.replay.accepted
+            result.rejected = dict(self.replay.rejected)
+            persistent_notification.async_dismiss(
+                hass, notification_id(self.runtime.entry_id)
+            )
+        await self._async_publish()
+        return result
+
+    async def _async_write(self) -> None:
+        """Write what the replay produced since the last chunk, and wait for it."""
+        out = self.replay.take()
+        runtime, result = self.runtime, self.result
+        reader = runtime.reader
+        writer = runtime.writer
+        by_vehicle: dict[str, tuple[list[ChargingSession], list[Trip]]] = {}
+        for session in out.sessions:
+            by_vehicle.setdefault(session.vehicle_id, ([], []))[0].append(session)
+        for trip in out.trips:
+            by_vehicle.setdefault(trip.vehicle_id, ([], []))[1].append(trip)
+        # Everything queued before must be stored before the overlap check.
+        await asyncio.wrap_future(writer.flush())
+
+        def check() -> tuple[
+            dict[str, tuple[list[ChargingSession], list[Trip]]], int, int, list[Any]
+        ]:
+            kept: dict[str, tuple[list[ChargingSession], list[Trip]]] = {}
+            skipped_s = skipped_t = 0
+            for vehicle, (sessions, trips) in by_vehicle.items():
+                new_s, n_s = _new_records(reader, "session", vehicle, sessions)
+                new_t, n_t = _new_records(reader, "trip", vehicle, trips)
+                kept[vehicle] = (new_s, new_t)
+                skipped_s += n_s
+                skipped_t += n_t
+            return kept, skipped_s, skipped_t, _new_days(reader, out.site_days)
+
+        kept, skipped_s, skipped_t, days = await self.hass.async_add_executor_job(check)
+        result.sessions_skipped += skipped_s
+        result.trips_skipped += skipped_t
+        if out.samples:
+            writer.enqueue_samples(out.samples)
+            result.samples += len(out.samples)
+        for vehicle, (sessions, trips) in kept.items():
+            for session in sessions:
+                writer.enqueue_session(session, source=SOURCE)
+            for trip in trips:
+                writer.enqueue_trip(trip, source=SOURCE)
+            result.sessions_added += len(sessions)
+            result.trips_added += len(trips)
+            self.sessions.setdefault(vehicle, []).extend(sessions)
+            last_s, last_t = self._last_records.get(vehicle, (None, None))
+            self._last_records[vehicle] = (
+                sessions[-1] if sessions else last_s,
+                trips[-1] if trips else last_t,
+            )
+        for day in days:
+            writer.enqueue_site_daily(day)
+        result.site_days_added += len(days)
+        await asyncio.wrap_future(writer.flush())
+
+    async def _async_publish(self) -> None:
+        """Long-term statistics of the backfilled sessions; sensors' last records."""
+        runtime = self.runtime
+        for vehicle_id, sessions in self.sessions.items():
+            vehicle = runtime.vehicles.get(vehicle_id)
+            if vehicle is None or not sessions:
+                continue
+            await statistics.async_publish_sessions(self.hass, vehicle, sessions)
+        for vehicle_id, (session, trip) in self._last_records.items():
+            vehicle = runtime.vehicles.get(vehicle_id)
+            if vehicle is None:
+                continue
+            if session is not None and _older(vehicle.last_session, session.ended_at):
+                vehicle.last_session = session_dict(session)
+            if trip is not None and _older(vehicle.last_trip, trip.ended_at):
+                vehicle.last_trip = trip_dict(trip)
+        await runtime.async_refresh_totals()
+
+    def _notify(self) -> None:
+        result = self.result
+        names = [
+            source.name
+            for source in (
+                *(self.runtime.vehicles.get(v) for v in result.vehicles),
+                *(self.runtime.sites.get(s) for s in result.sites),
+            )
+            if source is not None
+        ]
+        persistent_notification.async_create(
+            self.hass,
+            (
+                f"Reading the recorder's history of {', '.join(names) or 'EV Ledger'}"
+                f" since {dt_util.as_local(result.start):%Y-%m-%d %H:%M}:"
+                f" {result.progress:.0%} done, {result.states} states,"
+                f" {result.sessions_added} charging sessions and"
+                f" {result.trips_added} trips added so far."
+            ),
+            title="EV Ledger backfill",
+            notification_id=notification_id(self.runtime.entry_id),
+        )
+
+
+async def _async_wait_for_recorder(backlog: Callable[[], int]) -> None:
+    """Pause while the recorder's own queue is long (it must not grow unbounded)."""
+    for _ in range(MAX_PAUSES):
+        if backlog() <= MAX_RECORDER_BACKLOG:
+            return
+        await asyncio.sleep(BACKLOG_PAUSE_S)
+
+
+def _older(record: dict[str, Any] | None, ended_at: float | None) -> bool:
+    """Whether a sensor's last record is missing or older than `ended_at`."""
+    if record is None:
+        return True
+    if ended_at is None:
+        return False
+    known = record.get("ended_at")
+    if not known:
+        return True
+    return bool(datetime.fromisoformat(str(known)).timestamp() < ended_at)
+
+
+def require_recorder(hass: HomeAssistant) -> None:
+    """Refuse a backfill without the recorder."""
+    if not recorder_loaded(hass):
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="recorder_not_loaded"
+        )

@@ -1,0 +1,159 @@
+"""Backfill through a real Home Assistant with the recorder: same records as live.
+
+One scenario (an evening charge at home, then a trip to work) is recorded while a
+ledger on PostgreSQL records it live. A second ledger on the embedded default, added
+afterwards, starts from the recorder's history: its sessions and trips must equal the
+live ones field by field. Backfilling again, or over the live ledger's own range,
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.helpers.recorder import get_instance
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.ev_ledger.const import CONF_BACKEND, DOMAIN, EMBEDDED_FILENAME
+from custom_components.ev_ledger.db import Reader
+from tests.logic.test_scenarios import T
+from tests.logic.trace import hours
+
+from . import scenario
+from .conftest import START, VEHICLE_ID, Ledger, default_subentries
+
+if TYPE_CHECKING:
+    from freezegun.api import FrozenDateTimeFactory
+    from homeassistant.core import HomeAssistant
+
+    from custom_components.ev_ledger.logic.model import Reading
+
+# What may differ between a live and a backfilled record.
+VOLATILE = {"source", "ingested_at", "recorded_at"}
+
+
+@pytest.fixture
+def mock_recorder_before_hass(async_test_recorder: Any) -> None:
+    """Set the recorder up before Home Assistant."""
+
+
+@pytest.fixture(autouse=True)
+async def _recorder(recorder_mock: Any) -> None:
+    """A real recorder for every test here."""
+
+
+def readings() -> list[Reading]:
+    """The scenario's states, ties a millisecond apart (as HA stamps them)."""
+    out: list[Reading] = []
+    seen: Counter[float] = Counter()
+    for reading in sorted(
+        [*scenario.before(), *scenario.charge(), *scenario.trip()], key=lambda r: r.ts
+    ):
+        out.append(reading._replace(ts=reading.ts + seen[reading.ts] * 0.001))
+        seen[reading.ts] += 1
+    return out
+
+
+async def drive(ledger: Ledger, until: float) -> None:
+    """Set the scenario's states, the clock moving minute by minute."""
+    now = START
+    for reading in readings():
+        while now + 60 < reading.ts:
+            now += 60
+            await ledger.at(now)
+        await ledger.reading(reading)
+        now = reading.ts
+    while now + 60 <= until:
+        now += 60
+        await ledger.at(now)
+
+
+def entry(entry_id: str, data: dict[str, Any]) -> MockConfigEntry:
+    """A ledger entry with the default vehicle and locations."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"EV Ledger {entry_id[-1]}",
+        data=data,
+        entry_id=entry_id,
+        subentries_data=default_subentries(),
+    )
+
+
+async def records(hass: HomeAssistant, ledger: Ledger) -> dict[str, list[Any]]:
+    """Every session and trip of the ledger's database, without volatile fields."""
+    await ledger.runtime.async_flush()
+    await ledger.synced()
+    reader = Reader(ledger.runtime.db_config)
+
+    def read() -> dict[str, list[Any]]:
+        sessions = reader.list_sessions(vehicle=VEHICLE_ID, limit=500).items
+        trips = reader.list_trips(vehicle=VEHICLE_ID, limit=500).items
+        return {
+            "sessions": [
+                {k: v for k, v in s.items() if k not in VOLATILE} for s in sessions
+            ],
+            "trips": [{k: v for k, v in t.items() if k not in VOLATILE} for t in trips],
+            "sources": sorted({r["source"] for r in [*sessions, *trips]}),
+        }
+
+    try:
+        return await hass.async_add_executor_job(read)
+    finally:
+        await hass.async_add_executor_job(reader.close)
+
+
+async def test_backfill_equals_live(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Live, then a new ledger (on an empty database) backfilled from the recorder."""
+    freezer.move_to(datetime.fromtimestamp(START, UTC))
+    end = T + hours(5)
+    live = Ledger(
+        hass,
+        freezer,
+        entry(
+            "01JENTRY0000000000000000A",
+            {CONF_BACKEND: "embedded"},
+        ),
+    )
+    await live.setup()
+    await drive(live, end)
+    expected = await records(hass, live)
+    assert len(expected["sessions"]) == 1
+    assert len(expected["trips"]) == 1
+    assert expected["sources"] == ["live"]
+    await live.unload()
+    await async_wait_recording_done(hass)
+    # The second ledger starts from an empty database of its own.
+    await hass.async_add_executor_job(Path(hass.config.path(EMBEDDED_FILENAME)).unlink)
+
+    filled = Ledger(
+        hass,
+        freezer,
+        entry(
+            "01JENTRY0000000000000000B",
+            {CONF_BACKEND: "embedded"},
+        ),
+    )
+    await filled.setup()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    result = filled.runtime.backfill
+    assert result is not None
+    assert not result.running
+    assert result.sessions_added == 1, result.as_dict()
+    assert result.trips_added == 1
+    got = await records(hass, filled)
+    assert got["sources"] == ["backfill"]
+    assert got["sessions"] == expected["sessions"]
+    assert got["trips"] == expected["trips"]
+    await filled.unload()
+    assert filled.entry.state is ConfigEntryState.NOT_LOADED
+    assert get_instance(hass).backlog < 1000
