@@ -23,6 +23,7 @@ from homeassistant.util import dt as dt_util
 from sqlalchemy.exc import SQLAlchemyError
 import voluptuous as vol
 
+from . import backfill, recompute
 from .const import DOMAIN
 from .db import (
     DbError,
@@ -60,6 +61,8 @@ SERVICE_DELETE_SESSION: Final = "delete_session"
 SERVICE_ADD_SESSION: Final = "add_session"
 SERVICE_EXPORT: Final = "export"
 SERVICE_HOME_CHARGING_REPORT: Final = "home_charging_report"
+SERVICE_BACKFILL: Final = "backfill"
+SERVICE_RECOMPUTE: Final = "recompute"
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_VEHICLE: Final = "vehicle"
@@ -159,6 +162,23 @@ HOME_CHARGING_REPORT_SCHEMA = vol.Schema(
     {**_ENTRY, **_FILTERS, vol.Optional(ATTR_HOME_ZONE, default="home"): cv.string}
 )
 
+BACKFILL_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Optional(ATTR_VEHICLE): cv.string,
+        vol.Optional(ATTR_START): cv.datetime,
+        vol.Optional(ATTR_END): cv.datetime,
+    }
+)
+RECOMPUTE_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required(ATTR_VEHICLE): cv.string,
+        vol.Required(ATTR_START): cv.datetime,
+        vol.Optional(ATTR_END): cv.datetime,
+    }
+)
+
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
@@ -199,6 +219,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
             HOME_CHARGING_REPORT_SCHEMA,
             SupportsResponse.OPTIONAL,
         ),
+        (SERVICE_BACKFILL, _backfill, BACKFILL_SCHEMA, SupportsResponse.OPTIONAL),
+        (SERVICE_RECOMPUTE, _recompute, RECOMPUTE_SCHEMA, SupportsResponse.OPTIONAL),
     )
     for name, handler, schema, supports in handlers:
         hass.services.async_register(
@@ -588,3 +610,50 @@ async def _home_charging_report(
         return {"path": str(report.path), "rows": rows, "count": len(rows)}
 
     return await _run_report(hass, runtime, job)
+
+
+# History -----------------------------------------------------------------------------
+
+
+async def _backfill(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Read the recorder's history of a vehicle (default: all vehicles and sites)."""
+    runtime = _runtime(hass, call)
+    vehicle = call.data.get(ATTR_VEHICLE)
+    start, end = _range(call)
+    if not backfill.recorder_loaded(hass):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="recorder_not_loaded"
+        )
+    if vehicle:
+        vehicles, sites = [_vehicle(hass, runtime, vehicle).subentry_id], []
+    else:
+        vehicles, sites = list(runtime.vehicles), list(runtime.sites)
+    try:
+        run = await runtime.async_backfill(
+            vehicle_ids=vehicles, site_ids=sites, start=start, end=end
+        )
+    except (SQLAlchemyError, DbError) as err:
+        raise _database_error(runtime, err) from err
+    except WriterStoppedError as err:
+        raise _writer_stopped(err) from err
+    return run.result.as_dict()
+
+
+async def _recompute(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Re-derive a vehicle's records in a range from the stored samples."""
+    runtime = _runtime(hass, call)
+    vehicle = _vehicle(hass, runtime, call.data[ATTR_VEHICLE])
+    start, end = _range(call)
+    assert start is not None  # required by the schema
+    end = end or dt_util.utcnow()
+    if end <= start:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="invalid_time_range"
+        )
+    try:
+        async with runtime.backfill_lock:
+            return await recompute.async_recompute(hass, runtime, vehicle, start, end)
+    except (SQLAlchemyError, DbError) as err:
+        raise _database_error(runtime, err) from err
+    except WriterStoppedError as err:
+        raise _writer_stopped(err) from err

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -51,21 +53,36 @@ async def _recorder(recorder_mock: Any) -> None:
 
 
 def readings() -> list[Reading]:
-    """The scenario's states, ties a millisecond apart (as HA stamps them)."""
+    """The whole scenario."""
+    return [*scenario.before(), *scenario.charge(), *scenario.trip()]
+
+
+def apart(items: list[Reading]) -> list[Reading]:
+    """States in time order, ties a millisecond apart (as Home Assistant stamps them).
+
+    Two states of one entity never share a timestamp in Home Assistant; the ledger's
+    samples are keyed by it.
+    """
     out: list[Reading] = []
     seen: Counter[float] = Counter()
-    for reading in sorted(
-        [*scenario.before(), *scenario.charge(), *scenario.trip()], key=lambda r: r.ts
-    ):
+    for reading in sorted(items, key=lambda r: r.ts):
         out.append(reading._replace(ts=reading.ts + seen[reading.ts] * 0.001))
         seen[reading.ts] += 1
     return out
 
 
+EMBEDDED = {CONF_BACKEND: "embedded"}
+
+
 async def drive(ledger: Ledger, until: float) -> None:
     """Set the scenario's states, the clock moving minute by minute."""
-    now = START
-    for reading in readings():
+    await drive_readings(ledger, readings(), until)
+
+
+async def drive_readings(ledger: Ledger, items: list[Reading], until: float) -> None:
+    """Set states in time order, the clock moving minute by minute."""
+    now = dt_util.utcnow().timestamp()
+    for reading in apart(items):
         while now + 60 < reading.ts:
             now += 60
             await ledger.at(now)
@@ -157,3 +174,69 @@ async def test_backfill_equals_live(
     await filled.unload()
     assert filled.entry.state is ConfigEntryState.NOT_LOADED
     assert get_instance(hass).backlog < 1000
+
+
+async def test_backfill_action_twice_and_over_live(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """The action over a range already backfilled, and over live data, adds nothing."""
+    freezer.move_to(datetime.fromtimestamp(START, UTC))
+    ledger = Ledger(hass, freezer, entry("01JENTRY0000000000000000C", EMBEDDED))
+    # Recorded before the ledger exists: the trip to work only.
+    await drive_readings(ledger, scenario.before(), T)
+    await async_wait_recording_done(hass)
+    await ledger.setup()
+    first = ledger.runtime.backfill
+    assert first is not None
+    assert first.sessions_added == 0
+    # Then recorded live: the charge and the trip.
+    await drive_readings(ledger, [*scenario.charge(), *scenario.trip()], T + hours(5))
+    before = await records(hass, ledger)
+    assert before["sources"] == ["live"]
+    assert len(before["sessions"]) == 1
+    assert len(before["trips"]) == 1
+    await async_wait_recording_done(hass)
+
+    for _ in range(2):
+        response = await hass.services.async_call(
+            DOMAIN,
+            "backfill",
+            {
+                "config_entry_id": ledger.entry.entry_id,
+                "start": datetime.fromtimestamp(START, UTC),
+            },
+            blocking=True,
+            return_response=True,
+        )
+        assert response is not None
+        assert response["sessions_added"] == 0
+        assert response["trips_added"] == 0
+        assert response["sessions_skipped"] == 1
+        assert response["trips_skipped"] == 1
+        assert isinstance(response["states"], int)
+        assert response["states"] > 0
+        assert response["running"] is False
+        assert await records(hass, ledger) == before
+    assert hass.states.async_entity_ids("persistent_notification") == []
+    await ledger.unload()
+
+
+async def test_backfill_action_without_recorder_is_refused(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """No recorder, no history: a translated error."""
+    freezer.move_to(datetime.fromtimestamp(START, UTC))
+    ledger = Ledger(hass, freezer, entry("01JENTRY0000000000000000D", EMBEDDED))
+    await ledger.setup()
+    hass.config.components.remove("recorder")
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "backfill",
+            {"config_entry_id": ledger.entry.entry_id},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "recorder_not_loaded"
+    hass.config.components.add("recorder")
+    await ledger.unload()

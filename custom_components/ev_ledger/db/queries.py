@@ -409,7 +409,7 @@ class Reader:
             *_record_filters(model, vehicle, start, end, include_deleted=True)
         )
         with self._engine.connect() as conn:
-            rows = conn.execute(query.order_by(model.started_at)).all()
+            rows = conn.execute(query.order_by(model.started_at)).mappings().all()
         return [_plain(r) for r in rows]
 
     def purge_samples(self, before: datetime) -> int:
