@@ -244,6 +244,10 @@ SCHEMAS = {
     "ev_ledger.update_session": services.UPDATE_SESSION_SCHEMA,
     "ev_ledger.delete_session": services.DELETE_SESSION_SCHEMA,
     "ev_ledger.add_session": services.ADD_SESSION_SCHEMA,
+    "ev_ledger.export": services.EXPORT_SCHEMA,
+    "ev_ledger.home_charging_report": services.HOME_CHARGING_REPORT_SCHEMA,
+    "ev_ledger.backfill": services.BACKFILL_SCHEMA,
+    "ev_ledger.recompute": services.RECOMPUTE_SCHEMA,
 }
 
 

@@ -55,4 +55,6 @@ async def async_get_config_entry_diagnostics(
         },
         "price_entities": sorted(runtime.price_entities),
         "writer": runtime.writer.health().as_dict(),
+        # The last (or running) backfill: progress, counts, skipped records.
+        "backfill": runtime.backfill.as_dict() if runtime.backfill else None,
     }
