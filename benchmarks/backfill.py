@@ -62,7 +62,6 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from homeassistant import loader
-from homeassistant.components.recorder import history
 from homeassistant.components.recorder.db_schema import (
     StateAttributes,
     States,
@@ -80,7 +79,7 @@ from pytest_homeassistant_custom_component.common import (
 from sqlalchemy import func, insert, select
 
 from custom_components.ev_ledger import runtime as runtime_module
-from custom_components.ev_ledger.backfill import CHUNK, read_chunk
+from custom_components.ev_ledger.backfill import CHUNK, read_chunk, read_history
 from custom_components.ev_ledger.const import (
     BACKEND_EMBEDDED,
     CONF_BACKEND,
@@ -115,7 +114,6 @@ TZ_NAME = "Europe/Berlin"
 TZ = ZoneInfo(TZ_NAME)
 TARGET_RATE = 10_000
 DB_FILENAME = "home-assistant_v2.db"
-EPSILON = timedelta(microseconds=1)
 STREAM_S = 30.0  # driving and charging
 PARKED_S = 900.0  # GPS jitter while parked
 
@@ -745,17 +743,7 @@ def read_chunk_floor(
     first: bool,
 ) -> int:
     """The history API alone, with the backfill's arguments; states returned."""
-    found = history.get_significant_states(
-        hass,
-        start if first else start - EPSILON,
-        end,
-        entity_ids,
-        None,
-        include_start_time_state=first,
-        significant_changes_only=False,
-        minimal_response=False,
-        no_attributes=False,
-    )
+    found = read_history(hass, entity_ids, start, end, first=first)
     return sum(len(states) for states in found.values())
 
 

@@ -121,21 +121,20 @@ def default_start(hass: HomeAssistant, end: datetime) -> datetime:
 # Reading ---------------------------------------------------------------------------
 
 
-def read_chunk(
+def read_history(
     hass: HomeAssistant,
     entity_ids: list[str],
     start: datetime,
     end: datetime,
     *,
     first: bool,
-) -> list[tuple[float, str, State]]:
-    """The states of `entity_ids` in [start, end), merged in time order.
+) -> dict[str, list[State | dict[str, Any]]]:
+    """The recorder's history API, as the backfill calls it (recorder executor).
 
-    Runs on the recorder's executor. The first chunk includes each entity's state at
-    `start`; the history API's bounds are exclusive, so later chunks read from just
-    before `start` and keep what is at or after it.
+    The first chunk includes each entity's state at `start`; the API's bounds are
+    exclusive, so later chunks read from just before `start`.
     """
-    found = history.get_significant_states(
+    return history.get_significant_states(
         hass,
         start if first else start - _EPSILON,
         end,
@@ -146,6 +145,21 @@ def read_chunk(
         minimal_response=False,
         no_attributes=False,
     )
+
+
+def read_chunk(
+    hass: HomeAssistant,
+    entity_ids: list[str],
+    start: datetime,
+    end: datetime,
+    *,
+    first: bool,
+) -> list[tuple[float, str, State]]:
+    """The states of `entity_ids` in [start, end), merged in time order.
+
+    Runs on the recorder's executor; see `read_history` for the bounds.
+    """
+    found = read_history(hass, entity_ids, start, end, first=first)
     since = start.timestamp()
     order = {entity_id: i for i, entity_id in enumerate(entity_ids)}
     streams: list[list[tuple[float, int, str, State]]] = [

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.recorder import get_instance
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
     from custom_components.ev_ledger.logic.model import Reading
 
+ENERGY = "ev_ledger:model_y_energy_charged"
+COST = "ev_ledger:model_y_charging_cost"
 # What may differ between a live and a backfilled record.
 VOLATILE = {"source", "ingested_at", "recorded_at"}
 
@@ -171,6 +174,20 @@ async def test_backfill_equals_live(
     assert got["sources"] == ["backfill"]
     assert got["sessions"] == expected["sessions"]
     assert got["trips"] == expected["trips"]
+    # The same session, published live and again by the backfill, counts once.
+    await async_wait_recording_done(hass)
+    stats = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        datetime.fromtimestamp(START, UTC),
+        None,
+        {ENERGY, COST},
+        "hour",
+        None,
+        {"sum"},
+    )
+    assert stats[ENERGY][-1]["sum"] == pytest.approx(float(scenario.SESSION_KWH))
+    assert stats[COST][-1]["sum"] == pytest.approx(float(scenario.SESSION_COST))
     await filled.unload()
     assert filled.entry.state is ConfigEntryState.NOT_LOADED
     assert get_instance(hass).backlog < 1000
