@@ -274,6 +274,7 @@ class Backfill:
         )
         self.sessions: dict[str, list[ChargingSession]] = {}
         self._last_records: dict[str, tuple[ChargingSession | None, Trip | None]] = {}
+        self._flushed = False
 
     async def async_run(self) -> BackfillResult:
         """Read, replay and write every chunk; return the result."""
@@ -324,8 +325,11 @@ class Backfill:
             by_vehicle.setdefault(session.vehicle_id, ([], []))[0].append(session)
         for trip in out.trips:
             by_vehicle.setdefault(trip.vehicle_id, ([], []))[1].append(trip)
-        # Everything queued before must be stored before the overlap check.
-        await asyncio.wrap_future(writer.flush())
+        if by_vehicle and not self._flushed:
+            # Live records queued before must be stored before the first overlap
+            # check; each chunk's own writes are waited for at its end.
+            await asyncio.wrap_future(writer.flush())
+            self._flushed = True
 
         def check() -> tuple[
             dict[str, tuple[list[ChargingSession], list[Trip]]], int, int, list[Any]
