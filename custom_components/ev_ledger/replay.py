@@ -245,6 +245,7 @@ class Replay:
             power = vehicle.power
             if (
                 vehicle.ledger.session is not None
+                and vehicle.ledger.unplug_pending is None  # as live: see _hold_power
                 and power is not None
                 and power.value is not None
                 and power.ts < ts

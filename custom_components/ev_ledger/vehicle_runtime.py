@@ -182,7 +182,14 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         move every minute.
         """
         entity_id = self.roles.get(Role.CHARGER_POWER)
-        if entity_id is None or self.ledger.session is None:
+        ledger = self.ledger
+        # Not while an unplug waits out its grace: the held power is stale then, and
+        # would count as proof the cable is still in.
+        if (
+            entity_id is None
+            or ledger.session is None
+            or ledger.unplug_pending is not None
+        ):
             return ()
         state = self.hass.states.get(entity_id)
         if state is None or state.last_updated_timestamp >= ts:

@@ -31,7 +31,7 @@ from custom_components.ev_ledger.logic.model import (
 )
 from custom_components.ev_ledger.logic.vehicle import VehicleLedger
 
-from .trace import Trace, hours, minutes
+from .trace import Trace, hours, minutes, run as trace_run
 
 T = 1_767_000_000.0
 
@@ -166,3 +166,32 @@ def test_integer_timestamps_and_values_are_accepted() -> None:
     ledger.step(Reading(int(T), Role.BATTERY_LEVEL, 50))
     assert ledger.level == 50.0
     assert ledger.accepted == 1
+
+
+def test_counter_reported_after_charging_stays_in_the_session() -> None:
+    """A session counter's last report after charging stopped belongs to its last minute.
+
+    Found by hypothesis (test_energy_flows_inside_the_session): the charge ends at
+    :30:00, the counter reports its last 0.078 kWh at :31:00.
+    """
+    t = 1_700_000_000.0
+    readings = [
+        Reading(t, Role.CHARGING_STATE, None),
+        Reading(t, Role.CHARGER_POWER, 0.0),
+        Reading(t, Role.SESSION_ENERGY, 0.0),
+        Reading(t + 1200, Role.CHARGING_STATE, ChargeState.CHARGING),
+        Reading(t + 1200, Role.CHARGER_POWER, 0.47),
+        Reading(t + 1200, Role.SESSION_ENERGY, 0.039),
+        Reading(t + 1500, Role.CHARGER_POWER, 0.93),
+        Reading(t + 1500, Role.SESSION_ENERGY, None),
+        Reading(t + 1800, Role.CHARGING_STATE, ChargeState.NOT_CHARGING),
+        Reading(t + 1800, Role.CHARGER_POWER, None),
+        Reading(t + 1860, Role.SESSION_ENERGY, 0.117),
+    ]
+    [session] = trace_run(readings, until=t + 7200).sessions
+    assert session.ended_at == t + 1800
+    assert max(session.energy_by_minute) <= session.ended_at // 60
+    assert min(session.energy_by_minute) >= session.started_at // 60
+    assert sum(session.energy_by_minute.values()) == pytest.approx(
+        float(session.energy_kwh), abs=1e-4
+    )

@@ -266,13 +266,19 @@ class OpenSession:
             else None
         )
         started_at = self.started_at
+        first = self.windows[0][0] if self.windows else started_at
+        last = self.last_activity() if not self.charging else ended_at
+        minutes: dict[int, float] = {}
+        if final:
+            minutes = source.buckets if source is not None else by_minute
+            minutes = _within(minutes, first, last)
         return ChargingSession(
             id=self.record_id,
             vehicle_id=vehicle_id,
             status=status,
             plugged_at=self.plugged_at,
-            started_at=self.windows[0][0] if self.windows else started_at,
-            ended_at=self.last_activity() if not self.charging else ended_at,
+            started_at=first,
+            ended_at=last,
             unplugged_at=unplugged_at,
             charging_seconds=charging_s,
             plugged_seconds=(
@@ -297,9 +303,7 @@ class OpenSession:
             outside_temp_c=self.temp_sum / self.temp_n if self.temp_n else None,
             windows=self._windows(method, energy, ended_at),
             flags=flags,
-            energy_by_minute=(
-                (source.buckets if source is not None else by_minute) if final else {}
-            ),
+            energy_by_minute=minutes,
         )
 
     def energy_so_far(self) -> float:
@@ -404,3 +408,20 @@ class OpenSession:
         )
         obj.flags = {Flag(f) for f in data["flags"]}
         return obj
+
+
+def _within(by_minute: dict[int, float], start: float, end: float) -> dict[int, float]:
+    """Energy per minute confined to the record's span.
+
+    A counter may report the energy of the last minutes of charging a little after
+    charging stopped (or before it visibly began): that energy belongs to the edge
+    minute of the session, not outside it. Totals are unchanged.
+    """
+    low, high = int(start // 60), int(end // 60)
+    if not by_minute or (min(by_minute) >= low and max(by_minute) <= high):
+        return by_minute
+    out: dict[int, float] = {}
+    for minute, amount in by_minute.items():
+        key = min(max(minute, low), high)
+        out[key] = out.get(key, 0.0) + amount
+    return out
