@@ -12,7 +12,7 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import config_validation as cv
 
-from . import issues
+from . import issues, statistics
 from .builders import db_config
 from .const import DOMAIN, EMBEDDED_FILENAME
 from .db import (
@@ -24,7 +24,7 @@ from .db import (
     TlsError,
     connect_and_migrate,
 )
-from .runtime import EvLedgerConfigEntry, EvLedgerRuntime, fingerprint
+from .runtime import EvLedgerConfigEntry, EvLedgerRuntime, fingerprint, snapshot_store
 from .services import async_setup_services
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> 
             translation_placeholders={**placeholders, "error": str(err)},
         ) from err
     issues.async_clear_schema_too_new(hass, entry.entry_id)
+    await statistics.async_prune(hass)
     runtime = await EvLedgerRuntime.async_create(hass, entry, config)
     entry.runtime_data = runtime
     entry.async_on_unload(runtime.async_shutdown)
@@ -87,6 +88,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> 
 async def async_unload_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> bool:
     """Unload platforms; the runtime stops through `async_on_unload`."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> None:
+    """The entry is deleted: drop its snapshot and its vehicles' statistics bookkeeping.
+
+    The ledger itself (database, journal) and the `ev_ledger:` statistics stay.
+    """
+    await snapshot_store(hass, entry.entry_id).async_remove()
+    await statistics.async_prune(hass)
 
 
 async def _async_update_listener(

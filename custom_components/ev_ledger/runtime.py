@@ -87,6 +87,11 @@ TUNING = Tuning()
 type EvLedgerConfigEntry = ConfigEntry[EvLedgerRuntime]
 
 
+def snapshot_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Where an entry's runtime keeps its snapshot (open sessions, trips, totals)."""
+    return Store(hass, STORE_VERSION, f"{DOMAIN}.{entry_id}")
+
+
 def fingerprint(entry: ConfigEntry[Any]) -> tuple[Any, ...]:
     """What the runtime was built from: a change means rebuild it."""
     return (
@@ -187,9 +192,7 @@ class EvLedgerRuntime:
         )
         await asyncio.wrap_future(writer.start())
         reader = Reader(db_config)
-        store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.{entry.entry_id}"
-        )
+        store = snapshot_store(hass, entry.entry_id)
         try:
             snapshot = await store.async_load() or {}
             runtime = cls._build(

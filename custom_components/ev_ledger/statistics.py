@@ -64,7 +64,7 @@ from homeassistant.util import slugify
 from homeassistant.util.hass_dict import HassKey
 from sqlalchemy.exc import SQLAlchemyError
 
-from .const import DOMAIN
+from .const import DOMAIN, SUBENTRY_VEHICLE
 from .logic.hourly import Contributions, hour_start, running_sums, session_hours
 from .logic.model import ChargingSession, SessionStatus
 
@@ -163,7 +163,7 @@ class _Published:
         state = self.vehicles[vehicle.subentry_id]
         if state.loaded:
             return state
-        document = await self._async_document()
+        document = await self.async_document()
         if (raw := document.get(vehicle.subentry_id)) is not None:
             try:
                 state.restore(raw)
@@ -176,7 +176,7 @@ class _Published:
         state.loaded = True
         return state
 
-    async def _async_document(self) -> dict[str, Any]:
+    async def async_document(self) -> dict[str, Any]:
         if self.document is None:
             try:
                 loaded: object = await self.store.async_load()
@@ -213,15 +213,50 @@ class _Published:
         self.store.async_delay_save(lambda: document, SAVE_DELAY)
 
 
-def _published(hass: HomeAssistant, vehicle: VehicleRuntime) -> _Published:
-    """The contributions of every vehicle, with an entry for `vehicle`."""
+def _all_published(hass: HomeAssistant) -> _Published:
+    """The contributions of every vehicle (the store not read yet)."""
     published = hass.data.get(_DATA)
     if published is None:
         published = hass.data[_DATA] = _Published(
             Store(hass, STORAGE_VERSION, STORAGE_KEY)
         )
+    return published
+
+
+def _published(hass: HomeAssistant, vehicle: VehicleRuntime) -> _Published:
+    """The contributions of every vehicle, with an entry for `vehicle`."""
+    published = _all_published(hass)
     published.vehicles.setdefault(vehicle.subentry_id, _VehicleHours())
     return published
+
+
+async def async_prune(hass: HomeAssistant) -> None:
+    """Forget the contributions of vehicles that no entry has any more.
+
+    Called when an entry is set up (a vehicle subentry may have been deleted) and
+    when one is removed. Only the store's bookkeeping goes: the `ev_ledger:`
+    statistics stay in the recorder, like the ledger itself. A store left without
+    vehicles is deleted.
+    """
+    known = {
+        subentry_id
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        for subentry_id, subentry in entry.subentries.items()
+        if subentry.subentry_type == SUBENTRY_VEHICLE
+    }
+    published = _all_published(hass)
+    document = await published.async_document()
+    gone = (document.keys() | published.vehicles.keys()) - known
+    for subentry_id in gone:
+        document.pop(subentry_id, None)
+        published.vehicles.pop(subentry_id, None)
+    if not gone:
+        return
+    _LOGGER.debug("Statistics bookkeeping of removed vehicles dropped: %s", gone)
+    if document or published.vehicles:
+        published.async_schedule_save()
+    else:
+        await published.store.async_remove()
 
 
 def vehicle_slug(vehicle: VehicleRuntime) -> str:

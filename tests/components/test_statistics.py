@@ -47,7 +47,13 @@ from tests.logic.test_scenarios import T
 from tests.logic.trace import hours, minutes
 
 from . import scenario
-from .conftest import VEHICLE_ID, Ledger, default_subentries, make_entry
+from .conftest import (
+    VEHICLE_ID,
+    Ledger,
+    default_subentries,
+    make_entry,
+    vehicle_subentry,
+)
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -55,6 +61,7 @@ if TYPE_CHECKING:
     from custom_components.ev_ledger.vehicle_runtime import VehicleRuntime
 
 SITE_ID = "01JSITE0000000000000000001"
+ZOE_ID = "01JZOE0000000000000000001"
 ENERGY = "ev_ledger:model_y_energy_charged"
 COST = "ev_ledger:model_y_charging_cost"
 SOLAR = "ev_ledger:model_y_solar_energy"
@@ -306,6 +313,11 @@ async def test_contributions_survive_a_restart(
     embedded_ledger: Ledger,
 ) -> None:
     """A session after a restart sharing an hour with one before it: both count."""
+    # A second vehicle, Zoe, in the same entry (it never reports: published by hand).
+    embedded_ledger.entry = make_entry(
+        embedded_ledger.entry.data,
+        [*default_subentries(), vehicle_subentry(subentry_id=ZOE_ID, title="Zoe")],
+    )
     await embedded_ledger.at(T - hours(1))
     await embedded_ledger.setup()
     publish = statistics.async_publish_sessions
@@ -317,7 +329,7 @@ async def test_contributions_survive_a_restart(
     # Another vehicle in the same store.
     other = cast(
         "VehicleRuntime",
-        SimpleNamespace(name="Zoe", subentry_id="01JZOE", currency="EUR"),
+        SimpleNamespace(name="Zoe", subentry_id=ZOE_ID, currency="EUR"),
     )
     await publish(hass, other, [_manual("z1", H0, "3.000", "0.90")])
     await _restart(hass, embedded_ledger)
@@ -333,7 +345,7 @@ async def test_contributions_survive_a_restart(
         "last_hour": H0,
         "hours": {COST: {str(H0): "1.80"}, ENERGY: {str(H0): "6.000"}},
     }
-    assert set(stored["data"]["01JZOE"]["sessions"]) == {"z1"}
+    assert set(stored["data"][ZOE_ID]["sessions"]) == {"z1"}
 
     await publish(
         hass, _vehicle(embedded_ledger), [_manual("s3", H0 + 12600, "1.000", "0.30")]
@@ -519,6 +531,11 @@ async def test_unreadable_store(
     if kept_others:
         stored["data"][_OTHER] = {"as": "stored"}
     hass_storage[statistics.STORAGE_KEY] = stored
+    # The other vehicle is in the entry: its part is kept (not read) as it was.
+    embedded_ledger.entry = make_entry(
+        embedded_ledger.entry.data,
+        [*default_subentries(), vehicle_subentry(subentry_id=_OTHER, title="Other")],
+    )
     await embedded_ledger.at(T - hours(1))
     await embedded_ledger.setup()
     caplog.set_level(logging.WARNING)
@@ -579,3 +596,59 @@ async def test_publish_failure_is_logged(
         await _charge(embedded_ledger, hass)
     assert "Statistics of Model Y not published" in caplog.text
     assert _vehicle(embedded_ledger).last_session is not None
+
+
+async def test_removed_vehicles_are_forgotten(
+    recorder_mock: Any,
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    embedded_ledger: Ledger,
+) -> None:
+    """A deleted vehicle's bookkeeping goes, then the entry's; the statistics stay."""
+    ledger = embedded_ledger
+    ledger.entry = make_entry(
+        ledger.entry.data,
+        [*default_subentries(), vehicle_subentry(subentry_id=ZOE_ID, title="Zoe")],
+    )
+    await ledger.at(T - hours(1))
+    await ledger.setup()
+    publish = statistics.async_publish_sessions
+    await publish(hass, _vehicle(ledger), [_manual("s1", H0, "6.000", "1.80")])
+    await publish(
+        hass, ledger.runtime.vehicles[ZOE_ID], [_manual("z1", H0, "3.000", "0.90")]
+    )
+    await _saved(hass)
+    assert set(hass_storage[statistics.STORAGE_KEY]["data"]) == {VEHICLE_ID, ZOE_ID}
+    rows = await _rows(hass)
+    assert rows["ev_ledger:zoe_energy_charged"] == [(H0, 3.0, 3.0)]
+
+    # Zoe is deleted: the entry reloads without her and her part is dropped.
+    assert hass.config_entries.async_remove_subentry(ledger.entry, ZOE_ID)
+    await hass.async_block_till_done()
+    assert ZOE_ID not in ledger.runtime.vehicles
+    await _saved(hass)
+    assert set(hass_storage[statistics.STORAGE_KEY]["data"]) == {VEHICLE_ID}
+    # The Model Y's contributions are still known: a new session adds to its hour.
+    await publish(hass, _vehicle(ledger), [_manual("s2", H0, "1.000", "0.30")])
+    after = await _rows(hass)
+    assert after[ENERGY] == [(H0, 7.0, 7.0)]
+    assert after["ev_ledger:zoe_energy_charged"] == rows["ev_ledger:zoe_energy_charged"]
+
+    # The entry is deleted: its snapshot and the statistics store go; the
+    # statistics themselves stay in the recorder.
+    await ledger.unload()
+    snapshot_key = f"ev_ledger.{ledger.entry.entry_id}"
+    assert snapshot_key in hass_storage
+    await hass.config_entries.async_remove(ledger.entry.entry_id)
+    await hass.async_block_till_done()
+    assert snapshot_key not in hass_storage
+    assert statistics.STORAGE_KEY not in hass_storage
+    assert (await _rows(hass))[ENERGY] == [(H0, 7.0, 7.0)]
+
+
+async def test_prune_without_any_store(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """No entry and no store: pruning reads nothing, writes nothing."""
+    await statistics.async_prune(hass)
+    assert statistics.STORAGE_KEY not in hass_storage
