@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.components import persistent_notification
 from homeassistant.components.recorder import history
 from homeassistant.core import State
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
@@ -428,11 +427,3 @@ def _older(record: dict[str, Any] | None, ended_at: float | None) -> bool:
     if not known:
         return True
     return bool(datetime.fromisoformat(str(known)).timestamp() < ended_at)
-
-
-def require_recorder(hass: HomeAssistant) -> None:
-    """Refuse a backfill without the recorder."""
-    if not recorder_loaded(hass):
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="recorder_not_loaded"
-        )

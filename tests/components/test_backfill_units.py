@@ -13,7 +13,6 @@ import json
 import math
 from typing import TYPE_CHECKING, Any, cast
 
-from homeassistant.exceptions import HomeAssistantError
 import pytest
 
 from custom_components.ev_ledger import backfill
@@ -28,7 +27,6 @@ from custom_components.ev_ledger.backfill import (
     _overlaps,
     notification_id,
     recorder_loaded,
-    require_recorder,
 )
 from custom_components.ev_ledger.const import DOMAIN
 from custom_components.ev_ledger.db.rows import SiteDaily
@@ -333,18 +331,13 @@ def test_result_as_dict_is_json() -> None:
 # Recorder presence -----------------------------------------------------------------
 
 
-async def test_require_recorder(hass: HomeAssistant) -> None:
-    """Without the recorder a backfill is refused with a translated error."""
+async def test_recorder_loaded(hass: HomeAssistant) -> None:
+    """Whether the recorder is there to read from."""
     assert "recorder" not in hass.config.components
     assert not recorder_loaded(hass)
-    with pytest.raises(HomeAssistantError) as err:
-        require_recorder(hass)
-    assert err.value.translation_domain == DOMAIN
-    assert err.value.translation_key == "recorder_not_loaded"
     hass.config.components.add("recorder")
     try:
         assert recorder_loaded(hass)
-        require_recorder(hass)
     finally:
         hass.config.components.remove("recorder")
 
