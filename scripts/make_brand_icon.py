@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Draw EV Ledger's brand icon: brand/icon.png (256 px) and brand/icon@2x.png (512 px).
+"""Draw EV Ledger's brand icon: icon.png (256 px) and icon@2x.png (512 px) in brand/.
 
 A white lightning bolt over two ledger lines, in a rounded green square on a
 transparent background, drawn at 4x and scaled down for smooth edges. The files
-follow the home-assistant/brands rules for custom integrations (square PNG, 256x256
-and 512x512), which is where Home Assistant and HACS take integration icons from.
+follow the brand image rules (square PNG, 256x256 and 512x512). They live in the
+integration's own `brand/` folder, which Home Assistant 2026.3 and later serve through
+its brands API (local images take priority over the brands CDN), so they travel with
+the HACS install.
 
-Usage: .venv/bin/python scripts/make_brand_icon.py [--out DIR]   (default: brand/)
+Usage: .venv/bin/python scripts/make_brand_icon.py [--out DIR]
+       (default: custom_components/ev_ledger/brand/)
 Needs Pillow (installed in .venv with Home Assistant).
 """
 
@@ -81,7 +84,9 @@ def draw(size: int) -> Image.Image:
 def main(argv: list[str]) -> int:
     """Write the icons and print their paths."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "brand")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "custom_components" / "ev_ledger" / "brand"
+    )
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)

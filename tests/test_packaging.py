@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import re
+import subprocess
+import sys
 from typing import Any
+import zipfile
 
 from homeassistant.util.yaml import load_yaml_dict
+from PIL import Image
 import pytest
 
 ROOT = Path(__file__).parents[1]
@@ -145,3 +149,46 @@ def test_quality_scale_lists_every_rule_with_a_status() -> None:
         assert status in {"done", "exempt", "todo"}, name
         if status == "exempt":
             assert rule["comment"], f"{name}: exempt needs a reason"
+
+
+# The file names Home Assistant's brands API looks for in a custom integration's
+# brand/ folder, with the size each must have (icons square, logos free).
+BRAND_ICONS = {"icon.png": 256, "icon@2x.png": 512}
+BRAND_NAMES = {
+    f"{dark}{kind}{hdpi}.png"
+    for dark in ("", "dark_")
+    for kind in ("icon", "logo")
+    for hdpi in ("", "@2x")
+}
+
+
+def test_brand_images_ship_with_the_integration() -> None:
+    """The icon is in brand/, at the sizes the brand rules ask for, nothing else."""
+    brand = PACKAGE / "brand"
+    names = {path.name for path in brand.iterdir()}
+    assert names <= BRAND_NAMES
+    assert BRAND_ICONS.keys() <= names
+    for name, size in BRAND_ICONS.items():
+        with Image.open(brand / name) as image:
+            assert image.format == "PNG"
+            assert image.size == (size, size)
+            assert image.mode == "RGBA"  # a transparent background
+
+
+def test_artifact_contains_the_brand_images(tmp_path: Path) -> None:
+    """The HACS zip carries brand/ (Home Assistant serves it from the install)."""
+    built = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "build_artifact.py"),
+            "--out",
+            tmp_path,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    with zipfile.ZipFile(built.stdout.strip()) as zipped:
+        names = set(zipped.namelist())
+    assert {f"brand/{name}" for name in BRAND_ICONS} <= names
+    assert "manifest.json" in names
