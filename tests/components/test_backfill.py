@@ -10,9 +10,10 @@ changes nothing.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
 
 from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.config_entries import ConfigEntryState
@@ -24,9 +25,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
+from sqlalchemy.exc import OperationalError
 
 from custom_components.ev_ledger.const import CONF_BACKEND, DOMAIN, EMBEDDED_FILENAME
 from custom_components.ev_ledger.db import Reader
+from custom_components.ev_ledger.logic.model import Role
 from tests.logic.test_scenarios import T
 from tests.logic.trace import hours
 
@@ -256,4 +259,105 @@ async def test_backfill_action_without_recorder_is_refused(
         )
     assert err.value.translation_key == "recorder_not_loaded"
     hass.config.components.add("recorder")
+    await ledger.unload()
+
+
+def _later_odometer(value: object) -> float:
+    """The next day's odometer: 30 km on (the first day's trip)."""
+    assert isinstance(value, float)
+    return value + 30.0
+
+
+async def test_unusable_snapshot_is_rebuilt_from_history(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A snapshot lost mid-charge: the recorder's history gives the whole session."""
+    freezer.move_to(datetime.fromtimestamp(START, UTC))
+    end = T + hours(5)
+    reference = Ledger(hass, freezer, entry("01JENTRY0000000000000000E", EMBEDDED))
+    await reference.setup()
+    await drive(reference, end)
+    expected = await records(hass, reference)
+    await reference.unload()
+    await hass.config_entries.async_remove(reference.entry.entry_id)
+    await async_wait_recording_done(hass)
+    await hass.async_add_executor_job(Path(hass.config.path(EMBEDDED_FILENAME)).unlink)
+
+    # The same scenario again, a day later, on a new ledger: Home Assistant stops in
+    # the middle of the charge and the vehicle's snapshot cannot be read back.
+    day = 86400.0
+    again = [
+        r._replace(ts=r.ts + day, value=_later_odometer(r.value))
+        if r.role is Role.ODOMETER
+        else r._replace(ts=r.ts + day)
+        for r in readings()
+    ]
+    freezer.move_to(datetime.fromtimestamp(START + day, UTC))
+    ledger = Ledger(hass, freezer, entry("01JENTRY0000000000000000F", EMBEDDED))
+    await ledger.setup()
+    middle = T + day + hours(1.5)
+    await drive_readings(ledger, [r for r in again if r.ts < middle], middle)
+    await ledger.unload()
+    snapshot = hass_storage[f"{DOMAIN}.{ledger.entry.entry_id}"]["data"]
+    assert snapshot["vehicles"][VEHICLE_ID]["ledger"]["session"] is not None
+    snapshot["vehicles"][VEHICLE_ID]["ledger"] = {"not": "a ledger"}
+    await async_wait_recording_done(hass)
+
+    await ledger.setup()
+    assert "Starting Model Y afresh, its snapshot is unusable" in caplog.text
+    result = ledger.runtime.backfill
+    assert result is not None
+    assert not result.running
+    await drive_readings(ledger, [r for r in again if r.ts >= middle], end + day)
+    got = await records(hass, ledger)
+    # Both days are in the recorder's history: the first day's charge and trip are
+    # backfilled too. Each day's records equal the uninterrupted run's.
+    (want,) = expected["sessions"]
+    (want_trip,) = expected["trips"]
+    assert len(got["sessions"]) == 2, got["sessions"]
+    assert len(got["trips"]) == 2, got["trips"]
+    for session in got["sessions"]:
+        assert session["status"] == "completed"
+        assert session["energy_kwh"] == want["energy_kwh"] == scenario.SESSION_KWH
+        assert session["cost"] == want["cost"]
+        assert session["charging_seconds"] == want["charging_seconds"]
+    for trip in got["trips"]:
+        assert trip["distance_km"] == want_trip["distance_km"]
+    starts = sorted(s["started_at"] for s in got["sessions"])
+    assert starts[1] - starts[0] == timedelta(days=1)
+    await ledger.unload()
+
+
+async def test_failed_initial_backfill_records_live(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The recorder cannot be read: logged, and the charge is recorded live whole."""
+    freezer.move_to(datetime.fromtimestamp(START, UTC))
+    ledger = Ledger(hass, freezer, entry("01JENTRY0000000000000000G", EMBEDDED))
+    await drive_readings(ledger, scenario.before(), T)
+    await async_wait_recording_done(hass)
+
+    def locked(*_: Any, **__: Any) -> list[Any]:
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+    with patch("custom_components.ev_ledger.backfill.read_chunk", side_effect=locked):
+        await ledger.setup()
+    assert "could not be backfilled; recording live only" in caplog.text
+    result = ledger.runtime.backfill
+    assert result is not None
+    assert not result.running
+    assert result.chunks_done == 0
+    assert hass.states.async_entity_ids("persistent_notification") == []
+    await drive_readings(ledger, [*scenario.charge(), *scenario.trip()], T + hours(5))
+    got = await records(hass, ledger)
+    assert got["sources"] == ["live"]
+    (session,) = got["sessions"]
+    assert session["energy_kwh"] == scenario.SESSION_KWH
+    assert session["cost"] == scenario.SESSION_COST
+    assert len(got["trips"]) == 1
     await ledger.unload()
