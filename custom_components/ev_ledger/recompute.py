@@ -18,6 +18,12 @@ rewrite history by themselves: only this action does.
 
 Samples keep a location's zone but not its coordinates: a record re-derived from them
 carries its zone, and a session priced by coordinates alone is priced as elsewhere.
+
+Dynamic prices (a price entity) come from the recorder's history of the price entities
+and from the live ledger's price book (its last 7 days). A session that would have
+energy without a known price where the stored one had none (its prices are older than
+both) is left as it is and counted as `kept_unpriced`: a recompute never turns a known
+cost into an unknown one.
 """
 
 from __future__ import annotations
@@ -27,9 +33,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
-from . import statistics
+from . import backfill, statistics
 from .logic.model import ChargingSession, SessionStatus, Trip
 from .replay import Replay
 
@@ -126,6 +133,14 @@ def _stored_trip_key(row: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+def _lost_prices(row: dict[str, Any], session: ChargingSession) -> bool:
+    """Whether the session re-derived has energy without a price the stored had."""
+    if session.cost is None or row["cost_without_overrides"] is None:
+        return False
+    stored = _q(row.get("unpriced_kwh"), _ENERGY) or _ZERO
+    return (_q(session.cost.unpriced_kwh, _ENERGY) or _ZERO) > stored
+
+
 def _corrected(row: dict[str, Any]) -> bool:
     return any(
         row.get(column) is not None
@@ -160,6 +175,13 @@ async def async_recompute(
         vehicle_ids=[vehicle.subentry_id],
         keep_samples=False,
     )
+    prices = sorted(replay.price_entities)
+    price_states: backfill.Chunk = []
+    if prices and backfill.recorder_loaded(hass):
+        price_states = await get_instance(hass).async_add_executor_job(
+            lambda: backfill.read_chunk(hass, prices, start - MARGIN, end, first=True)
+        )
+    replay.seed_prices(price_states, runtime.prices)
     await runtime.async_flush()
     reader = runtime.reader
     sources = [vehicle.subentry_id, *runtime.sites]
@@ -186,6 +208,7 @@ async def async_recompute(
 
     # Sessions ------------------------------------------------------------------
     session_changes = Changes()
+    kept_unpriced = 0
     cost_delta = _ZERO
     stored = {
         str(row["id"]): row
@@ -201,6 +224,9 @@ async def async_recompute(
             continue  # deleted by the user: stays deleted
         if row is not None and _stored_session_key(row) == _session_key(session):
             session_changes.unchanged += 1
+            continue
+        if row is not None and _lost_prices(row, session):
+            kept_unpriced += 1
             continue
         writer.enqueue_session(
             session, source=row["source"] if row is not None else SOURCE
@@ -262,7 +288,7 @@ async def async_recompute(
         "start": start.astimezone(UTC).isoformat(),
         "end": end.astimezone(UTC).isoformat(),
         "samples": samples,
-        "sessions": session_changes.as_dict(),
+        "sessions": {**session_changes.as_dict(), "kept_unpriced": kept_unpriced},
         "trips": trip_changes.as_dict(),
         "cost_delta": str(cost_delta.quantize(_MONEY)),
         "currency": currency,

@@ -178,6 +178,28 @@ class Replay:
                     )
                     self._on_site(source, site, reading)
 
+    def seed_prices(
+        self, states: Iterable[tuple[float, str, State]], book: PriceBook
+    ) -> None:
+        """Prices known before a recompute: recorder history, then the live book.
+
+        `states` are the price entities' states in time order (the recorder's
+        history of the range); the live ledger's book adds its newer points (it
+        keeps the last 7 days, also without the recorder).
+        """
+        for ts, entity_id, state in states:
+            if entity_id in self.price_entities:
+                price = state_price(state)
+                if not isinstance(price, Reject):
+                    self.prices.series(entity_id).add(ts, price)
+        for entity_id in sorted(self.price_entities):
+            known = book.get(entity_id)
+            if known is None:
+                continue
+            series = self.prices.series(entity_id)
+            for ts, price in known.points():
+                series.add(ts, price)  # points older than the recorder's: refused
+
     def feed_samples(self, samples: Iterable[SampleRow]) -> None:
         """Feed stored samples in time order (recompute)."""
         for sample in samples:
