@@ -498,6 +498,8 @@ class EvLedgerRuntime:
     def _hand_off(self, run: Backfill) -> None:
         """The backfilled ledgers continue live (an open session stays one)."""
         replay = run.replay
+        # Prices the history showed (an open session may need them when it ends).
+        self.prices.merge(replay.prices)
         for key, shadow in replay.vehicles.items():
             vehicle = self.vehicles[key]
             shadow.ledger.settle = vehicle.ledger.settle

@@ -182,3 +182,41 @@ async def test_recorder_history_prices_a_recompute(
     assert session["cost"] == COST
     await ledger.unload()
     assert scenario.SESSION_KWH * Decimal("0.25") == COST
+
+
+async def test_session_open_at_setup_is_priced_from_history(
+    recorder_mock: Any,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Added mid-charge: the prices before the setup come with the backfill."""
+    freezer.move_to(datetime.fromtimestamp(START, UTC))
+    hass.states.async_set(PRICE, "0.25", {"unit_of_measurement": "EUR/kWh"})
+    ledger = Ledger(
+        hass,
+        freezer,
+        make_entry(
+            {"backend": "embedded"},
+            [
+                vehicle_subentry(),
+                _home(PRICE),
+                location_subentry(
+                    LOCATION_DEFAULT, "0.60", subentry_id=DEFAULT_ID, title="Elsewhere"
+                ),
+            ],
+        ),
+    )
+    states = readings()
+    # Half an hour into the charge the price goes up; EV Ledger comes an hour in.
+    change, setup = T + hours(0.5), T + hours(1)
+    await drive_readings(ledger, [r for r in states if r.ts < change], change)
+    hass.states.async_set(PRICE, "0.35", {"unit_of_measurement": "EUR/kWh"})
+    await drive_readings(ledger, [r for r in states if change <= r.ts < setup], setup)
+    await async_wait_recording_done(hass)
+    await ledger.setup()
+    await drive_readings(ledger, [r for r in states if r.ts >= setup], T + hours(5))
+    [session] = await _sessions(ledger)
+    assert session["unpriced_kwh"] == 0, session
+    assert "price_gap" not in session["flags"]
+    assert COST < session["cost"] < scenario.SESSION_KWH * Decimal("0.35")
+    await ledger.unload()

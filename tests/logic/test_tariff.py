@@ -731,6 +731,56 @@ def test_price_series_round_trip(points: list[tuple[float, Decimal | None]]) -> 
     ]
 
 
+def _series(points: list[tuple[float, Decimal | None]]) -> PriceSeries:
+    series = PriceSeries()
+    for t, p in sorted(points, key=lambda point: point[0]):
+        series.add(t, p)
+    return series
+
+
+def test_price_book_merge() -> None:
+    """A backfill's prices join the live ones; at the same instant the live win."""
+    live = PriceBook({"sensor.price": _series([(100.0, D("0.35")), (200.0, D("0.4"))])})
+    history = PriceBook(
+        {
+            "sensor.price": _series([(0.0, D("0.25")), (100.0, D("0.3"))]),
+            "sensor.feed_in": _series([(0.0, D("0.08"))]),
+        }
+    )
+    live.merge(history)
+    assert live.series("sensor.price").points() == [
+        (0.0, D("0.25")),
+        (100.0, D("0.35")),
+        (200.0, D("0.4")),
+    ]
+    assert live.series("sensor.feed_in").points() == [(0.0, D("0.08"))]
+
+
+points_lists = st.lists(
+    st.tuples(st.integers(0, 50).map(float), st.sampled_from([None, D("0.1"), D("2")]))
+)
+
+
+@given(points_lists, points_lists, st.integers(-1, 51))
+def test_price_book_merge_is_the_newest_point(
+    ours: list[tuple[float, Decimal | None]],
+    theirs: list[tuple[float, Decimal | None]],
+    at: int,
+) -> None:
+    """After a merge the price at any time is that of the newest point before it.
+
+    Among both books' points (as each series kept them); ours win ties.
+    """
+    mine, other = _series(ours), _series(theirs)
+    book = PriceBook({"p": mine})
+    book.merge(PriceBook({"p": other}))
+    candidates = [(t, 1, p) for t, p in mine.points() if t <= at] + [
+        (t, 0, p) for t, p in other.points() if t <= at
+    ]
+    expected = max(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else None
+    assert book.series("p").price_at(at) == expected
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -160,6 +160,23 @@ class PriceBook:
         """Return the series `series_id` if it exists (never creates one)."""
         return None if series_id is None else self._series.get(series_id)
 
+    def merge(self, other: PriceBook) -> None:
+        """Take `other`'s points too (a backfill's prices joining the live ones).
+
+        The points of both are put in time order; at the same instant this book's
+        point wins.
+        """
+        for series_id, theirs in other._series.items():
+            ours = self._series.get(series_id)
+            points = sorted(
+                [*theirs.points(), *(ours.points() if ours else [])],
+                key=lambda point: point[0],
+            )  # stable: at the same instant ours come last and replace theirs
+            merged = PriceSeries()
+            for ts, price in points:
+                merged.add(ts, price)
+            self._series[series_id] = merged
+
     def prune(self, before_ts: float) -> None:
         """Prune every series (see `PriceSeries.prune`)."""
         for series in self._series.values():
