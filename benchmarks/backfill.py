@@ -29,7 +29,9 @@ with the recorder on that database, best of `--runs`, interleaved:
   long-term statistics. The runtime's own initial backfill is switched off
   (`Tuning(initial_backfill=False)`) so that only the measured call backfills.
 
-Finally the last ledger is backfilled again over the same month: it must add nothing.
+Finally the last ledger is backfilled again over the same month: it must add nothing;
+and each vehicle is recomputed over the month from the stored samples with the same
+settings: every record must come out unchanged.
 
 Usage: python -m benchmarks.backfill [--days N] [--runs N] [--site-interval S]
        [--seed N]
@@ -78,7 +80,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from sqlalchemy import func, insert, select
 
-from custom_components.ev_ledger import runtime as runtime_module
+from custom_components.ev_ledger import recompute, runtime as runtime_module
 from custom_components.ev_ledger.backfill import CHUNK, read_chunk, read_history
 from custom_components.ev_ledger.const import (
     BACKEND_EMBEDDED,
@@ -937,6 +939,23 @@ async def backfill(
     )
 
 
+async def recompute_month(
+    hass: HomeAssistant, entry: MockConfigEntry, start: datetime, end: datetime
+) -> list[tuple[str, float, dict[str, Any]]]:
+    """Recompute each vehicle over the month with the same settings (wall-clock s)."""
+    runtime: EvLedgerRuntime = entry.runtime_data
+    out = []
+    for key in (VEHICLE_A, VEHICLE_B):
+        gc.collect()
+        began = time.perf_counter()
+        async with runtime.backfill_lock:
+            response = await recompute.async_recompute(
+                hass, runtime, runtime.vehicles[key], start, end
+            )
+        out.append((key, time.perf_counter() - began, response))
+    return out
+
+
 async def stored(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
     """Per vehicle: sessions, kWh, trips, km stored in the ledger."""
     runtime: EvLedgerRuntime = entry.runtime_data
@@ -984,6 +1003,7 @@ class Figures:
     again: LedgerRun | None = None
     records: dict[str, Any] = field(default_factory=dict)
     records_again: dict[str, Any] = field(default_factory=dict)
+    recomputed: list[tuple[str, float, dict[str, Any]]] = field(default_factory=list)
     rss: tuple[float, float] = (0.0, 0.0)  # peak MiB before and after the backfills
 
 
@@ -1023,6 +1043,7 @@ async def measure(
         figures.records = await stored(hass, entry)
         figures.again = await backfill(hass, entry, start, end)
         figures.records_again = await stored(hass, entry)
+        figures.recomputed = await recompute_month(hass, entry, start, end)
         assert await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_stop(force=True)
     return figures
@@ -1097,6 +1118,21 @@ def report(
         f" {again.result['trips_skipped']} trips skipped):"
         f" {'idempotent' if added == 0 and same else 'NOT idempotent'}"
     )
+    for key, seconds, response in figures.recomputed:
+        name = "Model Y" if key == VEHICLE_A else "ID.4"
+        sessions, trips = response["sessions"], response["trips"]
+        moved = sum(
+            part[kind]
+            for part in (sessions, trips)
+            for kind in ("added", "changed", "removed")
+        )
+        print(
+            f"recompute {name:8}         {seconds:6.2f} s"
+            f" {response['samples'] / seconds:9,.0f} samples/s:"
+            f" {sessions['unchanged']} sessions, {trips['unchanged']} trips unchanged,"
+            f" {moved} added/changed/removed, delta {response['cost_delta']}"
+            f" {'(same as the backfill)' if moved == 0 else '(DIFFERS)'}"
+        )
     before, after = figures.rss
     print(
         f"peak RSS                   {before:.0f} MiB before the backfills,"
