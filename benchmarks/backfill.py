@@ -1004,6 +1004,7 @@ class Figures:
     records: dict[str, Any] = field(default_factory=dict)
     records_again: dict[str, Any] = field(default_factory=dict)
     recomputed: list[tuple[str, float, dict[str, Any]]] = field(default_factory=list)
+    rss_recompute: float = 0.0  # peak MiB after the recomputes
     rss: tuple[float, float] = (0.0, 0.0)  # peak MiB before and after the backfills
 
 
@@ -1044,6 +1045,7 @@ async def measure(
         figures.again = await backfill(hass, entry, start, end)
         figures.records_again = await stored(hass, entry)
         figures.recomputed = await recompute_month(hass, entry, start, end)
+        figures.rss_recompute = peak_rss_mib()
         assert await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_stop(force=True)
     return figures
@@ -1136,7 +1138,8 @@ def report(
     before, after = figures.rss
     print(
         f"peak RSS                   {before:.0f} MiB before the backfills,"
-        f" {after:.0f} MiB after (+{after - before:.0f} MiB)"
+        f" {after:.0f} MiB after (+{after - before:.0f} MiB),"
+        f" {figures.rss_recompute:.0f} MiB after the recomputes"
     )
     verdict = "PASS" if ledger_rate >= TARGET_RATE else "FAIL"
     print(f"target >= {TARGET_RATE:,} states/s   {verdict} ({ledger_rate:,.0f}/s)")

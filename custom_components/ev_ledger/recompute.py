@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 SOURCE: Final = "recompute"
 MARGIN: Final = timedelta(days=1)
+# Samples are read a week at a time: memory stays bounded over a long range.
+SAMPLE_CHUNK: Final = timedelta(days=7)
 _MONEY: Final = Decimal("0.0001")
 _ENERGY: Final = Decimal("0.0001")
 _ZERO: Final = Decimal(0)
@@ -188,13 +190,19 @@ async def async_recompute(
     t0, t1 = start.timestamp(), end.timestamp()
 
     def derive() -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
-        samples = reader.samples_of(sources, start - MARGIN, end)
-        replay.feed_samples(samples)
+        count = 0
+        chunk_start = start - MARGIN
+        while chunk_start < end:
+            chunk_end = min(chunk_start + SAMPLE_CHUNK, end)
+            samples = reader.samples_of(sources, chunk_start, chunk_end)
+            replay.feed_samples(samples)
+            count += len(samples)
+            chunk_start = chunk_end
         replay.finish(min(t1, dt_util.utcnow().timestamp()))
         return (
             reader.ledger_records("sessions", vehicle.subentry_id, start, end),
             reader.ledger_records("trips", vehicle.subentry_id, start, end),
-            len(samples),
+            count,
         )
 
     stored_sessions, stored_trips, samples = await hass.async_add_executor_job(derive)

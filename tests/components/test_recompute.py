@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
 
 from homeassistant.exceptions import ServiceValidationError
 import pytest
 
+from custom_components.ev_ledger import recompute
 from custom_components.ev_ledger.const import CONF_TARIFF, DOMAIN
 from custom_components.ev_ledger.logic.ids import record_id
 from custom_components.ev_ledger.logic.model import (
@@ -186,3 +189,18 @@ async def test_recompute_validation(hass: HomeAssistant, ledger: Ledger) -> None
     with pytest.raises(ServiceValidationError) as err:
         await _recompute(hass, ledger, vehicle="nope")
     assert err.value.translation_key == "vehicle_not_found"
+
+
+async def test_recompute_reads_samples_in_chunks(
+    hass: HomeAssistant, ledger: Ledger
+) -> None:
+    """Chunks of 17 minutes (the charge spans many): the same records, every sample."""
+    await ledger.setup()
+    await drive(ledger, T + hours(5))
+    whole = await _recompute(hass, ledger)
+    with patch.object(recompute, "SAMPLE_CHUNK", timedelta(minutes=17)):
+        chunked = await _recompute(hass, ledger)
+    assert chunked == whole
+    assert chunked["samples"] > 0
+    assert chunked["sessions"]["unchanged"] == 1
+    assert chunked["trips"]["unchanged"] == 1
