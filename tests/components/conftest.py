@@ -96,12 +96,27 @@ def location_subentry(
     zone: str, price: str, *, subentry_id: str, title: str
 ) -> dict[str, Any]:
     """Subentry data of a charging location with a fixed price."""
+    tariff = {"kind": "fixed", "currency": "EUR", "price_per_kwh": price}
+    return _location(zone, tariff, subentry_id=subentry_id, title=title)
+
+
+def priced_location_subentry(
+    zone: str, price_entity: str, *, subentry_id: str, title: str
+) -> dict[str, Any]:
+    """Subentry data of a charging location priced by a price entity (EUR)."""
+    tariff = {
+        "kind": "price_entity",
+        "currency": "EUR",
+        "price_series_id": price_entity,
+    }
+    return _location(zone, tariff, subentry_id=subentry_id, title=title)
+
+
+def _location(
+    zone: str, tariff: dict[str, Any], *, subentry_id: str, title: str
+) -> dict[str, Any]:
     return {
-        "data": {
-            CONF_NAME: title,
-            CONF_ZONE: zone,
-            CONF_TARIFF: {"kind": "fixed", "currency": "EUR", "price_per_kwh": price},
-        },
+        "data": {CONF_NAME: title, CONF_ZONE: zone, CONF_TARIFF: tariff},
         "subentry_id": subentry_id,
         "subentry_type": SUBENTRY_LOCATION,
         "title": title,

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
 
-async def _recompute(hass: HomeAssistant, ledger: Ledger, **extra: Any) -> Any:
+async def run_recompute(hass: HomeAssistant, ledger: Ledger, **extra: Any) -> Any:
     return await hass.services.async_call(
         DOMAIN,
         "recompute",
@@ -46,7 +46,7 @@ async def _recompute(hass: HomeAssistant, ledger: Ledger, **extra: Any) -> Any:
     )
 
 
-async def _sessions(ledger: Ledger) -> list[dict[str, Any]]:
+async def sessions_of(ledger: Ledger) -> list[dict[str, Any]]:
     page = await ledger.query("list_sessions", vehicle=VEHICLE_ID, limit=50)
     return list(page.items)
 
@@ -66,10 +66,10 @@ async def test_recompute_after_tariff_change(
     await ledger.setup()
     # Minute by minute, as Home Assistant's clock runs (the runtime ticks each minute).
     await drive(ledger, T + hours(5))
-    [session] = await _sessions(ledger)
+    [session] = await sessions_of(ledger)
     assert session["cost"] == scenario.SESSION_COST
 
-    unchanged = await _recompute(hass, ledger)
+    unchanged = await run_recompute(hass, ledger)
     assert unchanged["sessions"]["unchanged"] == 1, unchanged
     assert unchanged["sessions"]["changed"] == 0
     assert unchanged["trips"]["unchanged"] == 1
@@ -88,15 +88,15 @@ async def test_recompute_after_tariff_change(
         blocking=True,
     )
     await _set_home_price(hass, ledger, "0.40")
-    [same] = await _sessions(ledger)
+    [same] = await sessions_of(ledger)
     assert same["cost"] == scenario.SESSION_COST
 
-    changed = await _recompute(hass, ledger)
+    changed = await run_recompute(hass, ledger)
     assert changed["sessions"]["changed"] == 1
     assert changed["sessions"]["ids"]["changed"] == [session["id"]]
     # 19.5 kWh at 0.40 instead of 0.30 EUR/kWh.
     assert Decimal(changed["cost_delta"]) == Decimal("1.95")
-    [after] = await _sessions(ledger)
+    [after] = await sessions_of(ledger)
     assert after["id"] == session["id"]
     assert after["cost"] == Decimal("7.8000")
     assert after["notes"] == "company car"
@@ -114,10 +114,10 @@ async def test_recompute_after_tariff_change(
         blocking=True,
     )
     await _set_home_price(hass, ledger, "0.50")
-    overridden = await _recompute(hass, ledger)
+    overridden = await run_recompute(hass, ledger)
     assert overridden["sessions"]["changed"] == 1
     assert Decimal(overridden["cost_delta"]) == 0
-    [kept] = await _sessions(ledger)
+    [kept] = await sessions_of(ledger)
     assert kept["cost"] == Decimal("5.0000")
     assert kept["cost_without_overrides"] == Decimal("9.7500")
 
@@ -164,18 +164,18 @@ async def test_recompute_removes_what_is_no_longer_derived(
         blocking=True,
         return_response=True,
     )
-    result = await _recompute(hass, ledger)
+    result = await run_recompute(hass, ledger)
     sessions = result["sessions"]
     assert sessions["unchanged"] == 1, sessions
     assert sessions["removed"] == 1
     assert sessions["ids"]["removed"] == [stray.id]
     assert sessions["kept_corrected"] == 1
     assert Decimal(result["cost_delta"]) == Decimal("-1")
-    left = {s["id"]: s for s in await _sessions(ledger)}
+    left = {s["id"]: s for s in await sessions_of(ledger)}
     assert stray.id not in left
     assert corrected.id in left
     assert len(left) == 3  # the live one, the corrected one, the manual one
-    again = await _recompute(hass, ledger)
+    again = await run_recompute(hass, ledger)
     assert again["sessions"]["removed"] == 0
     assert again["cost_delta"] == "0.0000"
 
@@ -184,10 +184,10 @@ async def test_recompute_validation(hass: HomeAssistant, ledger: Ledger) -> None
     """An empty range or an unknown vehicle is refused with a translated error."""
     await ledger.setup()
     with pytest.raises(ServiceValidationError) as err:
-        await _recompute(hass, ledger, end="2026-02-01T00:00:00+00:00")
+        await run_recompute(hass, ledger, end="2026-02-01T00:00:00+00:00")
     assert err.value.translation_key == "invalid_time_range"
     with pytest.raises(ServiceValidationError) as err:
-        await _recompute(hass, ledger, vehicle="nope")
+        await run_recompute(hass, ledger, vehicle="nope")
     assert err.value.translation_key == "vehicle_not_found"
 
 
@@ -197,9 +197,9 @@ async def test_recompute_reads_samples_in_chunks(
     """Chunks of 17 minutes (the charge spans many): the same records, every sample."""
     await ledger.setup()
     await drive(ledger, T + hours(5))
-    whole = await _recompute(hass, ledger)
+    whole = await run_recompute(hass, ledger)
     with patch.object(recompute, "SAMPLE_CHUNK", timedelta(minutes=17)):
-        chunked = await _recompute(hass, ledger)
+        chunked = await run_recompute(hass, ledger)
     assert chunked == whole
     assert chunked["samples"] > 0
     assert chunked["sessions"]["unchanged"] == 1

@@ -17,14 +17,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.ev_ledger.const import (
-    CONF_NAME,
-    CONF_TARIFF,
-    CONF_ZONE,
-    DOMAIN,
-    LOCATION_DEFAULT,
-    SUBENTRY_LOCATION,
-)
+from custom_components.ev_ledger.const import DOMAIN, LOCATION_DEFAULT
 from tests.logic.test_scenarios import T
 from tests.logic.trace import hours
 
@@ -33,17 +26,19 @@ from .conftest import (
     DEFAULT_ID,
     HOME_ID,
     START,
-    VEHICLE_ID,
     Ledger,
     location_subentry,
     make_entry,
+    priced_location_subentry,
     vehicle_subentry,
 )
 from .test_backfill import drive_readings, readings
+from .test_recompute import run_recompute, sessions_of
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 PRICE = "sensor.home_price"
 # The scenario's 19.5 kWh at home at 0.25 EUR/kWh.
@@ -56,30 +51,14 @@ def mock_recorder_before_hass(async_test_recorder: Any) -> None:
 
 
 def _home(price_entity: str) -> dict[str, Any]:
-    return {
-        "data": {
-            CONF_NAME: "Home",
-            CONF_ZONE: "zone.home",
-            CONF_TARIFF: {
-                "kind": "price_entity",
-                "currency": "EUR",
-                "price_series_id": price_entity,
-            },
-        },
-        "subentry_id": HOME_ID,
-        "subentry_type": SUBENTRY_LOCATION,
-        "title": "Home",
-        "unique_id": HOME_ID,
-    }
+    return priced_location_subentry(
+        "zone.home", price_entity, subentry_id=HOME_ID, title="Home"
+    )
 
 
-async def _priced_session(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> Ledger:
-    """A ledger whose home is priced by PRICE (0.25 EUR/kWh), after the scenario."""
-    freezer.move_to(datetime.fromtimestamp(START, UTC))
-    hass.states.async_set(PRICE, "0.25", {"unit_of_measurement": "EUR/kWh"})
-    entry = make_entry(
+def _entry() -> MockConfigEntry:
+    """The car, home priced by PRICE, elsewhere at 0.60 EUR/kWh."""
+    return make_entry(
         {"backend": "embedded"},
         [
             vehicle_subentry(),
@@ -89,35 +68,24 @@ async def _priced_session(
             ),
         ],
     )
-    ledger = Ledger(hass, freezer, entry)
+
+
+async def _priced_session(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> Ledger:
+    """A ledger whose home is priced by PRICE (0.25 EUR/kWh), after the scenario."""
+    freezer.move_to(datetime.fromtimestamp(START, UTC))
+    hass.states.async_set(PRICE, "0.25", {"unit_of_measurement": "EUR/kWh"})
+    ledger = Ledger(hass, freezer, _entry())
     await ledger.setup()
     await drive_readings(ledger, readings(), T + hours(5))
     # The next price, after the session.
     hass.states.async_set(PRICE, "0.35", {"unit_of_measurement": "EUR/kWh"})
     await hass.async_block_till_done()
-    [session] = await _sessions(ledger)
+    [session] = await sessions_of(ledger)
     assert session["cost"] == COST
     assert session["unpriced_kwh"] == 0
     return ledger
-
-
-async def _sessions(ledger: Ledger) -> list[dict[str, Any]]:
-    page = await ledger.query("list_sessions", vehicle=VEHICLE_ID, limit=50)
-    return list(page.items)
-
-
-async def _recompute(hass: HomeAssistant, ledger: Ledger) -> Any:
-    return await hass.services.async_call(
-        DOMAIN,
-        "recompute",
-        {
-            "config_entry_id": ledger.entry.entry_id,
-            "vehicle": VEHICLE_ID,
-            "start": "2026-03-01T00:00:00+00:00",
-        },
-        blocking=True,
-        return_response=True,
-    )
 
 
 async def test_live_price_book_prices_a_recompute(
@@ -125,7 +93,7 @@ async def test_live_price_book_prices_a_recompute(
 ) -> None:
     """No recorder: the live book's prices give the same cost, unchanged."""
     ledger = await _priced_session(hass, freezer)
-    response = await _recompute(hass, ledger)
+    response = await run_recompute(hass, ledger)
     assert response["sessions"]["unchanged"] == 1, response
     assert response["sessions"]["kept_unpriced"] == 0
     assert response["cost_delta"] == "0.0000"
@@ -133,10 +101,7 @@ async def test_live_price_book_prices_a_recompute(
 
 
 async def test_prices_known_nowhere_keep_the_session(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    hass_storage: dict[str, Any],
-    caplog: pytest.LogCaptureFixture,
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     """A new price entity with no history: the old session keeps its cost."""
     ledger = await _priced_session(hass, freezer)
@@ -145,11 +110,11 @@ async def test_prices_known_nowhere_keep_the_session(
         ledger.entry, subentry, data=_home("sensor.new_price")["data"]
     )
     await hass.async_block_till_done(wait_background_tasks=True)
-    response = await _recompute(hass, ledger)
+    response = await run_recompute(hass, ledger)
     assert response["sessions"]["kept_unpriced"] == 1, response
     assert response["sessions"]["changed"] == 0
     assert response["cost_delta"] == "0.0000"
-    [session] = await _sessions(ledger)
+    [session] = await sessions_of(ledger)
     assert session["cost"] == COST
     assert session["unpriced_kwh"] == 0
     await ledger.unload()
@@ -175,10 +140,10 @@ async def test_recorder_history_prices_a_recompute(
     assert series is not None
     assert series.price_at(T) is None
     await async_wait_recording_done(hass)
-    response = await _recompute(hass, ledger)
+    response = await run_recompute(hass, ledger)
     assert response["sessions"]["unchanged"] == 1, response
     assert response["sessions"]["kept_unpriced"] == 0
-    [session] = await _sessions(ledger)
+    [session] = await sessions_of(ledger)
     assert session["cost"] == COST
     await ledger.unload()
     assert scenario.SESSION_KWH * Decimal("0.25") == COST
@@ -195,16 +160,7 @@ async def test_session_open_at_setup_is_priced_from_history(
     ledger = Ledger(
         hass,
         freezer,
-        make_entry(
-            {"backend": "embedded"},
-            [
-                vehicle_subentry(),
-                _home(PRICE),
-                location_subentry(
-                    LOCATION_DEFAULT, "0.60", subentry_id=DEFAULT_ID, title="Elsewhere"
-                ),
-            ],
-        ),
+        _entry(),
     )
     states = readings()
     # Half an hour into the charge the price goes up; EV Ledger comes an hour in.
@@ -215,7 +171,7 @@ async def test_session_open_at_setup_is_priced_from_history(
     await async_wait_recording_done(hass)
     await ledger.setup()
     await drive_readings(ledger, [r for r in states if r.ts >= setup], T + hours(5))
-    [session] = await _sessions(ledger)
+    [session] = await sessions_of(ledger)
     assert session["unpriced_kwh"] == 0, session
     assert "price_gap" not in session["flags"]
     assert COST < session["cost"] < scenario.SESSION_KWH * Decimal("0.35")

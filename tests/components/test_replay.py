@@ -24,10 +24,8 @@ from custom_components.ev_ledger import builders
 from custom_components.ev_ledger.adapter import to_sample
 from custom_components.ev_ledger.const import (
     CONF_GRID_SIGN,
-    CONF_NAME,
     CONF_POLICY,
     CONF_ROLES,
-    CONF_TARIFF,
     CONF_ZONE,
     DOMAIN,
     GRID_EXPORT_POSITIVE,
@@ -68,11 +66,12 @@ from .conftest import (
     Ledger,
     default_subentries,
     location_subentry,
+    priced_location_subentry,
     state_of,
     vehicle_subentry,
 )
 from .test_backfill import apart, drive
-from .test_recompute import _recompute, _sessions, _stray
+from .test_recompute import _stray, run_recompute, sessions_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -115,21 +114,9 @@ def _site(site_id: str, zone: str, prefix: str) -> dict[str, Any]:
 
 def _priced_home() -> dict[str, Any]:
     """Home, priced by a dynamic-price entity."""
-    return {
-        "data": {
-            CONF_NAME: "Home",
-            CONF_ZONE: "zone.home",
-            CONF_TARIFF: {
-                "kind": "price_entity",
-                "currency": "EUR",
-                "price_series_id": PRICE,
-            },
-        },
-        "subentry_id": HOME_ID,
-        "subentry_type": SUBENTRY_LOCATION,
-        "title": "Home",
-        "unique_id": HOME_ID,
-    }
+    return priced_location_subentry(
+        "zone.home", PRICE, subentry_id=HOME_ID, title="Home"
+    )
 
 
 def _entry(subentries: list[dict[str, Any]] | None = None) -> MockConfigEntry:
@@ -640,7 +627,7 @@ async def test_recompute_trips(hass: HomeAssistant, ledger: Ledger) -> None:
     writer.delete_trip(deleted.id)
     await _set_trip_notes(hass, ledger, noted.id)
 
-    result = await _recompute(hass, ledger)
+    result = await run_recompute(hass, ledger)
     trips = result["trips"]
     assert trips == {
         "added": 0,
@@ -657,7 +644,7 @@ async def test_recompute_trips(hass: HomeAssistant, ledger: Ledger) -> None:
     assert stored[derived.id]["source"] == "live"  # rewritten, its source kept
     assert stored[noted.id]["notes"] == "the long way round"
 
-    again = (await _recompute(hass, ledger))["trips"]
+    again = (await run_recompute(hass, ledger))["trips"]
     assert (again["unchanged"], again["changed"], again["removed"]) == (1, 0, 0)
     assert again["kept_corrected"] == 1
 
@@ -668,7 +655,7 @@ async def test_recompute_leaves_deleted_records_deleted(
     """Records the user deleted are derived again but stay deleted, uncounted."""
     await ledger.setup()
     await drive(ledger, scenario.END)
-    [session] = await _sessions(ledger)
+    [session] = await sessions_of(ledger)
     [trip_id] = await _trips(ledger)
     await hass.services.async_call(
         DOMAIN,
@@ -686,7 +673,7 @@ async def test_recompute_leaves_deleted_records_deleted(
     writer.enqueue_session(free)
     writer.enqueue_session(dollars)
 
-    result = await _recompute(hass, ledger)
+    result = await run_recompute(hass, ledger)
     sessions = result["sessions"]
     assert (sessions["added"], sessions["changed"], sessions["unchanged"]) == (0, 0, 0)
     assert sorted(sessions["ids"]["removed"]) == sorted([free.id, dollars.id])
@@ -695,5 +682,5 @@ async def test_recompute_leaves_deleted_records_deleted(
     trips = result["trips"]
     assert (trips["added"], trips["changed"], trips["unchanged"]) == (0, 0, 0)
     assert trips["removed"] == 0
-    assert await _sessions(ledger) == []
+    assert await sessions_of(ledger) == []
     assert await _trips(ledger) == {}
