@@ -620,6 +620,10 @@ async def _backfill(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     runtime = _runtime(hass, call)
     vehicle = call.data.get(ATTR_VEHICLE)
     start, end = _range(call)
+    if start is not None and start >= (end or dt_util.utcnow()):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="invalid_time_range"
+        )
     if not backfill.recorder_loaded(hass):
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="recorder_not_loaded"

@@ -361,3 +361,29 @@ async def test_failed_initial_backfill_records_live(
     assert session["cost"] == scenario.SESSION_COST
     assert len(got["trips"]) == 1
     await ledger.unload()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"start": "2030-01-01T00:00:00+00:00"},  # after now: nothing to read
+        {"start": "2026-03-02T12:00:00+00:00", "end": "2026-03-02T11:00:00+00:00"},
+    ],
+)
+async def test_backfill_action_refuses_an_empty_range(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, data: dict[str, str]
+) -> None:
+    """A range that ends before it starts: a translated error, nothing read."""
+    freezer.move_to(datetime.fromtimestamp(START, UTC))
+    ledger = Ledger(hass, freezer, entry("01JENTRY0000000000000000H", EMBEDDED))
+    await ledger.setup()
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "backfill",
+            {"config_entry_id": ledger.entry.entry_id, **data},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "invalid_time_range"
+    await ledger.unload()
