@@ -158,10 +158,7 @@ class Replay:
                 continue
             last_seen[entity_id] = ts
             self._tick_until(ts)
-            if entity_id in self.price_entities:
-                price = state_price(state)
-                if not isinstance(price, Reject):
-                    self.prices.series(entity_id).add(ts, price)
+            self._on_price(ts, entity_id, state)
             for source, role in self.routes.get(entity_id, ()):
                 vehicle = self.vehicles.get(source)
                 if vehicle is not None:
@@ -181,24 +178,21 @@ class Replay:
     def seed_prices(
         self, states: Iterable[tuple[float, str, State]], book: PriceBook
     ) -> None:
-        """Prices known before a recompute: recorder history, then the live book.
+        """Prices known before a recompute: recorder history and the live book.
 
         `states` are the price entities' states in time order (the recorder's
-        history of the range); the live ledger's book adds its newer points (it
-        keeps the last 7 days, also without the recorder).
+        history of the range); the live ledger's book (its last 7 days, also
+        without the recorder) is merged in.
         """
         for ts, entity_id, state in states:
-            if entity_id in self.price_entities:
-                price = state_price(state)
-                if not isinstance(price, Reject):
-                    self.prices.series(entity_id).add(ts, price)
-        for entity_id in sorted(self.price_entities):
-            known = book.get(entity_id)
-            if known is None:
-                continue
-            series = self.prices.series(entity_id)
-            for ts, price in known.points():
-                series.add(ts, price)  # points older than the recorder's: refused
+            self._on_price(ts, entity_id, state)
+        self.prices.merge(book)
+
+    def _on_price(self, ts: float, entity_id: str, state: State) -> None:
+        if entity_id in self.price_entities:
+            price = state_price(state)
+            if not isinstance(price, Reject):
+                self.prices.series(entity_id).add(ts, price)
 
     def feed_samples(self, samples: Iterable[SampleRow]) -> None:
         """Feed stored samples in time order (recompute)."""

@@ -280,11 +280,16 @@ def _vehicle_key(
     return _vehicle(hass, runtime, vehicle).subentry_id if vehicle else None
 
 
-def _range(call: ServiceCall) -> tuple[datetime | None, datetime | None]:
+def _range(
+    call: ServiceCall, *, until_now: bool = False
+) -> tuple[datetime | None, datetime | None]:
+    """The call's start and end (UTC); with `until_now` the end defaults to now."""
     start = call.data.get(ATTR_START)
     end = call.data.get(ATTR_END)
     start = dt_util.as_utc(start) if start else None
     end = dt_util.as_utc(end) if end else None
+    if end is None and until_now:
+        end = dt_util.utcnow()
     if start is not None and end is not None and end <= start:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="invalid_time_range"
@@ -619,11 +624,7 @@ async def _backfill(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Read the recorder's history of a vehicle (default: all vehicles and sites)."""
     runtime = _runtime(hass, call)
     vehicle = call.data.get(ATTR_VEHICLE)
-    start, end = _range(call)
-    if start is not None and start >= (end or dt_util.utcnow()):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="invalid_time_range"
-        )
+    start, end = _range(call, until_now=True)
     if not backfill.recorder_loaded(hass):
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="recorder_not_loaded"
@@ -647,13 +648,9 @@ async def _recompute(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Re-derive a vehicle's records in a range from the stored samples."""
     runtime = _runtime(hass, call)
     vehicle = _vehicle(hass, runtime, call.data[ATTR_VEHICLE])
-    start, end = _range(call)
+    start, end = _range(call, until_now=True)
     assert start is not None  # required by the schema
-    end = end or dt_util.utcnow()
-    if end <= start:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="invalid_time_range"
-        )
+    assert end is not None
     try:
         async with runtime.backfill_lock:
             return await recompute.async_recompute(hass, runtime, vehicle, start, end)
