@@ -19,6 +19,7 @@ from .db import (
     CannotConnect,
     InvalidAuth,
     MigrationError,
+    MigrationsMissing,
     MissingPrivilege,
     SchemaTooNew,
     TlsError,
@@ -67,6 +68,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> 
             translation_domain=DOMAIN,
             translation_key="schema_too_new",
             translation_placeholders=placeholders,
+        ) from err
+    except MigrationsMissing as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="migrations_missing",
+            translation_placeholders={"folder": err.folder},
         ) from err
     except (MissingPrivilege, MigrationError) as err:
         raise ConfigEntryError(

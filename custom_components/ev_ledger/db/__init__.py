@@ -13,8 +13,9 @@ Connecting and migrating (config flow and setup)::
     result = connect_and_migrate(config)  # MigrationResult(before, after)
 
     Raises CannotConnect, InvalidAuth, TlsError, MissingPrivilege (see
-    docs/postgresql.md), SchemaTooNew (raise a repair issue) or MigrationError, all
-    subclasses of DbError with the password removed from their message.
+    docs/postgresql.md), SchemaTooNew (raise a repair issue), MigrationsMissing (the
+    Alembic scripts are not installed: a default-branch install) or MigrationError,
+    all subclasses of DbError with the password removed from their message.
 
 Writing (one Writer per config entry)::
 
@@ -65,6 +66,7 @@ from .errors import (
     DbError,
     InvalidAuth,
     MigrationError,
+    MigrationsMissing,
     MissingPrivilege,
     SchemaTooNew,
     TlsError,
@@ -99,6 +101,7 @@ __all__ = [
     "InvalidVin",
     "MigrationError",
     "MigrationResult",
+    "MigrationsMissing",
     "MissingPrivilege",
     "Page",
     "Reader",

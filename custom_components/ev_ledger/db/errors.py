@@ -72,6 +72,21 @@ class MigrationError(DbError):
     """A migration failed for another reason."""
 
 
+class MigrationsMissing(MigrationError):
+    """The Alembic scripts are not installed next to the integration.
+
+    HACS installs of the default branch copy only `custom_components/ev_ledger/`; the
+    release zip (scripts/build_artifact.py) carries the scripts inside it.
+    """
+
+    def __init__(self, folder: str) -> None:
+        super().__init__(
+            f"the migration scripts are missing from {folder}: install EV Ledger from "
+            "a release (HACS release or ev_ledger.zip), not from the default branch"
+        )
+        self.folder = folder
+
+
 _TLS_MARKERS = (
     "ssl",
     "tls",

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .config import DbConfig, make_engine
-from .errors import DbError, MigrationError, SchemaTooNew, classify
+from .errors import DbError, MigrationError, MigrationsMissing, SchemaTooNew, classify
 
 # pg_advisory_xact_lock key: "EVLM" (EV Ledger Migration) as an integer.
 MIGRATION_LOCK_KEY = 0x45564C4D
@@ -42,11 +42,16 @@ class MigrationResult:
 
 
 def script_location() -> Path:
-    """Return the folder of the Alembic scripts (packaged copy first)."""
+    """Return the folder of the Alembic scripts (packaged copy first).
+
+    Raises:
+        MigrationsMissing: Neither copy exists (an install of the default branch,
+            which lacks the packaged copy the release zip carries).
+    """
     for candidate in (PACKAGED, REPOSITORY):
         if (candidate / "env.py").is_file():
             return candidate
-    raise MigrationError(f"migration scripts not found in {PACKAGED} or {REPOSITORY}")
+    raise MigrationsMissing(str(PACKAGED))
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -136,8 +141,11 @@ def connect_and_migrate(config: DbConfig) -> MigrationResult:
         TlsError: TLS could not be established or verified.
         MissingPrivilege: The role cannot create the schema or its tables.
         SchemaTooNew: The database was migrated by a newer EV Ledger.
+        MigrationsMissing: The Alembic scripts are not installed (checked before the
+            database is touched).
         MigrationError: Any other migration failure.
     """
+    script_location()
     before = schema_revision(config)
     migrate(config)
     return MigrationResult(before=before, after=schema_revision(config))
