@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
@@ -252,7 +253,7 @@ class EvLedgerConfigFlow(ConfigFlow, domain=DOMAIN):
             errors, extra = await self._async_test(data, fields={CONF_PASSWORD})
             placeholders |= extra
             if not errors:
-                return self.async_update_reload_and_abort(entry, data=data)
+                return self._async_update_and_abort(entry, data=data)
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=_REAUTH_SCHEMA,
@@ -289,13 +290,33 @@ class EvLedgerConfigFlow(ConfigFlow, domain=DOMAIN):
         if errors:
             return errors, placeholders
         if self.source == SOURCE_RECONFIGURE:
-            return self.async_update_reload_and_abort(
+            return self._async_update_and_abort(
                 self._get_reconfigure_entry(),
                 unique_id=new_id,
                 title=storage.title(data),
                 data=data,
             )
         return self.async_create_entry(title=storage.title(data), data=data)
+
+    def _async_update_and_abort(
+        self, entry: ConfigEntry, **changes: Any
+    ) -> ConfigFlowResult:
+        """Update the entry and finish; the entry reloads to use the change.
+
+        A loaded entry reloads through its update listener (Home Assistant 2026.11
+        warns when a flow reloads an entry that has one); an entry that is not loaded
+        (say, waiting for a new password) has no listener, so it is reloaded here.
+        `async_update_and_abort` would do the first part but is missing before 2025.10.
+        """
+        self.hass.config_entries.async_update_entry(entry, **changes)
+        if entry.state is not ConfigEntryState.LOADED:
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        reason = (
+            "reconfigure_successful"
+            if self.source == SOURCE_RECONFIGURE
+            else "reauth_successful"
+        )
+        return self.async_abort(reason=reason)
 
     async def _async_test(
         self, data: Mapping[str, Any], *, fields: set[str]

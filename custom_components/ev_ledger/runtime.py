@@ -288,6 +288,7 @@ class EvLedgerRuntime:
                 ledger.session.flags.add(Flag.RESTORED)
             vehicle = VehicleRuntime(
                 hass,
+                entry_id=entry.entry_id,
                 subentry_id=subentry.subentry_id,
                 name=subentry.title,
                 roles=builders.roles(subentry),

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 import logging
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from homeassistant.components.recorder.models import (
     StatisticData,
@@ -62,8 +62,10 @@ from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.storage import Store
 from homeassistant.util import slugify
 from homeassistant.util.hass_dict import HassKey
+from homeassistant.util.unit_conversion import EnergyConverter
 from sqlalchemy.exc import SQLAlchemyError
 
+from .compat import STATISTICS_UNIT_CLASS
 from .const import DOMAIN, SUBENTRY_VEHICLE
 from .logic.hourly import Contributions, hour_start, running_sums, session_hours
 from .logic.model import ChargingSession, SessionStatus
@@ -267,16 +269,24 @@ def vehicle_slug(vehicle: VehicleRuntime) -> str:
     return slugify(vehicle.subentry_id)
 
 
+UNIT_CLASSES: Final = dict.fromkeys(
+    EnergyConverter.VALID_UNITS, EnergyConverter.UNIT_CLASS
+)
+
+
 def _metadata(statistic_id: str, name: str, unit: str) -> StatisticMetaData:
-    return StatisticMetaData(
-        has_mean=False,
-        mean_type=StatisticMeanType.NONE,
-        has_sum=True,
-        name=name,
-        source=DOMAIN,
-        statistic_id=statistic_id,
-        unit_of_measurement=unit,
-    )
+    metadata: dict[str, Any] = {
+        "mean_type": StatisticMeanType.NONE,
+        "has_sum": True,
+        "name": name,
+        "source": DOMAIN,
+        "statistic_id": statistic_id,
+        "unit_of_measurement": unit,
+    }
+    if STATISTICS_UNIT_CLASS:
+        # A currency has no unit class: its statistics are never converted.
+        metadata["unit_class"] = UNIT_CLASSES.get(unit)
+    return cast("StatisticMetaData", metadata)
 
 
 def _contributions(

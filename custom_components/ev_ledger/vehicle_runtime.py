@@ -15,10 +15,10 @@ import logging
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import HomeAssistant, State, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 
 from .adapter import state_reading, to_sample
+from .compat import find_device
 from .const import DOMAIN, EVENT_SESSION_COMPLETED, EVENT_TRIP_COMPLETED
 from .logic.integrate import spread
 from .logic.model import (
@@ -95,6 +95,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self,
         hass: HomeAssistant,
         *,
+        entry_id: str,
         subentry_id: str,
         name: str,
         roles: dict[Role, str],
@@ -112,6 +113,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
             writer=writer,
             samples=samples,
         )
+        self.entry_id = entry_id
         self.currency = currency
         # The last completed records, JSON-safe (as on the bus; kept in the snapshot).
         self.last_session: dict[str, Any] | None = None
@@ -235,9 +237,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
     # Outputs -----------------------------------------------------------------------
 
     def _device_id(self) -> str | None:
-        device = dr.async_get(self.hass).async_get_device(
-            identifiers={(DOMAIN, self.subentry_id)}
-        )
+        device = find_device(self.hass, self.entry_id, (DOMAIN, self.subentry_id))
         return device.id if device else None
 
     def _on_session(self, session: ChargingSession) -> None:

@@ -8,6 +8,7 @@ from unittest.mock import patch
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 import pytest
 
+from custom_components.ev_ledger.compat import find_device
 from custom_components.ev_ledger.const import (
     BACKEND_POSTGRESQL,
     CONF_BACKEND,
@@ -27,7 +28,14 @@ from custom_components.ev_ledger.db import (
 )
 from custom_components.ev_ledger.logic.model import Role
 
-from .conftest import VEHICLE_ID, Ledger, get_state, make_entry, vehicle_subentry
+from .conftest import (
+    VEHICLE_ID,
+    Ledger,
+    device_of,
+    get_state,
+    make_entry,
+    vehicle_subentry,
+)
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -55,10 +63,10 @@ async def test_setup_and_unload(
 ) -> None:
     """A vehicle device with its entities; unloading stops the writer thread."""
     await ledger.setup()
-    device = device_registry.async_get_device(identifiers={(DOMAIN, VEHICLE_ID)})
+    # The entry's own device (found among the entry's devices).
+    device = find_device(hass, ledger.entry.entry_id, (DOMAIN, VEHICLE_ID))
     assert device is not None
     assert device.name == "Model Y"
-    assert ledger.entry.entry_id in device.config_entries
     writer = ledger.runtime.writer
     await ledger.unload()
     assert ledger.entry.state is ConfigEntryState.NOT_LOADED
@@ -157,7 +165,7 @@ async def test_subentry_added_and_removed_at_runtime(
     await hass.async_block_till_done()
     assert SECOND_ID not in ledger.runtime.vehicles
     assert entity_registry.async_get("sensor.ioniq_energy_charged") is None
-    assert device_registry.async_get_device(identifiers={(DOMAIN, SECOND_ID)}) is None
+    assert device_of(hass, SECOND_ID) is None
 
 
 async def test_unchanged_update_does_not_reload(

@@ -7,14 +7,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 import pytest
 
 from custom_components.ev_ledger.const import DOMAIN
 from tests.logic.test_scenarios import T
 from tests.logic.trace import hours
 
-from .conftest import VEHICLE_ID, Ledger, get_state
+from .conftest import VEHICLE_ID, Ledger, device_of, get_state
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -53,7 +52,7 @@ async def test_add_list_correct_delete(hass: HomeAssistant, ledger: Ledger) -> N
     """A manual away session, priced by the default tariff, corrected, deleted."""
     await ledger.setup()
     entry_id = ledger.entry.entry_id
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, VEHICLE_ID)})
+    device = device_of(hass, VEHICLE_ID)
     assert device is not None
     away = await _add(hass, ledger, T, location="zone.fastned")
     home = await _add(hass, ledger, T + hours(3), location="home", cost=1.5)

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 import pytest
 from sqlalchemy.exc import OperationalError
 import voluptuous as vol
@@ -30,6 +29,7 @@ from .conftest import (
     VEHICLE_ID,
     Ledger,
     default_subentries,
+    device_of,
     make_entry,
     vehicle_subentry,
 )
@@ -103,7 +103,7 @@ async def _add(
 
 
 def _device_id(hass: HomeAssistant, subentry_id: str) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, subentry_id)})
+    device = device_of(hass, subentry_id)
     assert device is not None
     return device.id
 

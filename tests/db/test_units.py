@@ -226,7 +226,7 @@ def test_journal_bound(tmp_path: Path) -> None:
 
 def test_amount_type_on_sqlite() -> None:
     amount = Amount(8, 2)
-    dialect = SQLiteDialect()  # type: ignore[no-untyped-call]
+    dialect = SQLiteDialect()  # type: ignore[no-untyped-call, unused-ignore]
     assert amount.process_bind_param(Decimal("1.005"), dialect) == "1.00"
     assert amount.process_bind_param(None, dialect) is None
     assert amount.process_result_value(1.1, dialect) == Decimal("1.10")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from homeassistant.components.device_tracker.config_entry import TrackerEntity
+# Not marked as re-exported in either release (2026.x moved it to .entity).
+from homeassistant.components.device_tracker import (  # type: ignore[attr-defined, unused-ignore]
+    TrackerEntity,
+)
 from homeassistant.components.device_tracker.const import SourceType
 
 from .entity import SimEntity
