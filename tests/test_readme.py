@@ -43,6 +43,7 @@ from custom_components.ev_ledger.logic.mapping import EntityInfo, propose_mappin
 from custom_components.ev_ledger.logic.model import Flag, Role, SessionStatus
 from custom_components.ev_ledger.records import session_dict
 from tests.db.conftest import make_session, make_trip
+from tests.legs import readme_commands
 from tests.pgcluster import PgCluster, start_cluster
 
 if TYPE_CHECKING:
@@ -148,6 +149,7 @@ def check_not_run(command: str, reason: str) -> None:
         assert tokens[0] in CI, f"{command}: not in .ci/run"
 
 
+@readme_commands
 @pytest.mark.parametrize("block", of("bash"), ids=lambda b: b.id)
 def test_bash_block(block: Block) -> None:
     found = commands(block.text)
@@ -358,6 +360,7 @@ def test_supported_vehicle_table_is_what_the_mapping_proposes() -> None:
         assert table[brand] == expected, brand
 
 
+@readme_commands
 def test_python_is_the_test_environment() -> None:
     """The README's commands use .venv/bin/python: the one running this test."""
     assert Path(sys.prefix).resolve() == (ROOT / ".venv").resolve()
