@@ -12,7 +12,7 @@ import pytest
 from tests.pgcluster import start_cluster
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
 # psycopg times its connection attempts with the monotonic clock: a test moving the
 # frozen clock while a connection opens would make it time out for no reason.
@@ -26,6 +26,43 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+# How Home Assistant reports a deprecated call, constant or alias used by an integration
+# (helpers.frame.report_usage and helpers.deprecation): each names the integration.
+DEPRECATION_MARKERS = (
+    "deprecat",
+    "will stop working",
+    "stop working in home assistant",
+    "detected that custom integration",
+    "detected code that",
+)
+
+
+def deprecation_reports(messages: Iterable[str]) -> list[str]:
+    """Return the messages that report a deprecated use by EV Ledger (or its demo)."""
+    return [
+        message
+        for message in messages
+        if "ev_ledger" in message
+        and any(marker in message.lower() for marker in DEPRECATION_MARKERS)
+    ]
+
+
+def logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Everything logged during the test so far: its setup, its call, its teardown.
+
+    After a fixture's `yield`, `caplog.records` holds only the teardown's records.
+    """
+    records = [*caplog.get_records("setup"), *caplog.get_records("call")]
+    return [record.getMessage() for record in [*records, *caplog.records]]
+
+
+@pytest.fixture(autouse=True)
+def no_deprecation_reports(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a test during which Home Assistant reported a deprecated use of ours."""
+    yield
+    assert deprecation_reports(logged(caplog)) == []
 
 
 @pytest.fixture(scope="session")

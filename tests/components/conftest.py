@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 import logging
 import random
 from typing import TYPE_CHECKING, Any
@@ -12,7 +14,7 @@ from unittest.mock import PropertyMock, patch
 
 from homeassistant import block_async_io
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -20,6 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.ev_ledger import runtime as runtime_module
+from custom_components.ev_ledger.compat import find_device
 from custom_components.ev_ledger.const import (
     BACKEND_EMBEDDED,
     BACKEND_POSTGRESQL,
@@ -38,6 +41,7 @@ from custom_components.ev_ledger.const import (
 from custom_components.ev_ledger.db import Backoff, DbConfig, Reader
 from custom_components.ev_ledger.logic.model import ChargeState, Place, Reading, Role
 from custom_components.ev_ledger.runtime import EvLedgerRuntime, Tuning
+from tests.conftest import logged
 from tests.db.conftest import create_database, drop_database
 
 if TYPE_CHECKING:
@@ -68,6 +72,14 @@ UNITS: dict[Role, str] = {
     Role.BATTERY_LEVEL: "%",
     Role.ODOMETER: "km",
 }
+
+
+def device_of(hass: HomeAssistant, subentry_id: str) -> dr.DeviceEntry | None:
+    """The device EV Ledger registered for a subentry, in any of its entries."""
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if device := find_device(hass, entry.entry_id, (DOMAIN, subentry_id)):
+            return device
+    return None
 
 
 def vehicle_subentry(
@@ -148,9 +160,7 @@ def blocking_call_detector(
     block_async_io.enable()
     yield
     reports = [
-        record.getMessage()
-        for record in caplog.records
-        if "Detected blocking call" in record.getMessage()
+        message for message in logged(caplog) if "Detected blocking call" in message
     ]
     assert reports == []
 
@@ -344,6 +354,23 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
         yield
 
 
+def plain(value: Any) -> Any:
+    """`value` as plain JSON-like data, for snapshots that read alike on every release.
+
+    Home Assistant releases and syrupy versions print enums, read-only dicts and enum
+    keys differently; their values are what a user sees.
+    """
+    if isinstance(value, Enum):
+        return plain(value.value)
+    if isinstance(value, Mapping):
+        return {str(plain(key)): plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, set | frozenset):
+        return sorted((plain(item) for item in value), key=repr)
+    return value
+
+
 def entity_set(
     hass: HomeAssistant, registry: er.EntityRegistry, entry_id: str
 ) -> list[dict[str, Any]]:
@@ -368,7 +395,8 @@ def entity_set(
                 "attributes": None if state is None else dict(state.attributes),
             }
         )
-    return out
+    snapshot: list[dict[str, Any]] = plain(out)
+    return snapshot
 
 
 def get_state(hass: HomeAssistant, entity_id: str) -> State:
