@@ -25,7 +25,7 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 
 from .entity import EvLedgerEntity
-from .logic.model import ChargeState
+from .logic.model import ChargeState, CostSource
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -75,7 +75,10 @@ def _current(field: str) -> Callable[[VehicleRuntime], SensorValue]:
             return current.energy_kwh
         if field == "duration":
             return round(current.charging_seconds / 60.0, 1)
-        return current.cost.total if current.cost is not None else None
+        cost = current.cost
+        if cost is None or (cost.source is not CostSource.MANUAL and cost.unpriced_kwh):
+            return None
+        return cost.total
 
     return value
 
@@ -90,7 +93,12 @@ def _power(vehicle: VehicleRuntime) -> SensorValue:
 def _last_session_cost(vehicle: VehicleRuntime) -> Decimal | None:
     last = vehicle.last_session
     cost = last.get("cost") if last else None
-    return _dec(cost["total"]) if cost else None
+    if not cost or (
+        cost.get("source") != CostSource.MANUAL and _dec(cost.get("unpriced_kwh"))
+    ):
+        # Energy without a price: the cost is unknown, not the priced part's.
+        return None
+    return _dec(cost["total"])
 
 
 def _last_session_energy(vehicle: VehicleRuntime) -> Decimal | None:

@@ -221,13 +221,21 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
                 # Previews carry no per-minute energy (kept cheap by the engine):
                 # spread it over the charging time for the running estimate. The
                 # completed session is priced from the engine's exact minutes.
+                # Without charging time (energy from the battery level, no window)
+                # the spans are instants: each takes an equal share, as the engine
+                # spreads it for the completed session.
                 windows = current.windows or []
                 spans = [(w.started_at, w.ended_at) for w in windows] or [
                     (current.started_at, current.ended_at)
                 ]
-                seconds = sum(end - start for start, end in spans) or 1.0
+                seconds = sum(max(end - start, 0.0) for start, end in spans)
+                energy = float(current.energy_kwh)
                 for start, end in spans:
-                    share = float(current.energy_kwh) * (end - start) / seconds
+                    share = (
+                        energy * max(end - start, 0.0) / seconds
+                        if seconds > 0
+                        else energy / len(spans)
+                    )
                     spread(current.energy_by_minute, start, end, share)
             self.ledger.settle(current)
         if previous is None or previous.energy_kwh != current.energy_kwh:

@@ -16,18 +16,22 @@ from custom_components.ev_ledger.const import (
     GRID_EXPORT_POSITIVE,
     SUBENTRY_ENERGY_SITE,
 )
-from custom_components.ev_ledger.logic.model import Role
+from custom_components.ev_ledger.logic.model import Reading, Role
 from tests.logic.test_scenarios import T
 from tests.logic.trace import hours
 
 from . import scenario
 from .conftest import (
+    ENTITIES,
+    HOME_ID,
     Ledger,
     default_subentries,
     entity_set,
     get_state,
     make_entry,
     plain,
+    priced_location_subentry,
+    vehicle_subentry,
 )
 
 if TYPE_CHECKING:
@@ -165,3 +169,71 @@ async def test_cost_per_distance_in_miles_with_us_units(
     assert state.attributes["unit_of_measurement"] == "EUR/100mi"
     # 3.75 EUR per 100 km (12.5 kWh/100 km at 0.30 EUR/kWh) x 1.609344.
     assert Decimal(state.state) == Decimal("6.04")
+
+
+async def test_running_cost_of_battery_level_energy(
+    hass: HomeAssistant, embedded_ledger: Ledger
+) -> None:
+    """Plugged in, no charging signal: the battery's rise is energy, and it costs.
+
+    Only the plug and the battery level are mapped, so the session has energy (from
+    the level) but no charging window.
+    """
+    ledger = embedded_ledger
+    roles = {r: ENTITIES[r] for r in (Role.PLUGGED, Role.BATTERY_LEVEL)}
+    ledger.entry = make_entry(
+        ledger.entry.data,
+        [vehicle_subentry(roles), *default_subentries()[1:]],
+    )
+    await ledger.at(T - hours(1))
+    await ledger.reading(Reading(T - hours(1), Role.PLUGGED, False))
+    await ledger.reading(Reading(T - hours(1), Role.BATTERY_LEVEL, 50.0))
+    await ledger.setup()
+    await ledger.reading(Reading(T, Role.PLUGGED, True))
+    await ledger.reading(Reading(T + hours(1), Role.BATTERY_LEVEL, 60.0))
+    await ledger.at(T + hours(1) + 60)
+    # 10 % of 75 kWh; no location mapped: the default location's 0.60 EUR/kWh.
+    assert Decimal(
+        get_state(hass, "sensor.model_y_current_session_energy").state
+    ) == Decimal("7.500")
+    assert Decimal(
+        get_state(hass, "sensor.model_y_current_session_cost").state
+    ) == Decimal("4.50")
+
+
+async def test_unpriced_energy_has_an_unknown_cost(
+    hass: HomeAssistant, embedded_ledger: Ledger
+) -> None:
+    """A price entity that never had a price: the cost is unknown, not 0.00."""
+    ledger = embedded_ledger
+    ledger.entry = make_entry(
+        ledger.entry.data,
+        [
+            vehicle_subentry(),
+            priced_location_subentry(
+                "zone.home", "sensor.spot_price", subentry_id=HOME_ID, title="Home"
+            ),
+        ],
+    )
+    hass.states.async_set("sensor.spot_price", "unavailable")
+    await ledger.at(T - hours(1))
+    for reading in scenario.before():
+        await ledger.reading(reading)
+    await ledger.setup()
+    await ledger.replay([r for r in scenario.charge() if r.ts <= T + 1800])
+    await ledger.at(T + 1800)
+    assert Decimal(
+        get_state(hass, "sensor.model_y_current_session_energy").state
+    ) == Decimal("5.500")
+    assert get_state(hass, "sensor.model_y_current_session_cost").state == "unknown"
+
+    await ledger.replay([r for r in scenario.charge() if r.ts > T + 1800])
+    await ledger.at(T + hours(4))
+    assert (
+        Decimal(get_state(hass, "sensor.model_y_last_session_energy").state)
+        == scenario.SESSION_KWH
+    )
+    assert get_state(hass, "sensor.model_y_last_session_cost").state == "unknown"
+    assert (
+        get_state(hass, "sensor.model_y_last_session_cost_per_kwh").state == "unknown"
+    )
