@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homeassistant.const import Platform
+from homeassistant.core import callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryError,
@@ -25,7 +26,7 @@ from .db import (
     TlsError,
     connect_and_migrate,
 )
-from .runtime import EvLedgerConfigEntry, EvLedgerRuntime, fingerprint, snapshot_store
+from .runtime import EvLedgerConfigEntry, EvLedgerRuntime, snapshot_store
 from .services import async_setup_services
 
 if TYPE_CHECKING:
@@ -87,6 +88,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> 
     entry.runtime_data = runtime
     entry.async_on_unload(runtime.async_shutdown)
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    # Subentries added or changed while the runtime was created had no listener yet.
+    _async_apply_changes(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     runtime.async_start()
     return True
@@ -109,6 +112,12 @@ async def async_remove_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) ->
 async def _async_update_listener(
     hass: HomeAssistant, entry: EvLedgerConfigEntry
 ) -> None:
-    """A subentry was added, changed or removed: rebuild the runtime."""
-    if fingerprint(entry) != entry.runtime_data.built_from:
+    """A subentry was added, changed or removed: apply it."""
+    _async_apply_changes(hass, entry)
+
+
+@callback
+def _async_apply_changes(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> None:
+    """Locations change in place; anything else rebuilds the runtime (a reload)."""
+    if entry.runtime_data.async_config_changed(entry):
         hass.config_entries.async_schedule_reload(entry.entry_id)

@@ -40,7 +40,10 @@ from . import builders, issues, statistics
 from .adapter import state_price
 from .backfill import Backfill, BackfillResult, default_start, recorder_loaded
 from .const import (
+    CONF_NAME,
+    CONF_TARIFF,
     CONF_VIN,
+    CONF_ZONE,
     DOMAIN,
     JOURNAL_DIRNAME,
     SUBENTRY_ENERGY_SITE,
@@ -66,6 +69,8 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 STORE_VERSION: Final = 1
+# What a charging location change may alter without rebuilding the runtime.
+_LOCATION_IN_PLACE: Final = frozenset({CONF_NAME, CONF_ZONE, CONF_TARIFF})
 _EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -93,15 +98,49 @@ def snapshot_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
 
 
 def fingerprint(entry: ConfigEntry[Any]) -> tuple[Any, ...]:
-    """What the runtime was built from: a change means rebuild it."""
+    """What the runtime is built from: a change means rebuild it.
+
+    A charging location's name, zone and tariff are left out: they are applied in
+    place (`EvLedgerRuntime.async_config_changed`). Anything else a location holds
+    may shape the vehicles, so it counts, with the zone it applies to.
+    """
     return (
         tuple(sorted(entry.data.items(), key=lambda kv: kv[0])),
         tuple(
             sorted(
                 (s.subentry_id, s.subentry_type, s.title, repr(dict(s.data)))
                 for s in entry.subentries.values()
+                if s.subentry_type != SUBENTRY_LOCATION
             )
         ),
+        tuple(
+            sorted(
+                (s.subentry_id, s.data.get(CONF_ZONE), repr(extra))
+                for s in _locations(entry)
+                if (extra := _location_extras(s))
+            )
+        ),
+    )
+
+
+def _location_extras(location: ConfigSubentry) -> dict[str, Any]:
+    """What a location holds besides what is applied in place (set values only)."""
+    return {
+        key: value
+        for key, value in location.data.items()
+        if key not in _LOCATION_IN_PLACE and value
+    }
+
+
+def _locations(entry: ConfigEntry[Any]) -> list[ConfigSubentry]:
+    return [
+        s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_LOCATION
+    ]
+
+
+def _locations_fingerprint(locations: list[ConfigSubentry]) -> tuple[Any, ...]:
+    return tuple(
+        sorted((s.subentry_id, s.title, repr(dict(s.data))) for s in locations)
     )
 
 
@@ -155,6 +194,7 @@ class EvLedgerRuntime:
     vehicles: dict[str, VehicleRuntime] = field(default_factory=dict)
     sites: dict[str, SiteRuntime] = field(default_factory=dict)
     built_from: tuple[Any, ...] = ()
+    locations_from: tuple[Any, ...] = ()
     tuning: Tuning = field(default_factory=lambda: TUNING)
     db_down_since: datetime | None = None
     missing_issues: set[str] = field(default_factory=set)
@@ -170,6 +210,7 @@ class EvLedgerRuntime:
     )
     _backfill_task: asyncio.Task[None] | None = None
     _unsubs: list[CALLBACK_TYPE] = field(default_factory=list)
+    _price_unsub: CALLBACK_TYPE | None = None
     _stop_unsub: CALLBACK_TYPE | None = None
     _started: bool = False
     _stopped: bool = False
@@ -203,7 +244,6 @@ class EvLedgerRuntime:
             await hass.async_add_executor_job(writer.stop, tuning.writer_stop_timeout_s)
             await hass.async_add_executor_job(reader.close)
             raise
-        runtime.built_from = fingerprint(entry)
         return runtime
 
     @classmethod
@@ -226,7 +266,8 @@ class EvLedgerRuntime:
         except TariffError:
             _LOGGER.warning("Discarding unreadable price history of %s", entry.title)
             prices = PriceBook()
-        tariffs = builders.tariff_book(by_type.get(SUBENTRY_LOCATION, []))
+        locations = by_type.get(SUBENTRY_LOCATION, [])
+        tariffs = builders.tariff_book(locations)
         settle = builders.ZoneSettlement(tariffs=tariffs, tz=tz, prices=prices)
         samples = SampleBuffer(hass.loop, writer)
         runtime = cls(
@@ -241,6 +282,10 @@ class EvLedgerRuntime:
             prices=prices,
             price_entities=builders.price_entities(tariffs),
             settle=settle,
+            # Read with the subentries, before any await: a change after this is
+            # one the update listener (or the check after set-up) sees.
+            built_from=fingerprint(entry),
+            locations_from=_locations_fingerprint(locations),
         )
         stored_sites = snapshot.get("sites") or {}
         for subentry in by_type.get(SUBENTRY_ENERGY_SITE, []):
@@ -343,6 +388,57 @@ class EvLedgerRuntime:
                 month_start=month,
             )
 
+    # Configuration changes ---------------------------------------------------------
+
+    @callback
+    def async_config_changed(self, entry: ConfigEntry[Any]) -> bool:
+        """Apply what changed in the entry in place; True if a rebuild is needed.
+
+        Charging locations (tariffs, price entities) change in place, so a session
+        open meanwhile is priced by them; vehicles, sites and the database need a
+        rebuild (a reload).
+        """
+        if fingerprint(entry) != self.built_from:
+            return True
+        locations = _locations(entry)
+        found = _locations_fingerprint(locations)
+        if found != self.locations_from:
+            self.locations_from = found
+            self._async_set_locations(locations)
+        return False
+
+    @callback
+    def _async_set_locations(self, locations: list[ConfigSubentry]) -> None:
+        tariffs = builders.tariff_book(locations)
+        if self.settle is not None:
+            # Shared by every vehicle's ledger: their next settlement uses it.
+            self.settle.tariffs = tariffs
+        self.price_entities = builders.price_entities(tariffs)
+        if self._started and not self._stopped:
+            self._async_track_prices()
+        _LOGGER.debug("Charging locations of %s updated in place", self.title)
+
+    @callback
+    def _async_track_prices(self) -> None:
+        """Follow the price entities (again, after the locations changed)."""
+        if self._price_unsub is not None:
+            self._price_unsub()
+            self._price_unsub = None
+        entity_ids = sorted(self.price_entities)
+        if not entity_ids:
+            return
+        # The price each one holds now is valid from its last update.
+        for entity_id in entity_ids:
+            self._async_on_price(entity_id, self.hass.states.get(entity_id))
+
+        @callback
+        def _on_change(event: Event[EventStateChangedData]) -> None:
+            self._async_on_price(event.data["entity_id"], event.data["new_state"])
+
+        self._price_unsub = async_track_state_change_event(
+            self.hass, entity_ids, _on_change
+        )
+
     # Running -----------------------------------------------------------------------
 
     @callback
@@ -375,10 +471,8 @@ class EvLedgerRuntime:
                 routes.setdefault(entity_id, []).append(
                     (site.subentry_id, functools.partial(site.async_on_state, role))
                 )
-        for entity_id in self.price_entities:
-            routes.setdefault(entity_id, []).append(
-                ("", functools.partial(self._async_on_price, entity_id))
-            )
+        # Prices first: a session the current states complete is priced with them.
+        self._async_track_prices()
         if self.fresh and self.tuning.initial_backfill and recorder_loaded(hass):
             # Their live states wait until the recorder's history is replayed.
             self._gated = set(self.fresh)
@@ -614,6 +708,9 @@ class EvLedgerRuntime:
         self._stopped = True
         while self._unsubs:
             self._unsubs.pop()()
+        if self._price_unsub is not None:
+            self._price_unsub()
+            self._price_unsub = None
         if self._stop_unsub is not None:
             self._stop_unsub()
             self._stop_unsub = None
