@@ -1,0 +1,1 @@
+"""Install tests: the HACS artifact in a real Home Assistant process."""
