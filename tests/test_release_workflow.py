@@ -59,6 +59,14 @@ def _schema_check(path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _plain_env(**extra: str) -> dict[str, str]:
+    """The environment without pytest-cov's subprocess hooks: run from a temporary
+    folder, a measured child would not find the coverage settings and would write
+    statement-only data that cannot be combined with the suite's branch data."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COV_CORE_")}
+    return {**env, **extra}
+
+
 def _run_step(
     step: dict[str, Any], cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -67,7 +75,7 @@ def _run_step(
     return subprocess.run(
         ["bash", "-e", "-c", step["run"]],
         cwd=cwd,
-        env={**os.environ, "PATH": path, **(env or {})},
+        env=_plain_env(PATH=path, **(env or {})),
         capture_output=True,
         text=True,
         check=False,
@@ -153,6 +161,7 @@ def test_zip_check_finds_the_migrations(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "build_artifact.py"), "--out", "dist"],
         cwd=tmp_path,
+        env=_plain_env(),
         check=True,
         capture_output=True,
     )

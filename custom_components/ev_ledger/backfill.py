@@ -40,6 +40,7 @@ from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
 from . import statistics
+from .chargers import charger_zones
 from .const import DOMAIN
 from .logic.model import ChargingSession, Trip
 from .records import session_dict, trip_dict
@@ -273,6 +274,7 @@ class Backfill:
             end=end,
             vehicles=list(vehicle_ids),
             sites=list(site_ids),
+            chargers=charger_zones(hass, entry),
             chunks=chunks,
         )
         self.sessions: dict[str, list[ChargingSession]] = {}

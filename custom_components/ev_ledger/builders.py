@@ -27,6 +27,7 @@ from .const import (
     CONF_TARIFF,
     CONF_THRESHOLDS,
     CONF_URL,
+    CONF_USUAL_ZONE,
     CONF_ZONE,
     GRID_IMPORT_POSITIVE,
     LOCATION_DEFAULT,
@@ -90,8 +91,14 @@ def roles(subentry: ConfigSubentry) -> dict[Role, str]:
     return mapping
 
 
-def vehicle_config(subentry: ConfigSubentry) -> VehicleConfig:
-    """The engine configuration of a vehicle subentry."""
+def vehicle_config(
+    subentry: ConfigSubentry, chargers: Mapping[str, str] | None = None
+) -> VehicleConfig:
+    """The engine configuration of a vehicle subentry.
+
+    `chargers` maps the entities of wallboxes that a location names to that
+    location's zone (see `chargers.charger_zones`).
+    """
     data = subentry.data
     thresholds = dict(data.get(CONF_THRESHOLDS) or {})
     values: dict[str, Any] = {
@@ -102,6 +109,24 @@ def vehicle_config(subentry: ConfigSubentry) -> VehicleConfig:
     values["vehicle_id"] = subentry.subentry_id
     capacity = data.get(CONF_CAPACITY)
     values["usable_capacity_kwh"] = float(capacity) if capacity else None
+    mapping = roles(subentry)
+    if CONF_USUAL_ZONE in data:
+        values["usual_zone"] = data[CONF_USUAL_ZONE] or None
+    elif Role.LOCATION not in mapping:
+        # Without a location entity, a session nothing else places is at home.
+        values["usual_zone"] = "zone.home"
+    fed = {
+        role: chargers[entity_id]
+        for role, entity_id in mapping.items()
+        if chargers and entity_id in chargers
+    }
+    if fed:
+        # One wallbox per vehicle mapping; the zone most of its roles name.
+        zones = list(fed.values())
+        values["charger_zone"] = max(sorted(set(zones)), key=zones.count)
+        values["charger_roles"] = sorted(
+            role.value for role, zone in fed.items() if zone == values["charger_zone"]
+        )
     return VehicleConfig.from_dict(values)
 
 

@@ -48,6 +48,9 @@ CONF_DEVICE_ID: Final = "device_id"  # the vehicle integration's device (optiona
 CONF_VIN: Final = "vin"  # optional
 CONF_CAPACITY: Final = "usable_capacity_kwh"  # float | None (None: learned)
 CONF_THRESHOLDS: Final = "thresholds"  # subset of logic.config.VehicleConfig fields
+# Where the vehicle usually charges (zone entity id), assumed for a session that
+# nothing else locates; "" for nowhere. Absent: zone.home without a location entity.
+CONF_USUAL_ZONE: Final = "usual_zone"
 THRESHOLD_KEYS: Final = (
     "session_grace_s",
     "activity_gap_s",
@@ -74,6 +77,7 @@ CONF_POLICY: Final = "policy"  # logic.solar.AttributionPolicy value
 # Charging location subentry data
 # CONF_ZONE: zone entity id, or LOCATION_DEFAULT for "anywhere else"
 LOCATION_DEFAULT: Final = "*"
+CONF_CHARGERS: Final = "chargers"  # device ids of the wallboxes that stand there
 CONF_TARIFF: Final = "tariff"  # logic.tariff.Tariff.to_dict(); for PRICE_ENTITY
 # tariffs price_series_id / feed_in_series_id are HA entity ids
 

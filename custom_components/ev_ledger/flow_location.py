@@ -16,6 +16,8 @@ from homeassistant.config_entries import (
 )
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
+    DeviceSelector,
+    DeviceSelectorConfig,
     EntitySelector,
     EntitySelectorConfig,
     NumberSelector,
@@ -30,6 +32,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .const import (
+    CONF_CHARGERS,
     CONF_NAME,
     CONF_TARIFF,
     CONF_ZONE,
@@ -81,6 +84,9 @@ _MINUTES = vol.All(
 )
 _SENSOR = EntitySelector(EntitySelectorConfig(domain=["sensor", "input_number"]))
 _ZONE = EntitySelector(EntitySelectorConfig(domain="zone"))
+# Wallboxes (any integration's device) that stand at this location: a session they
+# deliver happened here, whatever the car's tracker knows.
+_CHARGERS = DeviceSelector(DeviceSelectorConfig(multiple=True))
 
 
 def _select(options: list[str], key: str) -> SelectSelector:
@@ -109,6 +115,7 @@ class LocationSubentryFlow(ConfigSubentryFlow):
         self._zone = LOCATION_DEFAULT
         self._name = ""
         self._kind = TariffKind.FIXED
+        self._chargers: list[str] = []
         self._tariff: dict[str, Any] = {}
         self._bands_text = ""
 
@@ -121,7 +128,10 @@ class LocationSubentryFlow(ConfigSubentryFlow):
             self._zone = user_input.get(CONF_ZONE) or LOCATION_DEFAULT
             self._name = (user_input.get(CONF_NAME) or "").strip()
             self._kind = TariffKind(user_input[CONF_KIND])
-            if self._zone_in_use(self._zone):
+            self._chargers = list(user_input.get(CONF_CHARGERS) or [])
+            if self._chargers and self._zone == LOCATION_DEFAULT:
+                errors[CONF_CHARGERS] = "chargers_need_zone"
+            elif self._zone_in_use(self._zone):
                 errors[CONF_ZONE] = (
                     "default_in_use"
                     if self._zone == LOCATION_DEFAULT
@@ -141,6 +151,10 @@ class LocationSubentryFlow(ConfigSubentryFlow):
                         CONF_NAME, description={"suggested_value": self._name or None}
                     ): TextSelector(),
                     vol.Required(CONF_KIND, default=self._kind.value): _KIND,
+                    vol.Optional(
+                        CONF_CHARGERS,
+                        description={"suggested_value": self._chargers or None},
+                    ): _CHARGERS,
                 }
             ),
             errors=errors,
@@ -154,6 +168,7 @@ class LocationSubentryFlow(ConfigSubentryFlow):
             subentry = self._get_reconfigure_subentry()
             self._zone = subentry.data[CONF_ZONE]
             self._name = subentry.data.get(CONF_NAME, "")
+            self._chargers = list(subentry.data.get(CONF_CHARGERS) or [])
             self._tariff = dict(subentry.data[CONF_TARIFF])
             self._kind = TariffKind(self._tariff["kind"])
         return await self.async_step_user(user_input)
@@ -246,6 +261,7 @@ class LocationSubentryFlow(ConfigSubentryFlow):
             CONF_ZONE: self._zone,
             CONF_NAME: self._name,
             CONF_TARIFF: tariff.to_dict(),
+            CONF_CHARGERS: self._chargers,
         }
         if self.source == SOURCE_RECONFIGURE:
             return self.async_update_and_abort(

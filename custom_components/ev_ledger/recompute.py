@@ -37,6 +37,7 @@ from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
 from . import backfill, statistics
+from .chargers import charger_zones
 from .logic.model import ChargingSession, SessionStatus, Trip
 from .replay import Replay
 
@@ -199,6 +200,7 @@ async def async_recompute(
             count += len(samples)
             chunk_start = chunk_end
         replay.finish(min(t1, dt_util.utcnow().timestamp()))
+        chargers=charger_zones(hass, entry),
         return (
             reader.ledger_records("sessions", vehicle.subentry_id, start, end),
             reader.ledger_records("trips", vehicle.subentry_id, start, end),

@@ -41,7 +41,7 @@ from .logic.vehicle import VehicleLedger
 from .site_runtime import site_daily
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from datetime import tzinfo
 
     from homeassistant.config_entries import ConfigEntry
@@ -93,8 +93,12 @@ class Replay:
         vehicle_ids: Iterable[str],
         site_ids: Iterable[str] = (),
         keep_samples: bool = True,
+        chargers: Mapping[str, str] | None = None,
     ) -> None:
-        """Build the ledgers from the entry's subentries."""
+        """Build the ledgers from the entry's subentries.
+
+        `chargers`: wallbox entity → zone (`chargers.charger_zones`), as live uses.
+        """
         by_type: dict[str, list[Any]] = {}
         for subentry in entry.subentries.values():
             by_type.setdefault(subentry.subentry_type, []).append(subentry)
@@ -120,7 +124,7 @@ class Replay:
         for subentry in by_type.get(SUBENTRY_VEHICLE, []):
             if subentry.subentry_id not in wanted:
                 continue
-            config = builders.vehicle_config(subentry)
+            config = builders.vehicle_config(subentry, chargers)
             self.vehicles[subentry.subentry_id] = _Vehicle(
                 VehicleLedger(config, self.settle)
             )

@@ -40,6 +40,7 @@ from . import builders, issues, statistics
 from .adapter import state_price
 from .backfill import Backfill, BackfillResult, default_start, recorder_loaded
 from .const import (
+from .chargers import charger_zones
     CONF_NAME,
     CONF_TARIFF,
     CONF_VIN,
@@ -317,9 +318,10 @@ class EvLedgerRuntime:
         currency = hass.config.currency
         stored_vehicles = snapshot.get("vehicles") or {}
         for subentry in by_type.get(SUBENTRY_VEHICLE, []):
-            config = builders.vehicle_config(subentry)
+            config = builders.vehicle_config(subentry, chargers)
             stored = stored_vehicles.get(subentry.subentry_id) or {}
             ledger = _restore(
+        chargers = charger_zones(hass, entry)
                 functools.partial(_vehicle_ledger, config, settle),
                 stored.get("ledger"),
                 subentry.title,

@@ -175,7 +175,7 @@ async def test_postgresql_fields_create_the_entry(
         "sslmode": "disable",
         "sslrootcert": None,
     }
-    assert _schema_exists(pg)
+    assert await hass.async_add_executor_job(_schema_exists, pg)
     assert PASSWORD not in caplog.text
     await hass.async_block_till_done()
 
@@ -287,7 +287,7 @@ async def test_missing_privilege_then_granted(
     result = await _submit(hass, result["flow_id"], pg.form(username=limited))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"]["username"] == limited
-    assert _schema_exists(pg)
+    assert await hass.async_add_executor_job(_schema_exists, pg)
     await hass.async_block_till_done()
 
 

@@ -32,6 +32,7 @@ from custom_components.ev_ledger.const import (
     LOCATION_DEFAULT,
     SUBENTRY_ENERGY_SITE,
     SUBENTRY_LOCATION,
+    SUBENTRY_VEHICLE,
 )
 from custom_components.ev_ledger.db import Reader
 from custom_components.ev_ledger.db.models import Trip as TripRow
@@ -152,7 +153,12 @@ def _settle(entry: MockConfigEntry) -> builders.ZoneSettlement:
 
 
 def _engine(entry: MockConfigEntry, readings: list[Reading], until: float) -> Outcome:
-    return run(readings, CONFIG, until=until, settle=_settle(entry))
+    # The vehicle's configuration as live builds it (its usual place included).
+    vehicle = next(
+        s for s in entry.subentries.values() if s.subentry_type == SUBENTRY_VEHICLE
+    )
+    config = builders.vehicle_config(vehicle)
+    return run(readings, config, until=until, settle=_settle(entry))
 
 
 def _without_float_noise(session: ChargingSession) -> ChargingSession:

@@ -192,13 +192,14 @@ async def test_running_cost_of_battery_level_energy(
     await ledger.reading(Reading(T, Role.PLUGGED, True))
     await ledger.reading(Reading(T + hours(1), Role.BATTERY_LEVEL, 60.0))
     await ledger.at(T + hours(1) + 60)
-    # 10 % of 75 kWh; no location mapped: the default location's 0.60 EUR/kWh.
+    # 10 % of 75 kWh; no location entity: the session is assumed at the vehicle's
+    # usual charging place, home by default, at 0.30 EUR/kWh.
     assert Decimal(
         get_state(hass, "sensor.model_y_current_session_energy").state
     ) == Decimal("7.500")
     assert Decimal(
         get_state(hass, "sensor.model_y_current_session_cost").state
-    ) == Decimal("4.50")
+    ) == Decimal("2.25")
 
 
 async def test_unpriced_energy_has_an_unknown_cost(

@@ -114,6 +114,8 @@ class ChargingSession(Base):
     address: Mapped[str | None] = mapped_column(String(500))
     network: Mapped[str | None] = mapped_column(String(100))
     is_free: Mapped[bool | None] = mapped_column(Boolean)
+    # tracker / charger / assumed (migration 0003)
+    place_source: Mapped[str | None] = mapped_column(String(16))
     # Power
     voltage_avg: Mapped[Decimal | None] = mapped_column(Amount(8, 2))
     current_avg: Mapped[Decimal | None] = mapped_column(Amount(8, 2))
@@ -151,6 +153,8 @@ class ChargingSession(Base):
     idle_fee: Mapped[Decimal | None] = mapped_column(Amount(14, 4))
     solar_value: Mapped[Decimal | None] = mapped_column(Amount(14, 4))
     unpriced_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))
+    # Why energy is unpriced, with the price_gap flag (migration 0003)
+    price_gap: Mapped[str | None] = mapped_column(String(16))
     tariff: Mapped[dict[str, Any] | None] = mapped_column(json_doc())
     # Solar attribution
     solar_kwh: Mapped[Decimal | None] = mapped_column(Amount(12, 4))

@@ -49,6 +49,13 @@ class VehicleConfig:
     update_interval_s: float = 60.0
     # Capacity learning: sessions with at least this battery-level rise qualify.
     capacity_min_level_delta: float = 20.0
+    # Where a session happened when the vehicle's location is unknown. The wallbox
+    # mapped to this vehicle stands in `charger_zone` (a location says so); the roles
+    # in `charger_roles` are fed by it, so their activity proves it delivered. Else the
+    # session is at the usual charging location, if there is one.
+    charger_zone: str | None = None
+    charger_roles: tuple[str, ...] = ()
+    usual_zone: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise (JSON-safe)."""
@@ -63,6 +70,8 @@ class VehicleConfig:
         values = {k: v for k, v in data.items() if k in known}
         if "power_method" in values:
             values["power_method"] = IntegrationMethod(values["power_method"])
+        if "charger_roles" in values:
+            values["charger_roles"] = tuple(values["charger_roles"])
         return cls(**values)
 
     @property

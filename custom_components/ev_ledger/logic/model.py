@@ -116,6 +116,22 @@ class Flag(StrEnum):
     ENERGY_UNKNOWN = "energy_unknown"  # no method could measure the energy
 
 
+class PlaceSource(StrEnum):
+    """Where a session's place came from, best evidence first."""
+
+    TRACKER = "tracker"  # the vehicle's own location entity
+    CHARGER = "charger"  # the wallbox that delivered it stands at a known location
+    ASSUMED = "assumed"  # nothing else knew: the vehicle's usual charging location
+
+
+class PriceGap(StrEnum):
+    """Why (part of) a session's energy could not be priced."""
+
+    NO_TARIFF = "no_tariff"  # no tariff for the session's place, and no default
+    NO_PLACE = "no_place"  # the place is unknown, and there is no default tariff
+    NO_PRICE = "no_price"  # the price entity had no price for some of the minutes
+
+
 class EnergyMethod(StrEnum):
     """How a record's energy was measured, best first."""
 
@@ -237,9 +253,12 @@ class ChargingSession:
     avg_current: float | None = None
     charge_type: ChargeType | None = None
     place: Place | None = None
+    place_source: PlaceSource | None = None
     outside_temp_c: float | None = None
     windows: list[ChargingWindow] = field(default_factory=list)
     flags: set[Flag] = field(default_factory=set)
+    # Set with Flag.PRICE_GAP: why energy is unpriced.
+    price_gap: PriceGap | None = None
     # Energy per UTC minute (epoch minute -> kWh): what cost and solar share use.
     energy_by_minute: dict[int, float] = field(default_factory=dict)
     cost: Cost | None = None

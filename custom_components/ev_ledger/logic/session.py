@@ -18,8 +18,10 @@ from .model import (
     EnergyMethod,
     Flag,
     Place,
+    PlaceSource,
     SessionStatus,
 )
+from .tariff import normalize_zone
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -58,6 +60,7 @@ class OpenSession:
         "temp_n",
         "temp_sum",
         "vehicle",
+        "via_charger",
         "voltage_n",
         "voltage_sum",
         "windows",
@@ -104,6 +107,8 @@ class OpenSession:
         self.temp_n = 0
         self.charge_type: ChargeType | None = None
         self.flags: set[Flag] = set()
+        # A wallbox mapped to the vehicle showed this session's charge.
+        self.via_charger = False
 
     # Charging windows -------------------------------------------------------------
 
@@ -265,6 +270,7 @@ class OpenSession:
             if self.range_end is not None and self.range_start is not None
             else None
         )
+        place, place_source = self.locate(config)
         started_at = self.started_at
         first = self.windows[0][0] if self.windows else started_at
         last = self.last_activity() if not self.charging else ended_at
@@ -299,12 +305,33 @@ class OpenSession:
             avg_voltage=self.voltage_sum / self.voltage_n if self.voltage_n else None,
             avg_current=self.current_sum / self.current_n if self.current_n else None,
             charge_type=charge_type,
-            place=self.place,
+            place=place,
+            place_source=place_source,
             outside_temp_c=self.temp_sum / self.temp_n if self.temp_n else None,
             windows=self._windows(method, energy, ended_at),
             flags=flags,
             energy_by_minute=minutes,
         )
+
+    def locate(self, config: VehicleConfig) -> tuple[Place | None, PlaceSource | None]:
+        """Where the session happened, from the best evidence there is.
+
+        The vehicle's own location first; else the wallbox mapped to the vehicle, if
+        it delivered (its meter counted, or its power, status or plug showed this
+        charge) and a location says where it stands; else the usual charging place.
+        """
+        if self.place is not None:
+            return self.place, PlaceSource.TRACKER
+        charger = config.charger_zone
+        if charger is not None and (self.via_charger or self.evse.kwh > 0):
+            return Place(charger), PlaceSource.CHARGER
+        usual = config.usual_zone
+        if usual is not None and (
+            # The usual place's own wallbox would have shown a charge there.
+            charger is None or normalize_zone(usual) != normalize_zone(charger)
+        ):
+            return Place(usual), PlaceSource.ASSUMED
+        return None, None
 
     def energy_so_far(self) -> float:
         """Energy of the best measurement available now (no inferred energy)."""
@@ -375,6 +402,7 @@ class OpenSession:
             "temp": [self.temp_sum, self.temp_n],
             "charge_type": self.charge_type.value if self.charge_type else None,
             "flags": sorted(self.flags),
+            "via_charger": self.via_charger,
         }
 
     @classmethod
@@ -407,6 +435,7 @@ class OpenSession:
             ChargeType(data["charge_type"]) if data["charge_type"] else None
         )
         obj.flags = {Flag(f) for f in data["flags"]}
+        obj.via_charger = bool(data.get("via_charger", False))
         return obj
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .model import ChargingSession, Cost, CostSource, Flag
+from .model import ChargingSession, Cost, CostSource, Flag, PriceGap
 from .pricing import CostInput, price_session
 from .solar import AttributionPolicy, attribute
 from .tariff import PriceBook, TariffBook, normalize_zone
@@ -48,12 +48,20 @@ class Settlement:
                 session.flags.add(Flag.SITE_GAP)
         tariff = self.tariffs.for_zone(zone)
         if tariff is None:
+            # Unpriced energy where the user prices charging is a gap to show, not
+            # a free charge; with no tariff at all, cost is simply not tracked.
+            if (self.tariffs.rules or self.tariffs.default) and session.energy_kwh > 0:
+                session.flags.add(Flag.PRICE_GAP)
+                session.price_gap = (
+                    PriceGap.NO_PLACE if session.place is None else PriceGap.NO_TARIFF
+                )
             return
         cost = price_session(
             CostInput.from_session(session), tariff, self.tz, self.prices
         )
         if cost.unpriced_kwh > 0:
             session.flags.add(Flag.PRICE_GAP)
+            session.price_gap = PriceGap.NO_PRICE
         session.cost = cost
 
 

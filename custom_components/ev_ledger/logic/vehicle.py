@@ -113,6 +113,9 @@ class VehicleLedger:
         self.level: float | None = None
         self.level_ts = -INF
         self.level_gap = False
+        # The last time the car said anything at all (any role, a value, not a gap):
+        # a polled car reports its plug and charge state while its odometer stands.
+        self.news_ts = -INF
         self.session_since_level = False
         self.range_km: float | None = None
         self.place: Place | None = None
@@ -180,6 +183,10 @@ class VehicleLedger:
             for role, handler in handlers.items()
         }
         self._table[Role.ODOMETER].check = self._odometer_backwards
+        charger = set(config.charger_roles) if config.charger_zone else set()
+        self._charger_power = Role.CHARGER_POWER.value in charger
+        self._charger_state = Role.CHARGING_STATE.value in charger
+        self._charger_plug = Role.PLUGGED.value in charger
 
     # Public API ----------------------------------------------------------------------
 
@@ -251,6 +258,8 @@ class VehicleLedger:
                 self._expire(ts)
             accepted += 1
             entry.handler(ts, value)
+            if value is not None:
+                self.news_ts = ts
         self.now = now
         self.accepted += accepted
 
@@ -365,6 +374,12 @@ class VehicleLedger:
             return
         self.has_state = True
         self.state = value
+        if (
+            self._charger_state
+            and self.session is not None
+            and value is ChargeState.CHARGING
+        ):
+            self.session.via_charger = True
         if value in _PLUG_AWARE_STATES:
             # Only an enum that can say "disconnected"/"plugged" carries plug status;
             # a binary charging sensor's "charging" says nothing about unplugging.
@@ -384,6 +399,8 @@ class VehicleLedger:
             return
         self.plug_role_seen = True
         self._set_plugged(ts, plugged=value)
+        if self._charger_plug and value and self.session is not None:
+            self.session.via_charger = True
 
     def _on_power(self, ts: float, value: float | None) -> None:
         session = self.session
@@ -399,6 +416,8 @@ class VehicleLedger:
             session = self.session
         if session is not None:
             session.power.feed(ts, value)
+            if self._charger_power and value > self.config.charging_threshold_kw:
+                session.via_charger = True
             if value > 0:
                 if session.max_kw is None or value > session.max_kw:
                     session.max_kw = value
@@ -673,8 +692,11 @@ class VehicleLedger:
         elif value - self.odometer_rest > _ODOMETER_NOISE_KM:
             # Compared with the odometer at rest, not the previous reading: a 1 s
             # stream rises by less than the noise margin between two readings.
+            # Offline means no news from the car at all: an odometer that stood
+            # still all day while the plug and charge state kept reporting is a
+            # parked car, not a car that was out of reach.
             offline = (
-                self.odometer_gap or ts - self.odometer_ts > self.config.offline_after_s
+                self.odometer_gap or ts - self.news_ts > self.config.offline_after_s
             )
             # A sensor that reports on change last spoke when the car parked, maybe
             # the evening before: the drive began no earlier than the distance takes
@@ -719,6 +741,10 @@ class VehicleLedger:
             return
         previous = self.place
         self.place = value
+        session = self.session
+        if session is not None and session.place is None:
+            # The first location heard during the session is where it is.
+            session.place = value
         if self.trip is not None:
             self.trip.on_place(value)
         elif (
@@ -941,6 +967,7 @@ class VehicleLedger:
             "dropped": dict(self.dropped),
             "inferred": self.inferred,
             "level": [self.level, _f(self.level_ts), self.level_gap],
+            "news_ts": _f(self.news_ts),
             "session_since_level": self.session_since_level,
             "range_km": self.range_km,
             "place": list(self.place) if self.place else None,
@@ -995,6 +1022,12 @@ class VehicleLedger:
         obj.inferred = data["inferred"]
         obj.level, level_ts, obj.level_gap = data["level"]
         obj.level_ts = _unf(level_ts)
+        # Older snapshots lack it: the last reading of any role is news as well.
+        obj.news_ts = (
+            _unf(data["news_ts"])
+            if "news_ts" in data
+            else max(spec.last for spec in obj._table.values())
+        )
         obj.session_since_level = data["session_since_level"]
         obj.range_km = data["range_km"]
         obj.place = Place(*data["place"]) if data["place"] else None
