@@ -2,7 +2,8 @@
 
 The proposal (logic.mapping) ranks the device's entities per role; the review step
 shows one entity picker per role, prefilled with the proposal, so the user only
-corrects what is wrong. Without a device the same step is filled in by hand.
+corrects what is wrong. Without a device the same step is filled in by hand. An
+energy-site device is refused here: it has its own flow.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from .db.vin import InvalidVin, validate_vin
 from .flow_mapping import check_role_entity, device_entities, entity_info, role_selector
 from .logic.config import VehicleConfig
 from .logic.integrate import IntegrationMethod
-from .logic.mapping import VEHICLE_ROLES, propose_mapping
+from .logic.mapping import VEHICLE_ROLES, DeviceKind, detect_kind, propose_mapping
 from .logic.model import Role
 
 # Any one of these lets the engine see charging; without them there are no sessions.
@@ -134,10 +135,12 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
                 errors[CONF_DEVICE_ID] = "device_in_use"
             elif device is None or not infos:
                 errors[CONF_DEVICE_ID] = "no_entities"
+            elif (kind := detect_kind(infos)) is DeviceKind.ENERGY_SITE:
+                errors[CONF_DEVICE_ID] = "device_is_energy_site"
             else:
                 self._device_id = device_id
                 self._name = device.name_by_user or device.name or ""
-                proposal = propose_mapping(infos)
+                proposal = propose_mapping(infos, kind=kind)
                 self._roles = {
                     role.value: entity_id
                     for role, entity_id in proposal.mapping.items()

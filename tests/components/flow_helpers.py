@@ -36,6 +36,8 @@ STRINGS: dict[str, Any] = json.loads(
 )
 FIXTURES = ROOT / "tests" / "fixtures" / "vehicles"
 BRANDS = sorted(path.stem for path in FIXTURES.glob("*.json"))
+WALLBOXES = sorted(p.stem for p in (FIXTURES.parent / "wallboxes").glob("*.json"))
+SITES = sorted(p.stem for p in (FIXTURES.parent / "sites").glob("*.json"))
 
 
 def start_cluster_url() -> tuple[str, Any]:
@@ -140,27 +142,35 @@ def subentries(entry: MockConfigEntry, subentry_type: str) -> list[ConfigSubentr
     return [s for s in entry.subentries.values() if s.subentry_type == subentry_type]
 
 
-def load_brand(brand: str) -> list[dict[str, Any]]:
-    """The entity rows of a vehicle fixture."""
-    rows: list[dict[str, Any]] = json.loads((FIXTURES / f"{brand}.json").read_text())[
-        "entities"
-    ]
+def load_brand(brand: str, family: str = "vehicles") -> list[dict[str, Any]]:
+    """The entity rows of a fixture (vehicles, wallboxes or sites)."""
+    path = FIXTURES.parent / family / f"{brand}.json"
+    rows: list[dict[str, Any]] = json.loads(path.read_text())["entities"]
     return rows
 
 
 def register_device(
-    hass: HomeAssistant, brand: str, rows: list[dict[str, Any]] | None = None
+    hass: HomeAssistant,
+    brand: str,
+    rows: list[dict[str, Any]] | None = None,
+    *,
+    family: str = "vehicles",
+    states: bool = False,
 ) -> str:
-    """Register a fixture's device and entities as its integration would."""
+    """Register a fixture's device and entities as its integration would.
+
+    With `states`, the fixture's current states are set too (unit and device class
+    as attributes), for checks that read them (the energy site's signs).
+    """
     integration = MockConfigEntry(domain=brand, title=brand)
     integration.add_to_hass(hass)
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=integration.entry_id,
-        identifiers={(brand, "vehicle")},
+        identifiers={(brand, family)},
         name=brand.replace("_", " ").title(),
     )
     registry = er.async_get(hass)
-    for row in load_brand(brand) if rows is None else rows:
+    for row in load_brand(brand, family) if rows is None else rows:
         domain, _, object_id = row["entity_id"].partition(".")
         capabilities = {
             key: row[key] for key in ("state_class", "options") if row.get(key)
@@ -187,6 +197,16 @@ def register_device(
             ),
         )
         assert entry.entity_id == row["entity_id"]
+        if states and "state" in row and not row.get("disabled"):
+            attributes = {
+                key: row[name]
+                for key, name in (
+                    ("unit_of_measurement", "unit"),
+                    ("device_class", "device_class"),
+                )
+                if row.get(name)
+            }
+            hass.states.async_set(row["entity_id"], row["state"], attributes)
     return device.id
 
 

@@ -15,6 +15,8 @@ from custom_components.ev_ledger.flow_mapping import entity_info
 from custom_components.ev_ledger.logic.mapping import EntityInfo, propose_mapping
 from tests.components.flow_helpers import (
     BRANDS,
+    SITES,
+    WALLBOXES,
     add_ledger,
     assert_translated,
     flow_environment,  # noqa: F401
@@ -63,14 +65,19 @@ def _roles_shown(result: Any) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("brand", BRANDS)
+@pytest.mark.parametrize(
+    ("family", "brand"),
+    [("vehicles", b) for b in BRANDS] + [("wallboxes", b) for b in WALLBOXES],
+)
 async def test_proposal_from_the_registry_matches_the_engine(
-    hass: HomeAssistant, brand: str
+    hass: HomeAssistant, family: str, brand: str
 ) -> None:
     """Registry entries carry every fact the proposal uses, for every brand."""
     entry = add_ledger(hass)
-    device_id = register_device(hass, brand)
-    expected = propose_mapping(EntityInfo.from_dict(row) for row in load_brand(brand))
+    device_id = register_device(hass, brand, family=family)
+    rows = load_brand(brand, family)
+    expected = propose_mapping(EntityInfo.from_dict(row) for row in rows)
+    assert expected.mapping
 
     result = await _start(hass, entry)
     result = await _submit(hass, result["flow_id"], {"device_id": device_id})
@@ -295,3 +302,18 @@ async def test_entity_info_falls_back_to_the_state(hass: HomeAssistant) -> None:
         entity_id="sensor.template_power", domain="sensor", unit="W", name="P"
     )
     assert entity_info(hass, "sensor.none") is None
+
+
+@pytest.mark.parametrize("site", SITES)
+async def test_energy_site_device_is_refused(hass: HomeAssistant, site: str) -> None:
+    """Solar and battery powers are no charger power, a lifetime yield no meter."""
+    entry = add_ledger(hass)
+    device_id = register_device(hass, site, family="sites")
+    result = await _start(hass, entry)
+    result = await _submit(hass, result["flow_id"], {"device_id": device_id})
+    assert result["step_id"] == "user"
+    assert result["errors"] == {"device_id": "device_is_energy_site"}
+
+    result = await _submit(hass, result["flow_id"], {})
+    assert result["step_id"] == "review"
+    assert _roles_shown(result) == {}

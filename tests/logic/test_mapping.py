@@ -1,4 +1,9 @@
-"""Role mapping proposals for real integrations' entity sets, decoys included."""
+"""Role mapping proposals for real integrations' entity sets, decoys included.
+
+Three fixture families, each written from an integration's source (see each file's
+"source"): cars in `vehicles/`, wallboxes in `wallboxes/`, energy sites in `sites/`.
+Every role of every fixture is expected exactly, and no decoy is ever chosen.
+"""
 
 from __future__ import annotations
 
@@ -19,18 +24,20 @@ from custom_components.ev_ledger.logic.mapping import (
     propose_mapping,
 )
 from custom_components.ev_ledger.logic.model import Role
+from custom_components.ev_ledger.logic.site import SITE_ROLES
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "vehicles"
+ROOT = Path(__file__).parents[1] / "fixtures"
+FIXTURES = ROOT / "vehicles"
 
 
-def load(brand: str) -> list[dict[str, Any]]:
-    data = json.loads((FIXTURES / f"{brand}.json").read_text())
+def load(brand: str, family: str = "vehicles") -> list[dict[str, Any]]:
+    data = json.loads((ROOT / family / f"{brand}.json").read_text())
     rows: list[dict[str, Any]] = data["entities"]
     return rows
 
 
-def entities(brand: str) -> list[EntityInfo]:
-    return [EntityInfo.from_dict(row) for row in load(brand)]
+def entities(brand: str, family: str = "vehicles") -> list[EntityInfo]:
+    return [EntityInfo.from_dict(row) for row in load(brand, family)]
 
 
 R = Role
@@ -110,9 +117,155 @@ EXPECTED: dict[str, dict[Role, str]] = {
 }
 BRANDS = sorted(EXPECTED)
 
+WALLBOXES: dict[str, dict[Role, str]] = {
+    "easee": {
+        R.CHARGING_STATE: "sensor.eh123456_status",
+        R.CHARGER_POWER: "sensor.eh123456_power",
+        R.CHARGER_VOLTAGE: "sensor.eh123456_voltage",
+        R.CHARGER_CURRENT: "sensor.eh123456_current",
+        R.EVSE_ENERGY: "sensor.eh123456_lifetime_energy",
+    },
+    "go_echarger": {
+        R.CHARGING_STATE: "sensor.goe_204711_car_value",
+        R.PLUGGED: "binary_sensor.goe_204711_car_0",
+        R.CHARGER_POWER: "sensor.goe_204711_nrg_11",
+        R.CHARGER_VOLTAGE: "sensor.goe_204711_nrg_0",
+        R.CHARGER_CURRENT: "sensor.goe_204711_nrg_4",
+        R.EVSE_ENERGY: "sensor.goe_204711_eto",
+    },
+    "wallbox": {
+        R.BATTERY_LEVEL: "sensor.wallbox_garage_state_of_charge",
+        R.CHARGING_STATE: "sensor.wallbox_garage_status_description",
+        R.CHARGER_POWER: "sensor.wallbox_garage_charging_power",
+        R.EVSE_ENERGY: "sensor.wallbox_garage_added_energy",
+    },
+    "ohme": {
+        R.BATTERY_LEVEL: "sensor.ohme_home_pro_vehicle_battery",
+        R.CHARGING_STATE: "sensor.ohme_home_pro_status",
+        R.CHARGER_POWER: "sensor.ohme_home_pro_power",
+        R.CHARGER_VOLTAGE: "sensor.ohme_home_pro_voltage",
+        R.CHARGER_CURRENT: "sensor.ohme_home_pro_current",
+        R.EVSE_ENERGY: "sensor.ohme_home_pro_energy",
+    },
+    "openevse": {
+        R.BATTERY_LEVEL: "sensor.openevse_vehicle_battery_level",
+        R.CHARGING_STATE: "sensor.openevse_charging_status",
+        R.PLUGGED: "binary_sensor.openevse_vehicle_connected",
+        R.CHARGER_POWER: "sensor.openevse_current_power_usage_actual",
+        R.CHARGER_VOLTAGE: "sensor.openevse_charging_voltage",
+        R.CHARGER_CURRENT: "sensor.openevse_charging_current",
+        R.EVSE_ENERGY: "sensor.openevse_total_usage",
+    },
+    "zaptec": {
+        R.CHARGING_STATE: "sensor.zaptec_go_zap012345_charger_mode",
+        R.CHARGER_POWER: "sensor.zaptec_go_zap012345_charge_power",
+        R.CHARGER_VOLTAGE: "sensor.zaptec_go_zap012345_voltage_phase_1",
+        R.CHARGER_CURRENT: "sensor.zaptec_go_zap012345_current_phase_1",
+        R.EVSE_ENERGY: "sensor.zaptec_go_zap012345_energy_meter",
+    },
+    "tesla_wall_connector": {
+        R.CHARGING_STATE: "sensor.tesla_wall_connector_status",
+        R.PLUGGED: "binary_sensor.tesla_wall_connector_vehicle_connected",
+        R.CHARGER_VOLTAGE: "sensor.tesla_wall_connector_phase_a_voltage",
+        R.CHARGER_CURRENT: "sensor.tesla_wall_connector_phase_a_current",
+        R.EVSE_ENERGY: "sensor.tesla_wall_connector_energy",
+    },
+}
+
+
+def _site(solar: str, grid: str, battery: str, load: str) -> dict[Role, str]:
+    return {
+        R.SOLAR_POWER: solar,
+        R.GRID_POWER: grid,
+        R.BATTERY_POWER: battery,
+        R.HOME_LOAD: load,
+    }
+
+
+_ENVOY = "sensor.envoy_122233445566_"
+_TESLA_SITE = _site(
+    "sensor.my_home_solar_power",
+    "sensor.my_home_grid_power",
+    "sensor.my_home_battery_power",
+    "sensor.my_home_load_power",
+)
+SITES: dict[str, dict[Role, str]] = {
+    "powerwall": _site(
+        "sensor.powerwall_solar_power",
+        "sensor.powerwall_site_power",
+        "sensor.powerwall_battery_power",
+        "sensor.powerwall_load_power",
+    ),
+    "enphase_envoy": _site(
+        f"{_ENVOY}current_power_production",
+        f"{_ENVOY}current_net_power_consumption",
+        f"{_ENVOY}current_battery_discharge",
+        f"{_ENVOY}current_power_consumption",
+    ),
+    "solaredge": _site(
+        "sensor.solaredge_solar_power",
+        "sensor.solaredge_grid_power",
+        "sensor.solaredge_storage_power",
+        "sensor.solaredge_power_consumption",
+    ),
+    "tesla_fleet_energy": _TESLA_SITE,
+    "teslemetry_energy": _TESLA_SITE,
+}
+FAMILIES: dict[str, tuple[dict[str, dict[Role, str]], DeviceKind | None]] = {
+    "vehicles": (EXPECTED, None),
+    "wallboxes": (WALLBOXES, DeviceKind.WALLBOX),
+    "sites": (SITES, DeviceKind.ENERGY_SITE),
+}
+ALL = [(family, name) for family, (exp, _) in FAMILIES.items() for name in sorted(exp)]
+
 
 def test_every_fixture_has_an_expectation() -> None:
     assert sorted(p.stem for p in FIXTURES.glob("*.json")) == BRANDS
+    for family, (expected, _) in FAMILIES.items():
+        found = sorted(p.stem for p in (ROOT / family).glob("*.json"))
+        assert found == sorted(expected), family
+
+
+@pytest.mark.parametrize(("family", "name"), ALL)
+def test_every_fixture_says_where_it_came_from(family: str, name: str) -> None:
+    data = json.loads((ROOT / family / f"{name}.json").read_text())
+    assert data["integration"]
+    assert "/" in data["source"], "name the repository or the file"
+
+
+@pytest.mark.parametrize(("family", "name"), ALL)
+def test_every_role_of_every_fixture(family: str, name: str) -> None:
+    expected, kind = FAMILIES[family]
+    proposal = propose_mapping(entities(name, family))
+    assert proposal.mapping == expected[name]
+    if kind is not None:
+        assert proposal.kind is kind
+        assert detect_kind(entities(name, family)) is kind
+
+
+@pytest.mark.parametrize(("family", "name"), ALL)
+def test_no_decoy_in_any_family(family: str, name: str) -> None:
+    decoys = {r["entity_id"] for r in load(name, family) if "decoy" in r}
+    assert decoys, f"{name} fixture lists no decoys"
+    assert not decoys & set(propose_mapping(entities(name, family)).mapping.values())
+
+
+@pytest.mark.parametrize(("family", "name"), ALL)
+@settings(max_examples=10)
+@given(data=st.data())
+def test_order_does_not_matter_in_any_family(
+    family: str, name: str, data: st.DataObject
+) -> None:
+    original = entities(name, family)
+    shuffled = data.draw(st.permutations(original))
+    assert propose_mapping(shuffled) == propose_mapping(original)
+    _assert_well_formed(propose_mapping(original))
+
+
+@pytest.mark.parametrize("name", sorted(SITES))
+def test_site_proposal_lists_the_site_roles(name: str) -> None:
+    proposal = propose_mapping(entities(name, "sites"))
+    assert tuple(p.role for p in proposal.roles) == SITE_ROLES
 
 
 @pytest.mark.parametrize("brand", BRANDS)
@@ -435,3 +588,148 @@ def test_random_sets_do_not_depend_on_order(infos: list[EntityInfo], rnd: Any) -
     shuffled = list(infos)
     rnd.shuffle(shuffled)
     assert propose_mapping(shuffled).mapping == propose_mapping(infos).mapping
+
+
+# Wallboxes, energy sites and ties ---------------------------------------------------
+
+
+def _text_status(entity_id: str, name: str) -> EntityInfo:
+    return EntityInfo(entity_id=entity_id, domain="sensor", original_name=name)
+
+
+def test_a_wallbox_status_is_its_charging_state_a_cars_is_not() -> None:
+    # Easee's "Status" is free text without a device class: on the wallbox it is the
+    # charging state; next to a car's odometer the same words prove nothing.
+    status = _text_status("sensor.box_status", "Status")
+    power = EntityInfo(
+        entity_id="sensor.box_power", domain="sensor", device_class="power", unit="kW"
+    )
+    odometer = EntityInfo(
+        entity_id="sensor.box_odometer",
+        domain="sensor",
+        device_class="distance",
+        unit="km",
+        state_class="total_increasing",
+    )
+    wallbox = propose_mapping([status, power])
+    assert wallbox.kind is DeviceKind.WALLBOX
+    assert wallbox.mapping[Role.CHARGING_STATE] == "sensor.box_status"
+    car = propose_mapping([status, power, odometer])
+    assert car.kind is DeviceKind.VEHICLE
+    assert Role.CHARGING_STATE not in car.mapping
+
+
+def test_a_device_with_only_a_battery_level_is_a_car() -> None:
+    battery = EntityInfo(
+        entity_id="sensor.leaf_charge",
+        domain="sensor",
+        device_class="battery",
+        unit="%",
+        original_name="Charge",
+    )
+    proposal = propose_mapping([battery])
+    assert proposal.kind is DeviceKind.VEHICLE
+    assert proposal.mapping == {Role.BATTERY_LEVEL: "sensor.leaf_charge"}
+
+
+def test_a_chargers_vehicle_range_does_not_make_it_a_car() -> None:
+    # OpenEVSE relays the car's range; its "Ambient Temperature" is the enclosure's.
+    openevse = entities("openevse", "wallboxes")
+    assert detect_kind(openevse) is DeviceKind.WALLBOX
+    as_car = propose_mapping(openevse, kind=DeviceKind.VEHICLE)
+    assert as_car.mapping[Role.OUTSIDE_TEMP] == "sensor.openevse_ambient_temperature"
+    assert Role.OUTSIDE_TEMP not in propose_mapping(openevse).mapping
+
+
+@pytest.mark.parametrize("name", sorted(SITES))
+def test_energy_sites_are_told_apart_from_wallboxes(name: str) -> None:
+    assert detect_kind(entities(name, "sites")) is DeviceKind.ENERGY_SITE
+
+
+def test_an_inverter_with_only_solar_power_is_a_site() -> None:
+    solar = EntityInfo(
+        entity_id="sensor.inverter_pv_power",
+        domain="sensor",
+        device_class="power",
+        unit="W",
+        original_name="PV power",
+    )
+    assert detect_kind([solar]) is DeviceKind.ENERGY_SITE
+
+
+def _power(entity_id: str, name: str) -> EntityInfo:
+    return EntityInfo(
+        entity_id=entity_id,
+        domain="sensor",
+        device_class="power",
+        unit="kW",
+        state_class="measurement",
+        original_name=name,
+    )
+
+
+def test_an_import_export_pair_replaces_the_net_grid_meter() -> None:
+    # An Easee Equalizer meters import and export separately.
+    pair = [
+        _power("sensor.eq_import_power", "Import power"),
+        _power("sensor.eq_export_power", "Export power"),
+        _power("sensor.eq_solar_power", "Solar power"),
+    ]
+    proposal = propose_mapping(pair, kind=DeviceKind.ENERGY_SITE)
+    assert proposal.mapping == {
+        Role.SOLAR_POWER: "sensor.eq_solar_power",
+        Role.GRID_IMPORT_POWER: "sensor.eq_import_power",
+        Role.GRID_EXPORT_POWER: "sensor.eq_export_power",
+    }
+    # Half a pair is no grid at all; a net meter wins over a pair.
+    half = propose_mapping(pair[::2], kind=DeviceKind.ENERGY_SITE)
+    assert half.mapping == {Role.SOLAR_POWER: "sensor.eq_solar_power"}
+    both = [*pair, _power("sensor.eq_grid_power", "Grid power")]
+    grid = propose_mapping(both, kind=DeviceKind.ENERGY_SITE).mapping
+    assert grid[Role.GRID_POWER] == "sensor.eq_grid_power"
+    assert Role.GRID_IMPORT_POWER not in grid
+    assert Role.GRID_EXPORT_POWER not in grid
+
+
+def _range(key: str, name: str) -> EntityInfo:
+    return EntityInfo(
+        entity_id=f"sensor.golf_gte_{key}",
+        domain="sensor",
+        device_class="distance",
+        unit="km",
+        state_class="measurement",
+        original_name=name,
+    )
+
+
+def test_range_ties_are_settled_by_meaning() -> None:
+    # Volkswagen Connect (robinostlund/homeassistant-volkswagencarnet) reports five
+    # ranges; "battery_cruising_range" sorts before "electric_range".
+    ranges = [
+        _range("battery_cruising_range", "Battery cruising range"),
+        _range("electric_range", "Electric range"),
+        _range("combustion_range", "Combustion range"),
+        _range("combined_range", "Combined range"),
+        _range("fuel_range", "Fuel range"),
+        _range("ice_range", "ICE range"),
+    ]
+    proposal = propose_mapping(ranges, kind=DeviceKind.VEHICLE)
+    assert proposal.mapping == {Role.RANGE: "sensor.golf_gte_electric_range"}
+    alternatives = [c.entity_id for c in proposal.get(Role.RANGE).alternatives]
+    assert alternatives[0] == "sensor.golf_gte_battery_cruising_range"
+
+
+def test_an_exact_tie_is_left_to_the_user() -> None:
+    twins = [_power(f"sensor.box_{n}_charging_power", "Charging power") for n in "ab"]
+    proposal = propose_mapping(twins, kind=DeviceKind.WALLBOX)
+    power = proposal.get(Role.CHARGER_POWER)
+    assert power.chosen is None
+    assert [c.entity_id for c in power.alternatives] == [
+        "sensor.box_a_charging_power",
+        "sensor.box_b_charging_power",
+    ]
+    # One word of meaning settles it.
+    twins[1] = _power("sensor.box_b_charging_power", "Charging power (calculated)")
+    chosen = propose_mapping(twins, kind=DeviceKind.WALLBOX).get(Role.CHARGER_POWER)
+    assert chosen.chosen is not None
+    assert chosen.chosen.entity_id == "sensor.box_a_charging_power"

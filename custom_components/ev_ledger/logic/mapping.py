@@ -1,5 +1,9 @@
 """Proposing which of a device's entities feeds which EV Ledger role.
 
+A device is first told apart: a car, a wallbox (which reports the car's charging and
+sometimes its battery level) or an energy site (solar, grid, home battery, house
+load). Each kind has its own roles.
+
 Every (role, entity) pair is scored by a table of bonuses and penalties: device class,
 unit, state class, domain, entity category, and words in the translation key, name
 and object id. Tables read (and grow) better than if-chains, and each applied row
@@ -9,28 +13,33 @@ Decoys are the point of the exercise: the 12 V battery and the charge limit also
 device class ``battery``; drive power and "admissible charging power" sit next to the
 charger power; "charge rate" has device class ``speed``; the route tracker is also a
 ``device_tracker``. They lose on words, never on position in the entity list: the
-result is independent of input order.
+result is independent of input order. When two entities score the same for a role
+and nothing tells them apart, neither is proposed: the user picks, the alphabet does
+not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+import re
 from typing import TYPE_CHECKING, Any
 
 from . import vocab
 from .mapping_rules import COMMON_RULES, SPECS, Facts, RoleSpec, qualifies
 from .model import Role
+from .site import SITE_ROLES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 
 class DeviceKind(StrEnum):
-    """What the entity set belongs to: the car itself or a wallbox."""
+    """What the entity set belongs to: the car, a wallbox or an energy site."""
 
     VEHICLE = "vehicle"
     WALLBOX = "wallbox"
+    ENERGY_SITE = "energy_site"
 
 
 VEHICLE_ROLES: tuple[Role, ...] = (
@@ -51,11 +60,13 @@ VEHICLE_ROLES: tuple[Role, ...] = (
     Role.CHARGER_TYPE,
 )
 
-# A wallbox knows nothing of odometers; a car has no wallbox meter.
+# A wallbox knows nothing of odometers (some relay the car's battery level); a car
+# has no wallbox meter; a site has its own roles.
 _ROLES_BY_KIND: Mapping[DeviceKind, frozenset[Role]] = {
     DeviceKind.VEHICLE: frozenset(VEHICLE_ROLES) - {Role.EVSE_ENERGY},
     DeviceKind.WALLBOX: frozenset(
         {
+            Role.BATTERY_LEVEL,
             Role.CHARGING_STATE,
             Role.PLUGGED,
             Role.CHARGER_POWER,
@@ -65,15 +76,23 @@ _ROLES_BY_KIND: Mapping[DeviceKind, frozenset[Role]] = {
             Role.CHARGER_TYPE,
         }
     ),
+    DeviceKind.ENERGY_SITE: frozenset(SITE_ROLES),
 }
 
-# Roles only a vehicle can fill; any good candidate for one means "this is a car".
-_VEHICLE_EVIDENCE = (
-    Role.ODOMETER,
-    Role.RANGE,
-    Role.LOCATION,
-    Role.SPEED,
-    Role.SHIFT_STATE,
+# Roles only a moving car fills; any good candidate for one means "this is a car".
+_DRIVING = (Role.ODOMETER, Role.LOCATION, Role.SPEED, Role.SHIFT_STATE)
+# What the wall side measures; a car without it is known by its battery alone.
+_CHARGER_SIDE = (
+    Role.CHARGER_POWER,
+    Role.CHARGER_VOLTAGE,
+    Role.CHARGER_CURRENT,
+    Role.EVSE_ENERGY,
+)
+# A wallbox speaks of the car in the third person; a car's own integration does not.
+_WALLBOX_WORDS = re.compile(
+    r"\b(?:vehicle connected|car connected|vehicle battery|vehicle range|car state"
+    r"|evse|wallbox|wall connector|charge point|chargepoint|charger mode"
+    r"|station status)"
 )
 
 
@@ -137,7 +156,10 @@ class RoleProposal:
 
 @dataclass(frozen=True, slots=True)
 class MappingProposal:
-    """A proposed role mapping for one device, every vehicle role in model order."""
+    """A proposed role mapping for one device, every role of its kind in order.
+
+    A vehicle or wallbox lists the vehicle roles, an energy site the site roles.
+    """
 
     kind: DeviceKind
     roles: tuple[RoleProposal, ...]
@@ -203,12 +225,13 @@ def _facts(entities: list[EntityInfo]) -> list[Facts]:
     ]
 
 
-def _score(spec: RoleSpec, facts: Facts) -> Candidate | None:
+def _score(spec: RoleSpec, facts: Facts, kind: DeviceKind | None) -> Candidate | None:
     if not qualifies(spec, facts.info):
         return None
     total = 0
     reasons: list[str] = []
-    for points, check in (*spec.rules, *COMMON_RULES):
+    extra = spec.kind_rules.get(kind, ()) if kind is not None else ()
+    for points, check in (*spec.rules, *extra, *COMMON_RULES):
         found = check(facts)
         if found is not None:
             total += points
@@ -227,59 +250,113 @@ def _ranked(candidates: Iterable[Candidate]) -> list[Candidate]:
 
 
 def _candidates(
-    facts: list[Facts], roles: Iterable[Role]
+    facts: list[Facts], roles: Iterable[Role], kind: DeviceKind | None = None
 ) -> dict[Role, list[Candidate]]:
     result: dict[Role, list[Candidate]] = {}
     for role in roles:
         spec = SPECS[role]
-        scored = (_score(spec, f) for f in facts)
+        scored = (_score(spec, f, kind) for f in facts)
         result[role] = _ranked(c for c in scored if c is not None and c.score > 0)
     return result
 
 
+def _found(facts: list[Facts], roles: Iterable[Role]) -> set[Role]:
+    """The roles some entity is a good enough candidate for."""
+    return {
+        role
+        for role, ranked in _candidates(facts, roles).items()
+        if ranked and ranked[0].score >= SPECS[role].min_score
+    }
+
+
 def detect_kind(entities: Iterable[EntityInfo]) -> DeviceKind:
-    """A car if anything looks like an odometer, range, tracker, speed or gear."""
+    """Tell a car, a wallbox and an energy site apart by what their entities say.
+
+    In order: anything that drives (odometer, tracker, speed, gear) is a car; two or
+    more site flows (solar, grid, home battery, house load) without wallbox words are
+    a site; wallbox words ("vehicle connected", "car state", "EVSE") mean a wallbox;
+    a range, or a battery level without any wall-side measurement, is a car; a single
+    site flow with no charging state or plug is a site; the rest is a wallbox.
+    """
     facts = _facts(list(entities))
-    for role, ranked in _candidates(facts, _VEHICLE_EVIDENCE).items():
-        if ranked and ranked[0].score >= SPECS[role].min_score:
-            return DeviceKind.VEHICLE
+    if _found(facts, _DRIVING):
+        return DeviceKind.VEHICLE
+    site = _found(facts, SITE_ROLES)
+    wallbox_words = any(_WALLBOX_WORDS.search(f.text) for f in facts)
+    if len(site) >= 2 and not wallbox_words:
+        return DeviceKind.ENERGY_SITE
+    if wallbox_words:
+        return DeviceKind.WALLBOX
+    if _found(facts, (Role.RANGE,)) or (
+        _found(facts, (Role.BATTERY_LEVEL,)) and not _found(facts, _CHARGER_SIDE)
+    ):
+        return DeviceKind.VEHICLE
+    if site and not _found(facts, (Role.CHARGING_STATE, Role.PLUGGED)):
+        return DeviceKind.ENERGY_SITE
     return DeviceKind.WALLBOX
 
 
 def propose_mapping(
     entities: Iterable[EntityInfo], *, kind: DeviceKind | None = None
 ) -> MappingProposal:
-    """Propose an entity for each role of a vehicle (or wallbox) device.
+    """Propose an entity for each role of a vehicle, wallbox or energy-site device.
 
     Each entity feeds at most one role: the strongest (role, entity) pairs are
-    assigned first, so a charging-state enum is not also proposed as the plug.
+    assigned first, so a charging-state enum is not also proposed as the plug. A
+    role whose best free candidates tie is left empty (see the module docstring).
     ``kind`` defaults to what the entities look like (see `detect_kind`).
     """
     entity_list = list(entities)
     if kind is None:
         kind = detect_kind(entity_list)
+    order = SITE_ROLES if kind is DeviceKind.ENERGY_SITE else VEHICLE_ROLES
     applicable = _ROLES_BY_KIND[kind]
     ranked = _candidates(
-        _facts(entity_list), (r for r in VEHICLE_ROLES if r in applicable)
+        _facts(entity_list), (r for r in order if r in applicable), kind
     )
+    chosen = _assign(ranked, order)
+    if kind is DeviceKind.ENERGY_SITE:
+        _one_grid_shape(chosen)
 
+    proposals = []
+    for role in order:
+        pick = chosen.get(role)
+        others = tuple(c for c in ranked.get(role, ()) if c is not pick)
+        proposals.append(RoleProposal(role, pick, others))
+    return MappingProposal(kind, tuple(proposals))
+
+
+def _assign(
+    ranked: Mapping[Role, list[Candidate]], order: tuple[Role, ...]
+) -> dict[Role, Candidate]:
+    """Strongest pairs first; a role whose best free candidates tie gets none."""
     pairs = [
         (candidate, role)
         for role, candidates in ranked.items()
         for candidate in candidates
         if candidate.score >= SPECS[role].min_score
     ]
-    pairs.sort(key=lambda p: (-p[0].score, VEHICLE_ROLES.index(p[1]), p[0].entity_id))
+    pairs.sort(key=lambda p: (-p[0].score, order.index(p[1]), p[0].entity_id))
     chosen: dict[Role, Candidate] = {}
+    tied: set[Role] = set()
     used: set[str] = set()
     for candidate, role in pairs:
-        if role not in chosen and candidate.entity_id not in used:
+        if role in tied or candidate.entity_id in used:
+            continue
+        pick = chosen.get(role)
+        if pick is None:
             chosen[role] = candidate
             used.add(candidate.entity_id)
+        elif pick.score == candidate.score:
+            # Nothing but the entity id would decide: let the user choose.
+            tied.add(role)
+            used.discard(chosen.pop(role).entity_id)
+    return chosen
 
-    proposals = []
-    for role in VEHICLE_ROLES:
-        pick = chosen.get(role)
-        others = tuple(c for c in ranked.get(role, ()) if c is not pick)
-        proposals.append(RoleProposal(role, pick, others))
-    return MappingProposal(kind, tuple(proposals))
+
+def _one_grid_shape(chosen: dict[Role, Candidate]) -> None:
+    """A site has a net grid meter or an import/export pair, never half a pair."""
+    pair = (Role.GRID_IMPORT_POWER, Role.GRID_EXPORT_POWER)
+    if Role.GRID_POWER in chosen or not all(role in chosen for role in pair):
+        for role in pair:
+            chosen.pop(role, None)

@@ -3,12 +3,17 @@
 Each role has a specification (which domains, device classes and units qualify) and a
 list of (score, check) rows; a check that applies contributes its score and becomes a
 human-readable reason. `mapping.py` applies the table; this module is the table.
+
+Some rows apply to one kind of device only: on a wallbox a bare "Status" is the
+charging state, on a car it could be anything. Ties between candidates are broken by
+meaning here (the first phase before the others, a measured power before a calculated
+one, an electric range before a "cruising" one), never by the order of entity ids.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import re
 from typing import TYPE_CHECKING
 
@@ -97,6 +102,17 @@ def _words(phrases: str, *, whole: bool = False) -> _Check:
     return check
 
 
+def _bare(*words: str) -> _Check:
+    """The entity says nothing but one of these words (e.g. a meter called "Energy")."""
+    wanted = frozenset(vocab.normalise(w) for w in words)
+
+    def check(facts: Facts) -> str | None:
+        parts = {p.strip() for p in facts.text.split("|")} - {""}
+        return f"just '{next(iter(parts))}'" if parts and parts <= wanted else None
+
+    return check
+
+
 def _options(
     parse: Callable[[str], object],
     *,
@@ -174,6 +190,8 @@ class RoleSpec:
     # Text roles: a sensor qualifies only if its state is not a measurement.
     textual: bool = False
     min_score: int = MIN_SCORE
+    # Extra rows for one kind of device ("vehicle", "wallbox", "energy_site").
+    kind_rules: Mapping[str, tuple[_Rule, ...]] = field(default_factory=dict)
 
 
 def qualifies(spec: RoleSpec, info: EntityInfo) -> bool:
@@ -202,11 +220,77 @@ COMMON_RULES: tuple[_Rule, ...] = (
 )
 
 _CHARGE_WORDS = _words("charg, lade, laad, ladd, lader, oplad, en charge")
+_STATUS_WORDS = _words("status, state, zustand", whole=True)
+# Per-phase readings: the first phase carries the current on every installation, the
+# others may be idle; the neutral conductor carries nothing worth recording.
+_FIRST_PHASE = _words("phase a, phase 1, phase1, l1", whole=True)
+_OTHER_PHASES = _words(
+    "phase b, phase c, phase 2, phase 3, phase2, phase3, l2, l3", whole=True
+)
+_NEUTRAL = _words("n, neutral", whole=True)
+_ANY_PHASE = _words(
+    "phase a, phase b, phase c, phase 1, phase 2, phase 3, phase1, phase2, phase3, "
+    "l1, l2, l3, n",
+    whole=True,
+)
 _PLUG_WORDS = _words(
     "plug, cable, connector, charging connection, "
     "charger connection, connection status, vehicle connected, "
     "car connected, ev connected, kabel, stecker"
 )
+
+# Energy site: every role is a power; which one is said only in words, so a power
+# without them (SolarEdge "Current power") is listed, never proposed.
+_SITE_NOISE = _words(
+    "reactive, apparent, frequency, max, min, limit, peak, rated, nominal, "
+    "available, forecast, estimat, average, avg, daily, today, setpoint, target"
+)
+_SITE_WORDS: Mapping[Role, tuple[str, str]] = {
+    Role.SOLAR_POWER: (
+        "solar, pv, photovoltaic, production, producing, generation, erzeugung",
+        "export, import, grid, battery, storage, load, consumption, house, home, "
+        "surplus, divert",
+    ),
+    Role.GRID_POWER: (
+        "grid, site power, net power, net consumption, netz, utility, mains",
+        "services, import, export, feed, from grid, to grid, solar, pv, battery, "
+        "storage, generator, load",
+    ),
+    Role.GRID_IMPORT_POWER: (
+        "import, from grid, purchase, bezug, grid consumption",
+        "export, feed, solar, pv, battery, storage, generator, services",
+    ),
+    Role.GRID_EXPORT_POWER: (
+        "export, to grid, feed in, feedin, einspeisung, injection",
+        "import, from grid, solar, pv, battery, storage, generator, services",
+    ),
+    Role.BATTERY_POWER: (
+        "battery, storage, akku, speicher, powerwall, encharge, discharge",
+        "solar, pv, grid, load, consumption, house, home, generator, vehicle, car",
+    ),
+    Role.HOME_LOAD: (
+        "load, consumption, house, home, usage, consumer, verbrauch",
+        "net, grid, import, export, solar, pv, battery, storage, generator",
+    ),
+}
+
+
+def _site_power(good: str, bad: str) -> RoleSpec:
+    return RoleSpec(
+        domains=frozenset({"sensor"}),
+        device_classes=frozenset({"power"}),
+        units=POWER_UNITS,
+        min_score=50,
+        rules=(
+            (30, _device_class("power")),
+            (10, _state_class("measurement")),
+            (50, _words(good)),
+            (-70, _words(bad)),
+            (-60, _SITE_NOISE),
+            (-40, _ANY_PHASE),
+        ),
+    )
+
 
 SPECS: Mapping[Role, RoleSpec] = {
     Role.BATTERY_LEVEL: RoleSpec(
@@ -254,7 +338,9 @@ SPECS: Mapping[Role, RoleSpec] = {
             (45, _options(vocab.charge_state, need=ChargeState.CHARGING)),
             (-40, _options_foreign(vocab.charge_state)),
             (30, _CHARGE_WORDS),
-            (15, _words("status, state, zustand", whole=True)),
+            (15, _STATUS_WORDS),
+            # A wallbox's view of the car: go-e "Car state", "Vehicle status".
+            (15, _words("car state, car status, vehicle state, vehicle status")),
             (45, _all(_domain("binary_sensor"), _device_class("battery_charging"))),
             (
                 -60,
@@ -284,10 +370,16 @@ SPECS: Mapping[Role, RoleSpec] = {
                     "rate, sentry, bms, powershare, inverter, hvac, climat, heat, "
                     "precondition, request, enable, present, trip, pending, "
                     "energy, speed, dashcam, window, seat, target, level, cost, "
-                    "price, smart, auto, allow, authori, paus"
+                    "price, smart, auto, allow, authori, paus, slot, model, code, "
+                    "station, pilot, wish, unlock"
                 ),
             ),
         ),
+        kind_rules={
+            # A wallbox's own status (Easee "Status", Wallbox "Status description")
+            # is about charging, even as free text without a device class.
+            "wallbox": ((20, _all(_domain("sensor"), _STATUS_WORDS)),),
+        },
     ),
     Role.PLUGGED: RoleSpec(
         domains=frozenset({"sensor", "binary_sensor"}),
@@ -347,7 +439,8 @@ SPECS: Mapping[Role, RoleSpec] = {
                 _words(
                     "drive, driving, motor, regen, powershare, inverter, solar, "
                     "grid, load, house, home, site, generator, battery power, "
-                    "hvac, climat, heat, pv, export, import"
+                    "hvac, climat, heat, pv, export, import, from battery, shaper, "
+                    "surplus"
                 ),
             ),
             (
@@ -357,7 +450,10 @@ SPECS: Mapping[Role, RoleSpec] = {
                     "peak, offered, allowed, nominal, min"
                 ),
             ),
-            (-40, _words("average, avg, mean")),
+            (-40, _words("average, avg, mean, delta")),
+            (-30, _ANY_PHASE),
+            # OpenEVSE reports a measured and a calculated (volts x amps) power.
+            (-10, _words("calculated, estimated, computed")),
         ),
     ),
     Role.CHARGER_VOLTAGE: RoleSpec(
@@ -369,6 +465,11 @@ SPECS: Mapping[Role, RoleSpec] = {
             (10, _state_class("measurement")),
             (30, _words("charg, evse, line voltage, ladespannung")),
             (10, _words("voltage, spannung", whole=True)),
+            (5, _FIRST_PHASE),
+            (-5, _OTHER_PHASES),
+            (-30, _NEUTRAL),
+            # The supply side, where a wallbox also reports its own phases.
+            (-10, _words("grid")),
             (
                 -60,
                 _words(
@@ -388,12 +489,17 @@ SPECS: Mapping[Role, RoleSpec] = {
             (10, _state_class("measurement")),
             (30, _words("charg, actual current, evse, ladestrom")),
             (10, _words("current, strom", whole=True)),
+            (5, _FIRST_PHASE),
+            (-5, _OTHER_PHASES),
+            (-30, _NEUTRAL),
+            # A current clamp on the house supply (Ohme "CT current").
+            (-60, _words("ct, clamp, supply, mains, house, grid", whole=True)),
             (
                 -70,
                 _words(
                     "limit, max, min, request, setpoint, set, target, offered, "
                     "available, rated, capacity, dynamic, circuit, fuse, allowed, "
-                    "pilot, breaker"
+                    "pilot, breaker, delta, allocated"
                 ),
             ),
             (
@@ -442,8 +548,13 @@ SPECS: Mapping[Role, RoleSpec] = {
             # A lifetime meter never resets: session energy is an exact difference.
             (
                 45,
-                _words("lifetime, total energy, energy total, meter, counter"),
+                _words(
+                    "lifetime, total energy, energy total, total usage, meter, "
+                    "counter, totalizer"
+                ),
             ),
+            # A wallbox's plain, ever-increasing "Energy" is its meter.
+            (45, _all(_bare("energy", "energie"), _state_class("total_increasing"))),
             (
                 40,
                 _words(
@@ -456,7 +567,7 @@ SPECS: Mapping[Role, RoleSpec] = {
                 _words(
                     "per hour, hour, daily, day, today, week, month, year, cost, "
                     "price, export, import, solar, grid, home, house, last, "
-                    "previous, average, avg, discharg, regen"
+                    "previous, average, avg, discharg, regen, completed, card"
                 ),
             ),
         ),
@@ -555,15 +666,17 @@ SPECS: Mapping[Role, RoleSpec] = {
                     "remaining distance"
                 ),
             ),
-            (
-                15,
-                _words("electric, ev, battery, elec, bev, hv, elveh", whole=True),
-            ),
+            # "Electric range" is the car's; "battery cruising range" says the same
+            # less plainly, so it ranks just below.
+            (20, _words("electric, ev, elec, bev, hv, elveh", whole=True)),
+            (10, _words("battery", whole=True)),
+            (-10, _words("cruising")),
             (-30, _words("total, combined")),
             (
                 -70,
                 _words(
-                    "fuel, gasoline, petrol, diesel, combustion, lpg, cng, added, "
+                    "fuel, gasoline, petrol, diesel, combustion, ice, lpg, cng, "
+                    "gas, added, "
                     "rate, at full, full charge, full battery, max, target, "
                     "arrival, destination, trip, odometer, mileage, service, "
                     "inspection, maintenance, since, travel, driven"
@@ -614,4 +727,5 @@ SPECS: Mapping[Role, RoleSpec] = {
             (-50, _words("cable, phase, mode, schedul, plug lock, port")),
         ),
     ),
+    **{role: _site_power(*words) for role, words in _SITE_WORDS.items()},
 }
