@@ -3,7 +3,8 @@
 The proposal (logic.mapping) ranks the device's entities per role; the review step
 shows one entity picker per role, prefilled with the proposal, so the user only
 corrects what is wrong. Without a device the same step is filled in by hand. An
-energy-site device is refused here: it has its own flow.
+energy-site device is refused here (it has its own flow), and an entity another
+vehicle uses is refused unless it is a shared wallbox's (logic.mapping.entity_reuse).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from homeassistant.config_entries import (
     SubentryFlowResult,
 )
 from homeassistant.data_entry_flow import section
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.selector import (
     DeviceSelector,
     DeviceSelectorConfig,
@@ -46,7 +47,14 @@ from .db.vin import InvalidVin, validate_vin
 from .flow_mapping import check_role_entity, device_entities, entity_info, role_selector
 from .logic.config import VehicleConfig
 from .logic.integrate import IntegrationMethod
-from .logic.mapping import VEHICLE_ROLES, DeviceKind, detect_kind, propose_mapping
+from .logic.mapping import (
+    VEHICLE_ROLES,
+    DeviceKind,
+    ReuseProblem,
+    detect_kind,
+    entity_reuse,
+    propose_mapping,
+)
 from .logic.model import Role
 
 # Any one of these lets the engine see charging; without them there are no sessions.
@@ -170,15 +178,20 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
     ) -> SubentryFlowResult:
         """Review the mapping: one entity picker per role, prefilled."""
         errors: dict[str, str] = {}
+        owners: set[str] = set()
         if user_input is not None:
             self._take(user_input)
             errors = self._validate()
+            for role, problem in self._reuse_problems().items():
+                errors.setdefault(role.value, problem.error.value)
+                owners.update(problem.owners)
             if not errors:
                 return self._finish()
         return self.async_show_form(
             step_id="review",
             data_schema=self._review_schema(),
             errors=errors,
+            description_placeholders={"owners": ", ".join(sorted(owners))},
         )
 
     def _take(self, user_input: dict[str, Any]) -> None:
@@ -266,6 +279,27 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
             {"collapsed": True},
         )
         return vol.Schema(fields)
+
+    def _reuse_problems(self) -> dict[Role, ReuseProblem]:
+        """Entities of this mapping that other vehicles of the ledger already use."""
+        current = (
+            self._reconfigure_subentry_id if self.source == SOURCE_RECONFIGURE else None
+        )
+        others = [
+            (subentry.title, {Role(r): e for r, e in subentry.data[CONF_ROLES].items()})
+            for subentry in self._get_entry().subentries.values()
+            if subentry.subentry_type == SUBENTRY_VEHICLE
+            and subentry.subentry_id != current
+        ]
+        mine = {Role(role): entity_id for role, entity_id in self._roles.items()}
+        registry = er.async_get(self.hass)
+        device_of = {
+            entity_id: entry.device_id
+            for roles in (mine, *(roles for _, roles in others))
+            for entity_id in roles.values()
+            if (entry := registry.async_get(entity_id)) and entry.device_id
+        }
+        return entity_reuse(mine, others, device_of)
 
     def _device_in_use(self, device_id: str) -> bool:
         """Whether another vehicle of this ledger already uses the device."""

@@ -317,3 +317,110 @@ async def test_energy_site_device_is_refused(hass: HomeAssistant, site: str) -> 
     result = await _submit(hass, result["flow_id"], {})
     assert result["step_id"] == "review"
     assert _roles_shown(result) == {}
+
+
+def _car(hass: HomeAssistant, name: str) -> dict[str, str]:
+    """A car's own entities (states only, as a template or MQTT car would have)."""
+    hass.states.async_set(f"sensor.{name}_battery", "60", {"unit_of_measurement": "%"})
+    hass.states.async_set(f"binary_sensor.{name}_plug", "on")
+    return {
+        "battery_level": f"sensor.{name}_battery",
+        "plugged": f"binary_sensor.{name}_plug",
+    }
+
+
+async def _add_vehicle(
+    hass: HomeAssistant, entry: MockConfigEntry, name: str, roles: dict[str, str]
+) -> Any:
+    result = await _start(hass, entry)
+    result = await _submit(hass, result["flow_id"], {})
+    return await _submit(
+        hass,
+        result["flow_id"],
+        {"name": name, **roles, "thresholds": DEFAULT_THRESHOLDS},
+    )
+
+
+async def test_another_vehicles_entity_is_refused(hass: HomeAssistant) -> None:
+    """Finding 6: a second car mapped onto the first car's entities."""
+    entry = add_ledger(hass)
+    first = _car(hass, "ioniq")
+    result = await _add_vehicle(hass, entry, "Ioniq", first)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+    second = _car(hass, "zoe")
+    result = await _add_vehicle(
+        hass, entry, "Zoe", {**second, "battery_level": first["battery_level"]}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"battery_level": "entity_in_use"}
+    assert result["description_placeholders"] == {"owners": "Ioniq"}
+
+    result = await _submit(
+        hass,
+        result["flow_id"],
+        {"name": "Zoe", **second, "thresholds": DEFAULT_THRESHOLDS},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert len(subentries(entry, "vehicle")) == 2
+
+
+async def test_two_cars_share_a_wallbox(hass: HomeAssistant) -> None:
+    """The wallbox's power and meter serve both cars; its status serves neither."""
+    entry = add_ledger(hass)
+    register_device(hass, "easee", family="wallboxes")
+    wallbox = {
+        "charger_power": "sensor.eh123456_power",
+        "evse_energy": "sensor.eh123456_lifetime_energy",
+    }
+    result = await _add_vehicle(
+        hass, entry, "Ioniq", {**_car(hass, "ioniq"), **wallbox}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+    # Without a charging signal of its own, the second car cannot tell its sessions
+    # from the first car's.
+    zoe = _car(hass, "zoe")
+    result = await _add_vehicle(
+        hass, entry, "Zoe", {"battery_level": zoe["battery_level"], **wallbox}
+    )
+    assert result["errors"] == {
+        "charger_power": "shared_charger_needs_car_signal",
+        "evse_energy": "shared_charger_needs_car_signal",
+    }
+    assert result["description_placeholders"] == {"owners": "Ioniq"}
+
+    # Nor with the shared wallbox's own status: it would open a session on both.
+    form = {"name": "Zoe", **zoe, **wallbox, "thresholds": DEFAULT_THRESHOLDS}
+    result = await _submit(
+        hass, result["flow_id"], {**form, "charging_state": "sensor.eh123456_status"}
+    )
+    assert result["errors"] == {"charging_state": "shared_charger_signal"}
+
+    result = await _submit(hass, result["flow_id"], form)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    ioniq, zoe_entry = subentries(entry, "vehicle")
+    assert zoe_entry.data["roles"]["charger_power"] == wallbox["charger_power"]
+
+    # A car's own entity stays its own; without it, no share of the wallbox either.
+    result = await _add_vehicle(
+        hass,
+        entry,
+        "Kona",
+        {**_car(hass, "kona"), "plugged": zoe["plugged"], **wallbox},
+    )
+    assert result["errors"] == {
+        "plugged": "entity_in_use",
+        "charger_power": "shared_charger_needs_car_signal",
+        "evse_energy": "shared_charger_needs_car_signal",
+    }
+    assert result["description_placeholders"] == {"owners": "Ioniq, Zoe"}
+
+    # Reconfiguring one of the sharing cars does not trip over itself.
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "vehicle"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": ioniq.subentry_id},
+    )
+    result = await _submit(hass, result["flow_id"], form_values(result))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"

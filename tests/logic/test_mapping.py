@@ -16,11 +16,15 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.ev_ledger.logic.mapping import (
+    SHAREABLE_ROLES,
     VEHICLE_ROLES,
     DeviceKind,
     EntityInfo,
     MappingProposal,
+    ReuseError,
+    ReuseProblem,
     detect_kind,
+    entity_reuse,
     propose_mapping,
 )
 from custom_components.ev_ledger.logic.model import Role
@@ -733,3 +737,104 @@ def test_an_exact_tie_is_left_to_the_user() -> None:
     chosen = propose_mapping(twins, kind=DeviceKind.WALLBOX).get(Role.CHARGER_POWER)
     assert chosen.chosen is not None
     assert chosen.chosen.entity_id == "sensor.box_a_charging_power"
+
+
+# Entity reuse between vehicles --------------------------------------------------------
+
+_BOX = {
+    Role.CHARGER_POWER: "sensor.box_power",
+    Role.EVSE_ENERGY: "sensor.box_meter",
+}
+_BOX_DEVICE = {
+    "sensor.box_power": "box",
+    "sensor.box_meter": "box",
+    "sensor.box_status": "box",
+}
+
+
+def _own(car: str) -> dict[Role, str]:
+    return {Role.PLUGGED: f"binary_sensor.{car}_plug"}
+
+
+@pytest.mark.parametrize(
+    ("mine", "others", "problems"),
+    [
+        # Nothing shared.
+        ({**_own("zoe"), **_BOX}, [], {}),
+        ({**_own("zoe")}, [("Ioniq", {**_own("ioniq"), **_BOX})], {}),
+        # A car's own signal is its own.
+        (
+            {**_own("ioniq")},
+            [("Ioniq", {**_own("ioniq")})],
+            {Role.PLUGGED: ReuseProblem(ReuseError.IN_USE, ("Ioniq",))},
+        ),
+        # Two cars on one wallbox, each with its own plug.
+        ({**_own("zoe"), **_BOX}, [("Ioniq", {**_own("ioniq"), **_BOX})], {}),
+        # The wallbox's power as another car's... something else: not a share.
+        (
+            {**_own("zoe"), Role.CHARGER_POWER: "sensor.box_meter"},
+            [("Ioniq", {**_own("ioniq"), **_BOX})],
+            {Role.CHARGER_POWER: ReuseProblem(ReuseError.IN_USE, ("Ioniq",))},
+        ),
+        # The car saved has no signal of its own.
+        (
+            {Role.BATTERY_LEVEL: "sensor.zoe_soc", **_BOX},
+            [("Ioniq", {**_own("ioniq"), **_BOX})],
+            {
+                role: ReuseProblem(ReuseError.SHARED_WITHOUT_CAR_SIGNAL, ("Ioniq",))
+                for role in _BOX
+            },
+        ),
+        # The car already there has none (it uses the wallbox's status).
+        (
+            {**_own("zoe"), **_BOX},
+            [("Ioniq", {Role.CHARGING_STATE: "sensor.box_status", **_BOX})],
+            {
+                role: ReuseProblem(ReuseError.SHARED_WITHOUT_CAR_SIGNAL, ("Ioniq",))
+                for role in _BOX
+            },
+        ),
+        # The car saved takes the shared wallbox's status as well as its own plug.
+        (
+            {**_own("zoe"), Role.CHARGING_STATE: "sensor.box_status", **_BOX},
+            [("Ioniq", {**_own("ioniq"), **_BOX})],
+            {
+                Role.CHARGING_STATE: ReuseProblem(
+                    ReuseError.WALLBOX_SIGNAL_ON_SHARED, ("Ioniq",)
+                )
+            },
+        ),
+        # The status of a wallbox nobody shares is fine.
+        ({Role.CHARGING_STATE: "sensor.box_status", **_BOX}, [], {}),
+        # The session roles are never shared, even in the same role.
+        (
+            {**_own("zoe"), Role.CHARGING_STATE: "sensor.box_status"},
+            [("Ioniq", {**_own("ioniq"), Role.CHARGING_STATE: "sensor.box_status"})],
+            {Role.CHARGING_STATE: ReuseProblem(ReuseError.IN_USE, ("Ioniq",))},
+        ),
+    ],
+)
+def test_entity_reuse(
+    mine: dict[Role, str],
+    others: list[tuple[str, dict[Role, str]]],
+    problems: dict[Role, ReuseProblem],
+) -> None:
+    assert entity_reuse(mine, others, _BOX_DEVICE) == problems
+
+
+def test_entity_reuse_names_every_owner() -> None:
+    others = [
+        ("Ioniq", {**_own("ioniq"), **_BOX}),
+        ("Kona", {**_own("kona"), **_BOX}),
+    ]
+    mine = {
+        Role.BATTERY_LEVEL: "sensor.zoe_soc",
+        Role.CHARGER_POWER: "sensor.box_power",
+    }
+    assert entity_reuse(mine, others) == {
+        Role.CHARGER_POWER: ReuseProblem(
+            ReuseError.SHARED_WITHOUT_CAR_SIGNAL, ("Ioniq", "Kona")
+        )
+    }
+    assert {Role.CHARGER_POWER, Role.EVSE_ENERGY} <= SHAREABLE_ROLES
+    assert Role.CHARGING_STATE not in SHAREABLE_ROLES

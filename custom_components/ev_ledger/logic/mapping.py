@@ -360,3 +360,96 @@ def _one_grid_shape(chosen: dict[Role, Candidate]) -> None:
     if Role.GRID_POWER in chosen or not all(role in chosen for role in pair):
         for role in pair:
             chosen.pop(role, None)
+
+
+# Entity reuse between vehicles ---------------------------------------------------
+
+# What a wallbox measures on the wall side; two cars charging on one wallbox may share
+# these. The roles that open and close sessions never: each car needs its own.
+SHAREABLE_ROLES: frozenset[Role] = frozenset(
+    {Role.CHARGER_POWER, Role.CHARGER_VOLTAGE, Role.CHARGER_CURRENT, Role.EVSE_ENERGY}
+)
+_CAR_SIGNALS = (Role.CHARGING_STATE, Role.PLUGGED)
+
+
+class ReuseError(StrEnum):
+    """Why an entity cannot be used as this vehicle maps it."""
+
+    IN_USE = "entity_in_use"
+    SHARED_WITHOUT_CAR_SIGNAL = "shared_charger_needs_car_signal"
+    WALLBOX_SIGNAL_ON_SHARED = "shared_charger_signal"
+
+
+@dataclass(frozen=True, slots=True)
+class ReuseProblem:
+    """A role of the vehicle being saved that clashes with other vehicles."""
+
+    error: ReuseError
+    owners: tuple[str, ...]
+
+
+def entity_reuse(
+    mine: Mapping[Role, str],
+    others: Iterable[tuple[str, Mapping[Role, str]]],
+    device_of: Mapping[str, str] | None = None,
+) -> dict[Role, ReuseProblem]:
+    """Check a vehicle's mapping against the other vehicles' (name, mapping) pairs.
+
+    An entity belongs to one vehicle. The exception is a shared wallbox: its power,
+    voltage, current and meter may serve several cars in the same role, provided every
+    car sharing it has a charging state or plug signal of its own: used by no other
+    car and not from the shared wallbox (`device_of` maps entity ids to device ids).
+    Otherwise the wallbox's readings would open a session on every car at once.
+    """
+    devices = device_of or {}
+    vehicles = [(name, dict(roles)) for name, roles in others]
+    owners_of: dict[str, set[str]] = {}
+    for name, roles in vehicles:
+        for entity_id in roles.values():
+            owners_of.setdefault(entity_id, set()).add(name)
+
+    problems: dict[Role, ReuseProblem] = {}
+    shared: dict[Role, set[str]] = {}
+    for role, entity_id in mine.items():
+        owners = owners_of.get(entity_id)
+        if not owners:
+            continue
+        if role in SHAREABLE_ROLES and all(
+            {r for r, e in roles.items() if e == entity_id} == {role}
+            for name, roles in vehicles
+            if name in owners
+        ):
+            shared[role] = owners
+        else:
+            problems[role] = ReuseProblem(ReuseError.IN_USE, tuple(sorted(owners)))
+    if not shared:
+        return problems
+
+    sharers = set().union(*shared.values())
+    names = tuple(sorted(sharers))
+    wallboxes = {devices[mine[role]] for role in shared if mine[role] in devices}
+
+    def own_signals(roles: Mapping[Role, str], taken: set[str]) -> list[Role]:
+        return [
+            role
+            for role in _CAR_SIGNALS
+            if (entity_id := roles.get(role)) is not None
+            and entity_id not in taken
+            and devices.get(entity_id) not in wallboxes
+        ]
+
+    for role in _CAR_SIGNALS:
+        if role not in problems and devices.get(mine.get(role, "")) in wallboxes:
+            problems[role] = ReuseProblem(ReuseError.WALLBOX_SIGNAL_ON_SHARED, names)
+    everyone = [(None, dict(mine)), *vehicles]
+    cars_ok = all(
+        own_signals(
+            roles, {e for n, o in everyone if o is not roles for e in o.values()}
+        )
+        for name, roles in everyone
+        if name is None or name in sharers
+    )
+    if not cars_ok:
+        for role in shared:
+            problems[role] = ReuseProblem(ReuseError.SHARED_WITHOUT_CAR_SIGNAL, names)
+    return problems
