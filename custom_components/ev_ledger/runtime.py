@@ -22,6 +22,7 @@ from homeassistant.core import (
     CALLBACK_TYPE,
     Event,
     EventStateChangedData,
+    EventStateReportedData,
     HomeAssistant,
     State,
     callback,
@@ -29,6 +30,7 @@ from homeassistant.core import (
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import (
     async_track_state_change_event,
+    async_track_state_report_event,
     async_track_time_interval,
 )
 from homeassistant.helpers.start import async_at_started
@@ -499,6 +501,32 @@ class EvLedgerRuntime:
         @callback
         def _on_change(event: Event[EventStateChangedData]) -> None:
             _feed(event.data["entity_id"], event.data["new_state"])
+
+        # An unchanged state written again (a polled car reporting the same plug
+        # state) is news that the car is online: vehicles hear it as a reading.
+        reports: dict[str, list[tuple[str, Callable[[State], None]]]] = {}
+        for vehicle in self.vehicles.values():
+            for entity_id, role in vehicle.by_entity.items():
+                reports.setdefault(entity_id, []).append(
+                    (
+                        vehicle.subentry_id,
+                        functools.partial(vehicle.async_on_report, role),
+                    )
+                )
+
+        @callback
+        def _on_report(event: Event[EventStateReportedData]) -> None:
+            state = event.data["new_state"]
+            if state is None:
+                return
+            for source, handler in reports[event.data["entity_id"]]:
+                if source not in gated:  # a backfilling source hears it later
+                    handler(state)
+
+        if reports:
+            self._unsubs.append(
+                async_track_state_report_event(hass, list(reports), _on_report)
+            )
 
         if routes:
             self._unsubs.append(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 import logging
+import math
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import HomeAssistant, State, callback
@@ -88,6 +89,10 @@ def month_start(moment: datetime) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
+# Unchanged states reported again count as news at most this often per role.
+REPORT_INTERVAL_S: Final = 60.0
+
+
 class VehicleRuntime(SourceRuntime["VehicleLedger"]):
     """Feeds one vehicle's ledger and publishes what it derives."""
 
@@ -121,6 +126,8 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self.current: ChargingSession | None = None
         self.totals = Totals()
         self.status = ledger.charge_status
+        # When each role last fed a reported (unchanged) state.
+        self._reported: dict[Role, float] = {}
         self._record_listeners: list[RecordListener] = []
         self._session_listeners: list[SessionListener] = []
 
@@ -151,6 +158,23 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         if isinstance(reading, Reject):
             self.adapter_rejected[reading.value] += 1
             return
+        self.async_on_reading(reading)
+
+    @callback
+    def async_on_report(self, role: Role, state: State) -> None:
+        """The entity mapped to `role` wrote its unchanged state again.
+
+        It is a reading of the same value at the time it was reported (the car is
+        online; a parked car's odometer stands still), fed at most once a
+        `REPORT_INTERVAL_S` per role: a 1 s stream of reports adds nothing.
+        """
+        ts = state.last_reported_timestamp
+        if ts - self._reported.get(role, -math.inf) < REPORT_INTERVAL_S:
+            return
+        reading = state_reading(role, state, ts)
+        if isinstance(reading, Reject) or reading.value is None:
+            return
+        self._reported[role] = ts
         self.async_on_reading(reading)
 
     @callback

@@ -398,3 +398,43 @@ async def test_location_in_the_zone_of_an_energy_site(hass: HomeAssistant) -> No
     assert [s.unique_id for s in subentries(entry, "location")] == [
         "location:zone.home"
     ]
+
+
+async def test_wallboxes_stand_at_a_zone(hass: HomeAssistant) -> None:
+    """A location names the wallboxes in its zone; the default location cannot."""
+    entry = add_ledger(hass)
+    form = {
+        "price_per_kwh": 0.3,
+        "currency": "EUR",
+        "fees": NO_FEES,
+        "solar": FREE_SOLAR,
+    }
+    result = await _start(hass, entry)
+    result = await _submit(
+        hass, result["flow_id"], {"kind": "fixed", "chargers": ["wallbox-device"]}
+    )
+    assert result["errors"] == {"chargers": "chargers_need_zone"}
+    result = await _submit(
+        hass,
+        result["flow_id"],
+        {"kind": "fixed", "zone": "zone.home", "chargers": ["wallbox-device"]},
+    )
+    assert result["step_id"] == "tariff"
+    await _submit(hass, result["flow_id"], form)
+    (home,) = subentries(entry, "location")
+    assert home.data["chargers"] == ["wallbox-device"]
+
+    # Reconfiguring shows the wallboxes and keeps them.
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "location"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": home.subentry_id},
+    )
+    assert form_values(result)["chargers"] == ["wallbox-device"]
+    result = await _submit(
+        hass,
+        result["flow_id"],
+        {"kind": "fixed", "zone": "zone.home", "chargers": ["wallbox-device"]},
+    )
+    result = await _submit(hass, result["flow_id"], form)
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.subentries[home.subentry_id].data["chargers"] == ["wallbox-device"]
