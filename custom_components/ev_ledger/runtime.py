@@ -41,8 +41,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import builders, issues, statistics
 from .adapter import state_price
 from .backfill import Backfill, BackfillResult, default_start, recorder_loaded
-from .const import (
 from .chargers import charger_zones
+from .const import (
     CONF_NAME,
     CONF_TARIFF,
     CONF_VIN,
@@ -319,11 +319,11 @@ class EvLedgerRuntime:
             )
         currency = hass.config.currency
         stored_vehicles = snapshot.get("vehicles") or {}
+        chargers = charger_zones(hass, entry)
         for subentry in by_type.get(SUBENTRY_VEHICLE, []):
             config = builders.vehicle_config(subentry, chargers)
             stored = stored_vehicles.get(subentry.subentry_id) or {}
             ledger = _restore(
-        chargers = charger_zones(hass, entry)
                 functools.partial(_vehicle_ledger, config, settle),
                 stored.get("ledger"),
                 subentry.title,
