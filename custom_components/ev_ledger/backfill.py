@@ -265,6 +265,7 @@ class Backfill:
         self.replay = Replay(
             entry,
             dt_util.get_default_time_zone(),
+            chargers=charger_zones(hass, entry),
             vehicle_ids=vehicle_ids,
             site_ids=site_ids,
         )
@@ -274,7 +275,6 @@ class Backfill:
             end=end,
             vehicles=list(vehicle_ids),
             sites=list(site_ids),
-            chargers=charger_zones(hass, entry),
             chunks=chunks,
         )
         self.sessions: dict[str, list[ChargingSession]] = {}

@@ -175,6 +175,7 @@ async def async_recompute(
     replay = Replay(
         entry,
         dt_util.get_default_time_zone(),
+        chargers=charger_zones(hass, entry),
         vehicle_ids=[vehicle.subentry_id],
         keep_samples=False,
     )
@@ -200,7 +201,6 @@ async def async_recompute(
             count += len(samples)
             chunk_start = chunk_end
         replay.finish(min(t1, dt_util.utcnow().timestamp()))
-        chargers=charger_zones(hass, entry),
         return (
             reader.ledger_records("sessions", vehicle.subentry_id, start, end),
             reader.ledger_records("trips", vehicle.subentry_id, start, end),

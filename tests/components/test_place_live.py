@@ -74,7 +74,9 @@ def _charge(power: float) -> list[Reading]:
 async def test_a_car_without_a_tracker_is_priced_at_home(
     hass: HomeAssistant, embedded_ledger: Ledger
 ) -> None:
-    roles = {r: e for r, e in ENTITIES.items() if r is not Role.LOCATION}
+    roles: dict[Role, str] = {
+        r: e for r, e in ENTITIES.items() if r is not Role.LOCATION
+    }
     embedded_ledger.entry = make_entry(
         embedded_ledger.entry.data, [vehicle_subentry(roles), *_locations()]
     )
