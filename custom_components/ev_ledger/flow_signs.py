@@ -3,7 +3,8 @@
 Home energy integrations disagree on signs: a grid meter may count import or export
 as positive, a home battery charge or discharge. A wrong choice silently turns solar
 attribution upside down, so the flow checks the choice against the current readings
-and asks the user to confirm when the readings contradict it. Pure Python.
+and asks the user to confirm when the readings contradict it; a device's proposal
+starts from the conventions the readings support. Pure Python.
 """
 
 from __future__ import annotations
@@ -100,3 +101,14 @@ def _balance(
     if best[1] == -1:
         suspects.add(BATTERY)
     return suspects
+
+
+def propose_signs(readings: SiteReadings) -> tuple[bool, bool]:
+    """The (import positive, discharge positive) conventions the readings support.
+
+    Most integrations count grid import and battery discharge as positive, so those
+    are kept unless the readings contradict them and the flipped sign fits (see
+    `suspect_signs`); readings that say nothing keep the defaults.
+    """
+    suspects = suspect_signs(readings, import_positive=True, discharge_positive=True)
+    return GRID not in suspects, BATTERY not in suspects

@@ -1,5 +1,10 @@
 """Energy site subentry flow: solar, grid, home battery and house load of a zone.
 
+The first step picks the site's devices (inverter, meter, home battery; several may
+make one site). EV Ledger proposes an entity per role (logic.mapping) and the sign
+conventions the current readings support (flow_signs); the site form shows them,
+prefilled. Without a device the same form is filled in by hand.
+
 Sign conventions are chosen explicitly and checked against the current readings
 (flow_signs); when the readings contradict the choice the form says so and offers a
 checkbox to keep the choice anyway.
@@ -16,6 +21,8 @@ from homeassistant.config_entries import (
 )
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    DeviceSelector,
+    DeviceSelectorConfig,
     EntitySelector,
     EntitySelectorConfig,
     SelectSelector,
@@ -29,6 +36,7 @@ from .const import (
     BATTERY_CHARGE_POSITIVE,
     BATTERY_DISCHARGE_POSITIVE,
     CONF_BATTERY_SIGN,
+    CONF_DEVICE_ID,
     CONF_GRID_SIGN,
     CONF_LOAD_INCLUDES_EV,
     CONF_NAME,
@@ -40,20 +48,21 @@ from .const import (
     SUBENTRY_ENERGY_SITE,
     subentry_unique_id,
 )
-from .flow_mapping import check_role_entity, entity_info, power_kw, role_selector
-from .flow_signs import SiteReadings, suspect_signs
+from .flow_mapping import (
+    check_role_entity,
+    device_entities,
+    entity_info,
+    power_kw,
+    role_selector,
+)
+from .flow_signs import SiteReadings, propose_signs, suspect_signs
+from .logic.mapping import DeviceKind, propose_mapping
 from .logic.model import Role
+from .logic.site import SITE_ROLES
 from .logic.solar import AttributionPolicy
 
 CONF_CONFIRM_SIGNS: Final = "confirm_signs"
-SITE_ROLES: Final = (
-    Role.SOLAR_POWER,
-    Role.GRID_POWER,
-    Role.GRID_IMPORT_POWER,
-    Role.GRID_EXPORT_POWER,
-    Role.BATTERY_POWER,
-    Role.HOME_LOAD,
-)
+STEP_SITE: Final = "site"
 DEFAULTS: Final[dict[str, Any]] = {
     CONF_NAME: "Home",
     CONF_ZONE: "zone.home",
@@ -73,6 +82,11 @@ def _select(options: list[str], key: str) -> SelectSelector:
 
 
 _ZONE = EntitySelector(EntitySelectorConfig(domain="zone"))
+_DEVICES = DeviceSelector(
+    DeviceSelectorConfig(
+        multiple=True, entity=[{"domain": "sensor", "device_class": "power"}]
+    )
+)
 _GRID_SIGN = _select([GRID_IMPORT_POSITIVE, GRID_EXPORT_POSITIVE], CONF_GRID_SIGN)
 _BATTERY_SIGN = _select(
     [BATTERY_DISCHARGE_POSITIVE, BATTERY_CHARGE_POSITIVE], CONF_BATTERY_SIGN
@@ -91,7 +105,40 @@ class EnergySiteSubentryFlow(ConfigSubentryFlow):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Describe the site."""
+        """Pick the site's devices, or none to map the entities by hand."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            device_ids: list[str] = user_input.get(CONF_DEVICE_ID) or []
+            if not device_ids:
+                return await self.async_step_site()
+            infos = [i for d in device_ids for i in device_entities(self.hass, d)]
+            proposal = propose_mapping(infos, kind=DeviceKind.ENERGY_SITE)
+            if not proposal.mapping:
+                errors[CONF_DEVICE_ID] = "no_site_entities"
+            else:
+                roles = {r.value: e for r, e in proposal.mapping.items()}
+                import_positive, discharge_positive = propose_signs(
+                    self._readings(roles)
+                )
+                self._values |= roles | {
+                    CONF_GRID_SIGN: GRID_IMPORT_POSITIVE
+                    if import_positive
+                    else GRID_EXPORT_POSITIVE,
+                    CONF_BATTERY_SIGN: BATTERY_DISCHARGE_POSITIVE
+                    if discharge_positive
+                    else BATTERY_CHARGE_POSITIVE,
+                }
+                return await self.async_step_site()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=vol.Schema({vol.Optional(CONF_DEVICE_ID): _DEVICES}),
+            errors=errors,
+        )
+
+    async def async_step_site(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Describe the site: its entities, sign conventions and policy."""
         return await self._async_step_site(user_input)
 
     async def async_step_reconfigure(
@@ -120,7 +167,7 @@ class EnergySiteSubentryFlow(ConfigSubentryFlow):
             if not errors:
                 return self._finish()
         return self.async_show_form(
-            step_id=self.source,
+            step_id="reconfigure" if self.source == SOURCE_RECONFIGURE else STEP_SITE,
             data_schema=self._schema(),
             errors=errors,
             description_placeholders=placeholders,
@@ -153,15 +200,14 @@ class EnergySiteSubentryFlow(ConfigSubentryFlow):
             errors[CONF_ZONE] = "zone_in_use"
         return errors
 
-    def _check_signs(self) -> tuple[dict[str, str], str]:
-        """Compare the chosen signs with what the entities read now."""
-        roles = self._roles()
+    def _readings(self, roles: dict[str, str]) -> SiteReadings:
+        """What the mapped entities read now, in kW as they report it."""
         grid = power_kw(self.hass, roles.get(Role.GRID_POWER))
         if Role.GRID_IMPORT_POWER in roles:
             imported = power_kw(self.hass, roles[Role.GRID_IMPORT_POWER])
-            exported = power_kw(self.hass, roles[Role.GRID_EXPORT_POWER])
+            exported = power_kw(self.hass, roles.get(Role.GRID_EXPORT_POWER))
             grid = None if imported is None or exported is None else imported - exported
-        readings = SiteReadings(
+        return SiteReadings(
             solar=power_kw(self.hass, roles.get(Role.SOLAR_POWER)),
             grid=grid,
             grid_net_mapped=Role.GRID_POWER in roles,
@@ -169,6 +215,10 @@ class EnergySiteSubentryFlow(ConfigSubentryFlow):
             battery_mapped=Role.BATTERY_POWER in roles,
             load=power_kw(self.hass, roles.get(Role.HOME_LOAD)),
         )
+
+    def _check_signs(self) -> tuple[dict[str, str], str]:
+        """Compare the chosen signs with what the entities read now."""
+        readings = self._readings(self._roles())
         suspects = suspect_signs(
             readings,
             import_positive=self._values[CONF_GRID_SIGN] == GRID_IMPORT_POSITIVE,

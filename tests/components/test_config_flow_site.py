@@ -1,4 +1,4 @@
-"""Energy site subentries: entities, grid shapes, sign checks against readings."""
+"""Energy site subentries: devices, entities, grid shapes, signs against readings."""
 
 from __future__ import annotations
 
@@ -12,13 +12,24 @@ from custom_components.ev_ledger.flow_signs import (
     BATTERY,
     GRID,
     SiteReadings,
+    propose_signs,
     suspect_signs,
 )
+from custom_components.ev_ledger.logic import units
+from custom_components.ev_ledger.logic.mapping import (
+    DeviceKind,
+    EntityInfo,
+    propose_mapping,
+)
+from custom_components.ev_ledger.logic.model import Role
 from tests.components.flow_helpers import (
+    SITES,
     add_ledger,
     assert_translated,
     flow_environment,  # noqa: F401
     form_values,
+    load_brand,
+    register_device,
     subentries,
 )
 
@@ -27,11 +38,20 @@ if TYPE_CHECKING:
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 
-async def _start(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+async def _start(
+    hass: HomeAssistant, entry: MockConfigEntry, devices: list[str] | None = None
+) -> Any:
+    """Open the flow; pick `devices` (none: map by hand) and return the site form."""
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, "energy_site"), context={"source": SOURCE_USER}
     )
     assert_translated(result, "energy_site")
+    assert result["step_id"] == "user"
+    result = await _submit(
+        hass, result["flow_id"], {"device_id": devices} if devices else {}
+    )
+    if result["step_id"] == "site":
+        assert result["errors"] in ({}, None)
     return result
 
 
@@ -317,3 +337,176 @@ def test_suspect_signs(
         )
         == suspects
     )
+
+
+# Devices: proposed entities and signs ------------------------------------------------
+
+SIGNS = {"grid_sign": "import_positive", "battery_sign": "discharge_positive"}
+
+
+@pytest.mark.parametrize("site", SITES)
+async def test_site_device_proposes_entities_and_signs(
+    hass: HomeAssistant, site: str
+) -> None:
+    entry = add_ledger(hass)
+    device_id = register_device(hass, site, family="sites", states=True)
+    rows = load_brand(site, "sites")
+    expected = propose_mapping(
+        (EntityInfo.from_dict(row) for row in rows), kind=DeviceKind.ENERGY_SITE
+    ).mapping
+
+    result = await _start(hass, entry, [device_id])
+
+    assert result["step_id"] == "site"
+    values = form_values(result)
+    assert {r: values.get(r.value) for r in expected} == expected
+    # Every one of these integrations counts import and discharge as positive, and
+    # the fixtures' readings say so too (or, disabled, say nothing).
+    assert {k: values[k] for k in SIGNS} == SIGNS
+    result = await _submit(hass, result["flow_id"], values)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (created,) = subentries(entry, "energy_site")
+    assert created.data["roles"] == {r.value: e for r, e in expected.items()}
+
+
+def _flipped(site: str, entity_id: str) -> list[dict[str, Any]]:
+    """A fixture whose meter counts the other way round."""
+    rows = load_brand(site, "sites")
+    for row in rows:
+        if row["entity_id"] == entity_id:
+            row["state"] = str(-float(row["state"]))
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "signs"),
+    [
+        (
+            "sensor.powerwall_site_power",
+            {"grid_sign": "export_positive", "battery_sign": "discharge_positive"},
+        ),
+        (
+            "sensor.powerwall_battery_power",
+            {"grid_sign": "import_positive", "battery_sign": "charge_positive"},
+        ),
+    ],
+)
+async def test_signs_are_proposed_from_the_readings(
+    hass: HomeAssistant, entity_id: str, signs: dict[str, str]
+) -> None:
+    entry = add_ledger(hass)
+    rows = _flipped("powerwall", entity_id)
+    device_id = register_device(hass, "powerwall", rows, family="sites", states=True)
+    result = await _start(hass, entry, [device_id])
+    values = form_values(result)
+    assert {k: values[k] for k in signs} == signs
+
+    # The proposal passes its own check; the default would not.
+    result = await _submit(hass, result["flow_id"], {**values, **SIGNS})
+    assert set(result["errors"]) == {next(k for k in signs if signs[k] != SIGNS[k])}
+    result = await _submit(hass, result["flow_id"], values)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_several_devices_make_one_site(hass: HomeAssistant) -> None:
+    """An inverter and a separate grid meter: solar from one, grid from the other."""
+    entry = add_ledger(hass)
+    inverter = [
+        row
+        for row in load_brand("solaredge", "sites")
+        if row["entity_id"] == "sensor.solaredge_solar_power"
+    ]
+    meter = [
+        row
+        for row in load_brand("enphase_envoy", "sites")
+        if row["entity_id"].endswith("net_power_consumption")
+    ]
+    devices = [
+        register_device(hass, "solaredge", inverter, family="sites"),
+        register_device(hass, "enphase_envoy", meter, family="sites"),
+    ]
+    result = await _start(hass, entry, devices)
+    values = form_values(result)
+    assert values["solar_power"] == "sensor.solaredge_solar_power"
+    assert values["grid_power"] == (
+        "sensor.envoy_122233445566_current_net_power_consumption"
+    )
+
+
+async def test_a_device_without_site_entities(hass: HomeAssistant) -> None:
+    entry = add_ledger(hass)
+    device_id = register_device(hass, "ohme", family="wallboxes")
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "energy_site"), context={"source": SOURCE_USER}
+    )
+    result = await _submit(hass, result["flow_id"], {"device_id": [device_id]})
+    assert result["step_id"] == "user"
+    assert result["errors"] == {"device_id": "no_site_entities"}
+
+    result = await _submit(hass, result["flow_id"], {})
+    assert result["step_id"] == "site"
+    assert "solar_power" not in form_values(result)
+
+
+def _fixture_readings(site: str, roles: dict[Role, str]) -> SiteReadings:
+    states = {
+        row["entity_id"]: units.to_kw(float(row["state"]), row["unit"])
+        for row in load_brand(site, "sites")
+        if "state" in row and row["unit"] in ("W", "kW")
+    }
+    return SiteReadings(
+        solar=states[roles[Role.SOLAR_POWER]],
+        grid=states[roles[Role.GRID_POWER]],
+        grid_net_mapped=True,
+        battery=states[roles[Role.BATTERY_POWER]],
+        battery_mapped=True,
+        load=states[roles[Role.HOME_LOAD]],
+    )
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_fixture_readings_balance_with_the_documented_signs(site: str) -> None:
+    """Each fixture's states obey its integration's convention (import, discharge +)."""
+    roles = propose_mapping(
+        (EntityInfo.from_dict(r) for r in load_brand(site, "sites")),
+        kind=DeviceKind.ENERGY_SITE,
+    ).mapping
+    readings = _fixture_readings(site, roles)
+    assert propose_signs(readings) == (True, True)
+    assert readings.load is not None
+    assert readings.load > 0
+
+
+@pytest.mark.parametrize(
+    ("readings", "signs"),
+    [
+        (SiteReadings(), (True, True)),
+        # At night a meter that reads "exporting" counts export as positive.
+        (SiteReadings(solar=0, grid=-2, grid_net_mapped=True), (False, True)),
+        (SiteReadings(solar=0, grid=2, grid_net_mapped=True), (True, True)),
+        (
+            SiteReadings(
+                solar=3,
+                grid=1,
+                grid_net_mapped=True,
+                battery=0.5,
+                battery_mapped=True,
+                load=4.5,
+            ),
+            (True, True),
+        ),
+        (
+            SiteReadings(
+                solar=3,
+                grid=1,
+                grid_net_mapped=True,
+                battery=-0.5,
+                battery_mapped=True,
+                load=4.5,
+            ),
+            (True, False),
+        ),
+    ],
+)
+def test_propose_signs(readings: SiteReadings, signs: tuple[bool, bool]) -> None:
+    assert propose_signs(readings) == signs
