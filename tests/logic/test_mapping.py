@@ -838,3 +838,96 @@ def test_entity_reuse_names_every_owner() -> None:
     }
     assert {Role.CHARGER_POWER, Role.EVSE_ENERGY} <= SHAREABLE_ROLES
     assert Role.CHARGING_STATE not in SHAREABLE_ROLES
+
+
+# README: the wallbox and energy-site tables ------------------------------------------
+
+README = Path(__file__).parents[2] / "README.md"
+README_WALLBOXES = {
+    "Easee": "easee",
+    "go-eCharger (goecharger_api2)": "go_echarger",
+    "Ohme": "ohme",
+    "OpenEVSE": "openevse",
+    "Tesla Wall Connector": "tesla_wall_connector",
+    "Wallbox": "wallbox",
+    "Zaptec": "zaptec",
+}
+README_SITES = {
+    "Tesla Powerwall": "powerwall",
+    "Enphase Envoy": "enphase_envoy",
+    "SolarEdge": "solaredge",
+    "Tesla Fleet energy site": "tesla_fleet_energy",
+    "Teslemetry energy site": "teslemetry_energy",
+}
+WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
+    "car battery": (R.BATTERY_LEVEL,),
+    "charging state": (R.CHARGING_STATE,),
+    "plugged": (R.PLUGGED,),
+    "charger power": (R.CHARGER_POWER,),
+    "voltage / current": (R.CHARGER_VOLTAGE, R.CHARGER_CURRENT),
+    "wallbox meter": (R.EVSE_ENERGY,),
+}
+SITE_COLUMNS: dict[str, tuple[Role, ...]] = {
+    "solar": (R.SOLAR_POWER,),
+    "grid": (R.GRID_POWER,),
+    "home battery": (R.BATTERY_POWER,),
+    "house load": (R.HOME_LOAD,),
+}
+
+
+def _readme_tables() -> list[dict[str, list[str]]]:
+    section = README.read_text().split("## Supported wallboxes and energy sites")[1]
+    section = section.split("\n## ", 1)[0]
+    tables: list[dict[str, list[str]]] = []
+    for block in section.split("\n\n"):
+        rows = [line for line in block.splitlines() if line.startswith("|")]
+        if rows:
+            cells = [[c.strip() for c in r.strip().strip("|").split("|")] for r in rows]
+            tables.append({row[0]: row[1:] for row in [cells[0], *cells[2:]]})
+    return tables
+
+
+def _readme_signs(name: str) -> str:
+    # Imported here: flow_signs is plain Python but lives in the glue package.
+    from custom_components.ev_ledger.flow_signs import SiteReadings, propose_signs
+    from custom_components.ev_ledger.logic import units
+
+    mapping = propose_mapping(entities(name, "sites")).mapping
+    kw = {
+        row["entity_id"]: units.to_kw(float(row["state"]), row["unit"])
+        for row in load(name, "sites")
+        if row["entity_id"] in mapping.values()
+    }
+    readings = SiteReadings(
+        solar=kw[mapping[R.SOLAR_POWER]],
+        grid=kw[mapping[R.GRID_POWER]],
+        grid_net_mapped=True,
+        battery=kw[mapping[R.BATTERY_POWER]],
+        battery_mapped=True,
+        load=kw[mapping[R.HOME_LOAD]],
+    )
+    import_positive, discharge_positive = propose_signs(readings)
+    grid = "import +" if import_positive else "export +"
+    return f"{grid}, {'discharge +' if discharge_positive else 'charge +'}"
+
+
+def test_readme_tables_are_what_the_mapping_proposes() -> None:
+    wallboxes, sites = _readme_tables()
+    for table, names, columns, family in (
+        (wallboxes, README_WALLBOXES, WALLBOX_COLUMNS, "wallboxes"),
+        (sites, README_SITES, SITE_COLUMNS, "sites"),
+    ):
+        header = next(iter(table.values()))
+        assert header == [*columns, *(["signs"] if family == "sites" else [])]
+        rows = {k: v for k, v in table.items() if v != header}
+        assert set(rows) == set(names)
+        assert sorted(names.values()) == sorted(FAMILIES[family][0])
+        for label, name in names.items():
+            mapped = propose_mapping(entities(name, family)).mapping
+            expected = [
+                "✓" if all(role in mapped for role in roles) else ""
+                for roles in columns.values()
+            ]
+            if family == "sites":
+                expected.append(_readme_signs(name))
+            assert rows[label] == expected, label
