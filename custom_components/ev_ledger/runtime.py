@@ -27,6 +27,7 @@ from homeassistant.core import (
     State,
     callback,
 )
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import (
     async_track_state_change_event,
@@ -53,7 +54,7 @@ from .const import (
     SUBENTRY_LOCATION,
     SUBENTRY_VEHICLE,
 )
-from .db import Backoff, DbConfig, InvalidVin, Reader, Writer, WriterState
+from .db import Backoff, DbConfig, InvalidVin, Reader, Writer, WriterState, entity_uuid
 from .logic.model import Flag, Reject
 from .logic.site import SiteLedger
 from .logic.tariff import PriceBook, TariffError
@@ -63,7 +64,7 @@ from .site_runtime import SiteRuntime
 from .vehicle_runtime import Totals, VehicleRuntime, month_start
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from homeassistant.config_entries import ConfigSubentry
 
@@ -75,6 +76,9 @@ STORE_VERSION: Final = 1
 # What a charging location change may alter without rebuilding the runtime.
 _LOCATION_IN_PLACE: Final = frozenset({CONF_NAME, CONF_ZONE, CONF_TARIFF})
 _EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
+# Totals have no upper bound in time: a record stamped ahead of the wall clock (a
+# simulator, a car with a wrong clock) counts as well.
+_END_OF_TIME: Final = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +162,7 @@ def _read_totals(
     reader: Reader, keys: list[str], month: datetime, tz: str
 ) -> dict[str, _DbTotals]:
     """Lifetime and month totals per vehicle, completed records only (executor)."""
-    end = dt_util.utcnow() + timedelta(days=1)
+    end = _END_OF_TIME
     out: dict[str, _DbTotals] = {}
     for key in keys:
         lifetime = reader.totals(_EPOCH, end, vehicle=key, period="year", tz=tz)
@@ -353,17 +357,62 @@ class EvLedgerRuntime:
         return runtime
 
     async def async_refresh_totals(self) -> None:
-        """Re-read the totals after a correction (the energy meter never goes down)."""
-        await self.async_load_totals(set(self.vehicles))
-        for vehicle in self.vehicles.values():
+        """Follow the ledger after a correction, a deletion, a recompute or a backfill.
+
+        The costs may go down (a correction); the energy meter never does. The
+        published long-term statistics follow the corrected and deleted sessions.
+        """
+        await self.async_load_totals(set(self.vehicles), corrected=True)
+        for key, vehicle in self.vehicles.items():
+            try:
+                await statistics.async_follow_ledger(
+                    self.hass, vehicle, functools.partial(self._async_ledger_costs, key)
+                )
+            except (HomeAssistantError, SQLAlchemyError) as err:
+                _LOGGER.warning(
+                    "Statistics of %s do not follow the correction yet: %s",
+                    vehicle.name,
+                    err,
+                )
             vehicle.async_notify()
 
-    async def async_load_totals(self, monotonic: set[str]) -> None:
-        """Totals from the database; the energy meter never goes backwards.
+    async def _async_ledger_costs(
+        self, vehicle_id: str, spans: Mapping[str, tuple[int, int]]
+    ) -> dict[str, statistics.LedgerCost]:
+        """The stored cost and deletion of published sessions (by their hours)."""
+        by_row = {str(entity_uuid(session_id)): session_id for session_id in spans}
+        first = min(start for start, _ in spans.values()) - 86400
+        last = max(end for _, end in spans.values()) + 3600
+        rows = await self.hass.async_add_executor_job(
+            functools.partial(
+                self.reader.ledger_records,
+                "sessions",
+                vehicle_id,
+                datetime.fromtimestamp(first, UTC),
+                datetime.fromtimestamp(last, UTC),
+            )
+        )
+        return {
+            by_row[row["id"]]: statistics.LedgerCost(
+                deleted=row["deleted_at"] is not None,
+                cost=row["cost"],
+                currency=row["currency"],
+            )
+            for row in rows
+            if row["id"] in by_row
+        }
+
+    async def async_load_totals(
+        self, known: set[str], *, corrected: bool = False
+    ) -> None:
+        """Totals from the database; they never go down unless `corrected`.
 
         Args:
-            monotonic: Vehicles whose current energy total is known (restored or
-                live): the larger of it and the database's is kept.
+            known: Vehicles whose current totals are known (restored or live): the
+                larger of them and the database's are kept (the database may lag
+                behind: a journal waiting for it).
+            corrected: The ledger was corrected on purpose: the costs follow the
+                database, down too (the energy meter still never goes down).
         """
         if not self.vehicles:
             return
@@ -383,12 +432,16 @@ class EvLedgerRuntime:
             return
         for key, db in found.items():
             totals = self.vehicles[key].totals
+            if key not in known:
+                totals = Totals(month_start=month)
+            keep = not corrected
+            same_month = totals.month_start == month
             self.vehicles[key].totals = Totals(
-                energy_kwh=max(totals.energy_kwh, db.energy_kwh)
-                if key in monotonic
-                else db.energy_kwh,
-                cost=db.cost,
-                month_cost=db.month_cost,
+                energy_kwh=max(totals.energy_kwh, db.energy_kwh),
+                cost=max(totals.cost, db.cost) if keep else db.cost,
+                month_cost=max(totals.month_cost, db.month_cost)
+                if keep and same_month
+                else db.month_cost,
                 month_start=month,
             )
 

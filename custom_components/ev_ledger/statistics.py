@@ -27,6 +27,12 @@ see `_VehicleHours.to_json` for the format), read once per vehicle, under its lo
 before its first publish, and saved (delayed; Home Assistant writes a pending save when
 it stops) after each publish. An unreadable document is logged and replaced.
 
+The ledger is followed (`async_follow_ledger`, after a correction or a deletion): a
+known session that was deleted is forgotten, and one whose cost was corrected has its
+cost hours rewritten with the new cost, spread like its energy (as a manual cost is).
+Its hours change in place and every later sum moves with them: no hour shows a
+negative change, as lowering a running total at the time of the correction would.
+
 Only contributions within `RETAIN_S` of the vehicle's newest hour or of the last batch
 are kept. An older session is no longer known: publishing it again rewrites its hours
 with what is known (itself, and any session of the same batch), and forgetting it
@@ -67,11 +73,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .compat import STATISTICS_UNIT_CLASS
 from .const import DOMAIN, SUBENTRY_VEHICLE
-from .logic.hourly import Contributions, hour_start, running_sums, session_hours
+from .logic.hourly import (
+    Contributions,
+    apportion,
+    hour_start,
+    running_sums,
+    session_hours,
+)
 from .logic.model import ChargingSession, SessionStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Awaitable, Callable, Iterable, Mapping
 
     from .vehicle_runtime import VehicleRuntime
 
@@ -303,13 +315,7 @@ def _contributions(
     )
     out = {energy_id: hours.energy_kwh}
     if hours.currency is not None:
-        cost_id = f"{DOMAIN}:{slug}_{CHARGING_COST}"
-        name = f"{vehicle.name} charging cost"
-        if hours.currency != vehicle.currency:
-            cost_id = f"{cost_id}_{slugify(hours.currency)}"
-            name = f"{name} ({hours.currency})"
-        meta[cost_id] = _metadata(cost_id, name, hours.currency)
-        out[cost_id] = hours.cost
+        out[_cost_statistic(vehicle, hours.currency, meta)] = hours.cost
     if hours.solar_kwh is not None:
         solar_id = f"{DOMAIN}:{slug}_{SOLAR_ENERGY}"
         meta[solar_id] = _metadata(
@@ -317,6 +323,19 @@ def _contributions(
         )
         out[solar_id] = hours.solar_kwh
     return out
+
+
+def _cost_statistic(
+    vehicle: VehicleRuntime, currency: str, meta: dict[str, StatisticMetaData]
+) -> str:
+    """The id of the vehicle's cost statistic in `currency` (metadata added)."""
+    cost_id = f"{DOMAIN}:{vehicle_slug(vehicle)}_{CHARGING_COST}"
+    name = f"{vehicle.name} charging cost"
+    if currency != vehicle.currency:
+        cost_id = f"{cost_id}_{slugify(currency)}"
+        name = f"{name} ({currency})"
+    meta[cost_id] = _metadata(cost_id, name, currency)
+    return cost_id
 
 
 def _stored_from(
@@ -449,6 +468,125 @@ async def async_forget_sessions(
             sorted(unknown),
         )
     return unknown
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerCost:
+    """What the ledger holds now for a session published before."""
+
+    deleted: bool
+    # The cost as corrected (the user's override first); None: not priced.
+    cost: Decimal | None
+    currency: str | None
+
+
+# Given published session ids with the span of their hours (first, last), the
+# ledger's view of those it stores.
+type LedgerLookup = Callable[
+    [Mapping[str, tuple[int, int]]], Awaitable[Mapping[str, LedgerCost]]
+]
+
+
+async def async_follow_ledger(
+    hass: HomeAssistant, vehicle: VehicleRuntime, lookup: LedgerLookup
+) -> None:
+    """Bring the published statistics in line with corrected and deleted sessions.
+
+    Every session whose contribution is known is looked up in the ledger: a deleted
+    one is forgotten, one whose cost differs (a correction) has its cost hours
+    rewritten with the new cost, spread over its hours like its energy. The hours
+    change in place (no hour shows a negative change) and later sums follow. Sessions
+    the ledger does not hold (yet) are left as they are. Raises as
+    `async_publish_sessions`.
+    """
+    if RECORDER not in hass.config.components:
+        return
+    published = _published(hass, vehicle)
+    async with published.vehicles[vehicle.subentry_id].lock:
+        if not published.vehicles[vehicle.subentry_id].loaded:
+            # Read (and replace) a vehicle's part only to change it: an unreadable
+            # part is left for its next publish.
+            peek = _VehicleHours()
+            try:
+                peek.restore(
+                    (await published.async_document()).get(vehicle.subentry_id)
+                )
+            except (TypeError, ValueError):
+                return
+            if not peek.ledger.sessions:
+                return
+        state = await published.async_vehicle(vehicle)
+        ledger = state.ledger
+        if not ledger.sessions:
+            return
+        spans = {
+            session_id: (
+                min(
+                    (hour for amounts in parts.values() for hour in amounts),
+                    default=ledger.last_hour[session_id],
+                ),
+                ledger.last_hour[session_id],
+            )
+            for session_id, parts in ledger.sessions.items()
+        }
+        found = await lookup(spans)
+        touched: dict[str, set[int]] = {}
+        for session_id, stored in found.items():
+            if session_id not in ledger.sessions:
+                continue
+            if stored.deleted:
+                ledger.remove(session_id, touched)
+                continue
+            last = ledger.last_hour[session_id]
+            parts = _with_cost(
+                vehicle, state, ledger.sessions[session_id], last, stored
+            )
+            if parts is not None:
+                ledger.put(session_id, parts, last, touched)
+        if not touched:
+            return
+        try:
+            await _async_rewrite(hass, state, touched)
+        finally:
+            published.async_schedule_save()
+
+
+def _with_cost(
+    vehicle: VehicleRuntime,
+    state: _VehicleHours,
+    parts: dict[str, dict[int, Decimal]],
+    last_hour: int,
+    stored: LedgerCost,
+) -> dict[str, dict[int, Decimal]] | None:
+    """A session's contribution with the ledger's cost; None if it has it already."""
+    meta = state.metadata
+    costs = {
+        statistic_id: amounts
+        for statistic_id, amounts in parts.items()
+        if meta[statistic_id]["unit_of_measurement"] not in UNIT_CLASSES
+    }
+    currency = stored.currency or vehicle.currency
+    known = [
+        (meta[statistic_id]["unit_of_measurement"], sum(amounts.values(), Decimal(0)))
+        for statistic_id, amounts in costs.items()
+    ]
+    if known == ([] if stored.cost is None else [(currency, stored.cost)]):
+        return None
+    out = {k: amounts for k, amounts in parts.items() if k not in costs}
+    if stored.cost is not None:
+        # Spread as a manual cost is: like the energy, else where the cost was.
+        weights = {
+            hour: float(kwh)
+            for statistic_id, amounts in out.items()
+            if statistic_id.endswith(f"_{ENERGY_CHARGED}")
+            for hour, kwh in amounts.items()
+        }
+        if not any(weight > 0 for weight in weights.values()):
+            weights = {hour: 1.0 for amounts in costs.values() for hour in amounts}
+        out[_cost_statistic(vehicle, currency, meta)] = apportion(
+            stored.cost, weights or {last_hour: 1.0}
+        )
+    return out
 
 
 @callback

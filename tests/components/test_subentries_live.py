@@ -159,9 +159,9 @@ def _during(
     elif moment == "reading_totals":
         original_totals = EvLedgerRuntime.async_load_totals
 
-        async def _totals(self: EvLedgerRuntime, monotonic: set[str]) -> None:
+        async def _totals(self: EvLedgerRuntime, *args: Any, **kwargs: Any) -> None:
             _once()
-            await original_totals(self, monotonic)
+            await original_totals(self, *args, **kwargs)
 
         stack.enter_context(patch.object(EvLedgerRuntime, "async_load_totals", _totals))
     else:
