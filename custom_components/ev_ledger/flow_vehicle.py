@@ -22,6 +22,8 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.selector import (
     DeviceSelector,
     DeviceSelectorConfig,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -38,6 +40,7 @@ from .const import (
     CONF_NAME,
     CONF_ROLES,
     CONF_THRESHOLDS,
+    CONF_USUAL_ZONE,
     CONF_VIN,
     SUBENTRY_VEHICLE,
     THRESHOLD_KEYS,
@@ -109,6 +112,8 @@ _CAPACITY = NumberSelector(
         min=1, max=300, step=0.1, unit_of_measurement="kWh", mode=NumberSelectorMode.BOX
     )
 )
+# Where the car usually charges: assumed for a session nothing else places.
+_ZONE = EntitySelector(EntitySelectorConfig(domain="zone"))
 _DEVICE = DeviceSelector(
     DeviceSelectorConfig(
         entity=[{"domain": ["sensor", "binary_sensor", "device_tracker"]}]
@@ -126,6 +131,8 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
         self._roles: dict[str, str] = {}
         self._capacity: float | None = None
         self._vin: str | None = None
+        # None: the default (home, for a car without a location entity).
+        self._usual_zone: str | None = None
         self._thresholds: dict[str, Any] = {}
 
     async def async_step_user(
@@ -170,6 +177,7 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
         self._roles = dict(data[CONF_ROLES])
         self._capacity = data.get(CONF_CAPACITY)
         self._vin = data.get(CONF_VIN)
+        self._usual_zone = data.get(CONF_USUAL_ZONE) or None
         self._thresholds = dict(data.get(CONF_THRESHOLDS, {}))
         return await self.async_step_review()
 
@@ -205,6 +213,7 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
         capacity = user_input.get(CONF_CAPACITY)
         self._capacity = float(capacity) if capacity else None
         self._vin = (user_input.get(CONF_VIN) or "").strip() or None
+        self._usual_zone = user_input.get(CONF_USUAL_ZONE) or None
         self._thresholds = {
             key: value
             for key, value in user_input[CONF_THRESHOLDS].items()
@@ -237,6 +246,8 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
             CONF_VIN: self._vin,
             CONF_THRESHOLDS: self._thresholds,
         }
+        if self._usual_zone:
+            data[CONF_USUAL_ZONE] = self._usual_zone
         if self.source == SOURCE_RECONFIGURE:
             return self.async_update_and_abort(
                 self._get_entry(),
@@ -266,6 +277,11 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
         fields[vol.Optional(CONF_VIN, description={"suggested_value": self._vin})] = (
             TextSelector()
         )
+        fields[
+            vol.Optional(
+                CONF_USUAL_ZONE, description={"suggested_value": self._usual_zone}
+            )
+        ] = _ZONE
         thresholds = THRESHOLD_DEFAULTS | self._thresholds
         fields[vol.Required(CONF_THRESHOLDS)] = section(
             vol.Schema(

@@ -424,3 +424,29 @@ async def test_two_cars_share_a_wallbox(hass: HomeAssistant) -> None:
     result = await _submit(hass, result["flow_id"], form_values(result))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
+
+
+async def test_usual_charging_location(hass: HomeAssistant) -> None:
+    """The usual place is stored when chosen, shown again, and left out when not."""
+    entry = add_ledger(hass)
+    hass.states.async_set("binary_sensor.car_plug", "off")
+    result = await _add_vehicle(
+        hass,
+        entry,
+        "Car",
+        {"plugged": "binary_sensor.car_plug", "usual_zone": "zone.work"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (vehicle,) = subentries(entry, "vehicle")
+    assert vehicle.data["usual_zone"] == "zone.work"
+
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "vehicle"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": vehicle.subentry_id},
+    )
+    values = form_values(result)
+    assert values["usual_zone"] == "zone.work"
+    del values["usual_zone"]  # cleared: back to the default
+    result = await _submit(hass, result["flow_id"], values)
+    assert result["reason"] == "reconfigure_successful"
+    assert "usual_zone" not in entry.subentries[vehicle.subentry_id].data

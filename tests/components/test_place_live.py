@@ -12,14 +12,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
 )
 
+from custom_components.ev_ledger import builders
 from custom_components.ev_ledger.const import (
     CONF_CHARGERS,
+    CONF_USUAL_ZONE,
     EVENT_SESSION_COMPLETED,
     EVENT_TRIP_COMPLETED,
     LOCATION_DEFAULT,
@@ -177,3 +180,21 @@ async def test_a_polled_car_parked_all_day_drives_one_trip(
     assert "inferred" not in trip["flags"]
     assert trip["start_level"] == 70.0
     assert trip["end_level"] == 64.0
+
+
+def test_the_vehicle_configuration_says_where_it_charges() -> None:
+    """Usual place: chosen, else home without a location entity; the wallbox's zone."""
+    tracked = ConfigSubentry(**vehicle_subentry())
+    assert builders.vehicle_config(tracked).usual_zone is None
+    untracked_data = vehicle_subentry({Role.PLUGGED: ENTITIES[Role.PLUGGED]})
+    untracked = ConfigSubentry(**untracked_data)
+    assert builders.vehicle_config(untracked).usual_zone == "zone.home"
+    untracked_data["data"] = {**untracked_data["data"], CONF_USUAL_ZONE: "zone.work"}
+    chosen = ConfigSubentry(**untracked_data)
+    config = builders.vehicle_config(
+        chosen,
+        {ENTITIES[Role.PLUGGED]: "zone.garage", "sensor.other_wallbox": "zone.work"},
+    )
+    assert config.usual_zone == "zone.work"
+    assert config.charger_zone == "zone.garage"
+    assert config.charger_roles == (Role.PLUGGED.value,)
