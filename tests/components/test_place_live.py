@@ -22,10 +22,15 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.ev_ledger import builders
 from custom_components.ev_ledger.const import (
     CONF_CHARGERS,
+    CONF_GRID_SIGN,
+    CONF_ROLES,
     CONF_USUAL_ZONE,
+    CONF_ZONE,
     EVENT_SESSION_COMPLETED,
     EVENT_TRIP_COMPLETED,
+    GRID_EXPORT_POSITIVE,
     LOCATION_DEFAULT,
+    SUBENTRY_ENERGY_SITE,
 )
 from custom_components.ev_ledger.logic.model import ChargeState, Reading, Role
 from tests.logic.trace import at, hours, minutes
@@ -198,3 +203,58 @@ def test_the_vehicle_configuration_says_where_it_charges() -> None:
     assert config.usual_zone == "zone.work"
     assert config.charger_zone == "zone.garage"
     assert config.charger_roles == (Role.PLUGGED.value,)
+
+
+async def test_a_wallbox_only_car_gets_the_solar_share_at_home(
+    hass: HomeAssistant, embedded_ledger: Ledger
+) -> None:
+    """No tracker, only the wallbox's power: charging on solar surplus at home.
+
+    Solar 11 kW, the grid exports 4 kW while the car draws 7 kW: the house uses
+    nothing else, so all 7 kWh of the hour are solar (house first), valued free.
+    """
+    site = {
+        "data": {
+            CONF_ROLES: {
+                Role.SOLAR_POWER.value: "sensor.solar_power",
+                Role.GRID_POWER.value: "sensor.grid_power",
+            },
+            CONF_ZONE: "zone.home",
+            CONF_GRID_SIGN: GRID_EXPORT_POSITIVE,
+        },
+        "subentry_id": "01JSITE0000000000000000001",
+        "subentry_type": SUBENTRY_ENERGY_SITE,
+        "title": "Home",
+        "unique_id": "01JSITE0000000000000000001",
+    }
+    roles = {
+        Role.CHARGER_POWER: ENTITIES[Role.CHARGER_POWER],
+        Role.PLUGGED: ENTITIES[Role.PLUGGED],
+    }
+    embedded_ledger.entry = make_entry(
+        embedded_ledger.entry.data, [vehicle_subentry(roles), *_locations(), site]
+    )
+    embedded_ledger.roles = roles
+    noon = at("2026-06-02 12:00")
+    fired = async_capture_events(hass, EVENT_SESSION_COMPLETED)
+    await embedded_ledger.at(noon - minutes(10))
+    hass.states.async_set("sensor.solar_power", "11", {"unit_of_measurement": "kW"})
+    hass.states.async_set("sensor.grid_power", "4", {"unit_of_measurement": "kW"})
+    await embedded_ledger.setup()
+    await embedded_ledger.reading(Reading(noon, Role.PLUGGED, True))
+    await embedded_ledger.reading(Reading(noon, Role.CHARGER_POWER, 7.0))
+    for minute in range(1, 60):  # the site is sampled on the minute tick
+        await embedded_ledger.at(noon + minutes(minute))
+    await embedded_ledger.reading(Reading(noon + hours(1), Role.CHARGER_POWER, 0.0))
+    await embedded_ledger.reading(
+        Reading(noon + hours(1) + minutes(5), Role.PLUGGED, False)
+    )
+    for minute in range(70, 130, 5):
+        await embedded_ledger.at(noon + minutes(minute))
+    (event,) = fired
+    record = event.data
+    assert record["energy_kwh"] == "7.000", record
+    assert record["place_source"] == "assumed", record
+    assert Decimal(record["solar"]["solar_kwh"]) == Decimal(7)
+    assert Decimal(record["solar_share"]) == 1
+    assert Decimal(record["cost"]["total"]) == 0  # solar is free at home
