@@ -569,7 +569,8 @@ class EvLedgerRuntime:
 
         @callback
         def _on_report(event: Event[EventStateReportedData]) -> None:
-            state = event.data["new_state"]
+            # Optional before Home Assistant 2025.x typed it as always set.
+            state: State | None = event.data["new_state"]
             if state is None:
                 return
             for source, handler in reports[event.data["entity_id"]]:
