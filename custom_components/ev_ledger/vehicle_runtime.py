@@ -126,6 +126,8 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self.current: ChargingSession | None = None
         self.totals = Totals()
         self.status = ledger.charge_status
+        # Completed sessions whose energy could not be priced, per reason.
+        self.price_gaps: Counter[str] = Counter()
         # When each role last fed a reported (unchanged) state.
         self._reported: dict[Role, float] = {}
         self._record_listeners: list[RecordListener] = []
@@ -274,6 +276,8 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
 
     def _on_session(self, session: ChargingSession) -> None:
         self.writer.enqueue_session(session)
+        if session.price_gap is not None:
+            self.price_gaps[session.price_gap.value] += 1
         totals = self.totals
         totals.energy_kwh += session.energy_kwh
         cost = session.cost
@@ -337,6 +341,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
             "session_open": ledger.session is not None,
             "trip_open": ledger.trip is not None,
             "learned_capacity_kwh": ledger.learned_capacity_kwh,
+            "price_gaps": dict(self.price_gaps),
         }
 
     def snapshot(self) -> dict[str, Any]:
@@ -345,6 +350,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
             "ledger": self.ledger.to_dict(),
             "totals": self.totals.to_dict(),
             "adapter_rejected": dict(self.adapter_rejected),
+            "price_gaps": dict(self.price_gaps),
             "last_session": self.last_session,
             "last_trip": self.last_trip,
         }
@@ -353,6 +359,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         """Take back the figures of `snapshot` (the ledger is restored by its owner)."""
         self.totals = Totals.from_dict(data["totals"])
         self.adapter_rejected = Counter(data.get("adapter_rejected") or {})
+        self.price_gaps = Counter(data.get("price_gaps") or {})
         self.last_session = data.get("last_session")
         self.last_trip = data.get("last_trip")
         self.status = self.ledger.charge_status

@@ -32,7 +32,8 @@ from custom_components.ev_ledger.const import (
     LOCATION_DEFAULT,
     SUBENTRY_ENERGY_SITE,
 )
-from custom_components.ev_ledger.logic.model import ChargeState, Reading, Role
+from custom_components.ev_ledger.diagnostics import async_get_config_entry_diagnostics
+from custom_components.ev_ledger.logic.model import ChargeState, Place, Reading, Role
 from tests.logic.trace import at, hours, minutes
 
 from .conftest import (
@@ -258,3 +259,26 @@ async def test_a_wallbox_only_car_gets_the_solar_share_at_home(
     assert Decimal(record["solar"]["solar_kwh"]) == Decimal(7)
     assert Decimal(record["solar_share"]) == 1
     assert Decimal(record["cost"]["total"]) == 0  # solar is free at home
+
+
+async def test_unpriced_sessions_are_counted_in_diagnostics(
+    hass: HomeAssistant, embedded_ledger: Ledger
+) -> None:
+    """A charge at a zone with no location and no default tariff: counted."""
+    embedded_ledger.entry = make_entry(
+        embedded_ledger.entry.data,
+        [vehicle_subentry(), *_locations()[:2]],  # home and work, no default
+    )
+    fired = async_capture_events(hass, EVENT_SESSION_COMPLETED)
+    await embedded_ledger.setup()
+    await embedded_ledger.replay(
+        [Reading(T - minutes(1), Role.LOCATION, Place("Grandma's")), *_charge(7.0)]
+    )
+    await embedded_ledger.at(T + hours(3))
+    (event,) = fired
+    assert event.data["price_gap"] == "no_tariff"
+    assert "price_gap" in event.data["flags"]
+    assert event.data["cost"] is None
+    data = await async_get_config_entry_diagnostics(hass, embedded_ledger.entry)
+    (vehicle,) = data["vehicles"].values()
+    assert vehicle["engine"]["price_gaps"] == {"no_tariff": 1}
