@@ -95,6 +95,9 @@ class Reject(StrEnum):
     NEGATIVE = "negative"
     ABSURD = "absurd"
     BACKWARDS = "backwards"  # a monotonic value (odometer) went down
+    # An odometer jump further than driving could go, that the next reading did not
+    # continue from (a glitch): counted when that reading comes.
+    SPIKE = "spike"
     STALE = "stale"  # older than the last accepted reading of its role
     UNKNOWN_ROLE = "unknown_role"
     BAD_UNIT = "bad_unit"

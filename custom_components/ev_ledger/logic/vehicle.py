@@ -85,6 +85,11 @@ def _bad_value(valid: Callable[[Any], bool]) -> Callable[[Any], Reject | None]:
 
 _MOTION_KMH = 0.5
 _ODOMETER_NOISE_KM = 0.05
+# No car drives faster than the speed bound: an odometer that rose further since its
+# last reading (beyond a margin for coarse odometers and late timestamps) is held until
+# the next reading says whether it was a glitch or a real jump.
+_FASTEST_KMH = _BOUNDS[Role.SPEED][1]
+_ODOMETER_SLACK_KM = 5.0
 # For trips seen only through the odometer: an average speed few drives exceed.
 _FASTEST_AVERAGE_KMH = 60.0
 _DRIVE_SHIFTS = {"D", "R", "N"}
@@ -123,6 +128,8 @@ class VehicleLedger:
         self.odometer_ts = -INF
         self.odometer_rest = 0.0  # odometer when the car last stood still
         self.odometer_gap = False
+        # A jump held as suspect: [km, last time it was read, readings held].
+        self.odometer_suspect: list[float] | None = None
         self.consumed: float | None = None
         self.temp: float | None = None
         self.plugged: bool | None = None
@@ -682,6 +689,10 @@ class VehicleLedger:
             self.odometer_rest = value
         elif value < previous:
             value = previous  # within the noise margin (_odometer_backwards)
+        elif self._odometer_held(ts, value):
+            return
+        else:
+            previous = self.odometer  # rebased by a jump that proved real
         trip = self.trip
         if trip is not None:
             if previous is not None and value > previous:
@@ -715,6 +726,50 @@ class VehicleLedger:
         self.odometer = value
         self.odometer_ts = ts
         self.odometer_gap = False
+
+    def _odometer_held(self, ts: float, value: float) -> bool:
+        """Hold a rise no car could drive until the next reading tells what it was.
+
+        A reading that continues from before the jump proves it a glitch: rejected and
+        counted. One that moves on from the jump proves it real (a replaced instrument
+        cluster, a re-mapped sensor): the odometer starts from there and the jump is no
+        trip. Returns True when `value` is held.
+        """
+        suspect = self.odometer_suspect
+        assert self.odometer is not None
+        if _drivable(self.odometer, self.odometer_ts, value, ts):
+            if suspect is not None:
+                self._drop_odometer_suspect()
+            return False
+        if suspect is not None:
+            held, held_ts, count = suspect
+            if abs(value - held) <= _ODOMETER_NOISE_KM:
+                # Standing at the jump's value: not evidence either way yet.
+                self.odometer_suspect = [held, ts, count + 1]
+                return True
+            if value > held and _drivable(held, held_ts, value, ts):
+                self._rebase_odometer(held, held_ts)
+                return False
+            self._drop_odometer_suspect()
+        self.odometer_suspect = [value, ts, 1]
+        return True
+
+    def _drop_odometer_suspect(self) -> None:
+        assert self.odometer_suspect is not None
+        count = int(self.odometer_suspect[2])
+        self.odometer_suspect = None
+        self.rejected[Reject.SPIKE] += count
+        # Held readings were counted as accepted when they came.
+        self.accepted -= count
+
+    def _rebase_odometer(self, km: float, ts: float) -> None:
+        """The odometer really jumped: the trip so far ends, the next starts there."""
+        self.odometer_suspect = None
+        if self.trip is not None:
+            self._close_trip(self._trip_end_estimate())
+        self.odometer = km
+        self.odometer_ts = ts
+        self.odometer_rest = km
 
     def _on_speed(self, ts: float, value: float | None) -> None:
         if value is None:
@@ -977,6 +1032,7 @@ class VehicleLedger:
                 self.odometer_gap,
                 self.odometer_rest,
             ],
+            "odometer_suspect": self.odometer_suspect,
             "consumed": self.consumed,
             "temp": self.temp,
             "plug": [self.plugged, self.plug_known, self.plug_role_seen],
@@ -1035,6 +1091,7 @@ class VehicleLedger:
             "odometer"
         ]
         obj.odometer_ts = _unf(odometer_ts)
+        obj.odometer_suspect = data.get("odometer_suspect")
         obj.consumed = data["consumed"]
         obj.temp = data["temp"]
         obj.plugged, obj.plug_known, obj.plug_role_seen = data["plug"]
@@ -1064,6 +1121,12 @@ class VehicleLedger:
         obj.capacity = CapacityLearner.from_dict(data["capacity"])
         obj._reschedule()
         return obj
+
+
+def _drivable(km: float, ts: float, value: float, value_ts: float) -> bool:
+    """Whether a car could drive from `km` at `ts` to `value` by `value_ts`."""
+    hours = max(0.0, value_ts - ts) / 3600.0
+    return value - km <= _ODOMETER_SLACK_KM + _FASTEST_KMH * hours
 
 
 def _f(value: float) -> float | None:
