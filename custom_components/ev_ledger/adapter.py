@@ -58,6 +58,10 @@ _TEXT: Final[dict[Role, TextParser]] = {
     Role.CHARGER_TYPE: vocab.charger_type,
 }
 
+# Zone names are stored in columns of 200 characters (sessions, trips, samples); Home
+# Assistant allows 255 in a state. Cut here, so sensors and records say the same.
+ZONE_MAX_CHARS: Final = 200
+
 # Price units: what one unit of the entity's value is in currency per kWh.
 _PRICE_PER_MWH: Final = Decimal("0.001")
 _PRICE_CENTS: Final = Decimal("0.01")
@@ -107,11 +111,18 @@ def _place(state: State) -> Place:
     if not state.entity_id.startswith("device_tracker.") and zone is not None:
         # A sensor carrying coordinates: its state is not a zone.
         zone = None
+    if zone is not None:
+        zone = _zone_text(zone)
     return Place(
         zone,
         _coordinate(state.attributes.get(ATTR_LATITUDE)),
         _coordinate(state.attributes.get(ATTR_LONGITUDE)),
     )
+
+
+def _zone_text(zone: str) -> str:
+    """A zone name as the database can hold it: no NUL, at most 200 characters."""
+    return zone.replace("\x00", "")[:ZONE_MAX_CHARS]
 
 
 def _coordinate(raw: object) -> float | None:
@@ -172,7 +183,6 @@ def to_sample(source: str, reading: Reading) -> Sample:
     if isinstance(value, float | int):
         return Sample(source, reading.role.value, reading.ts, float(value), None)
     if isinstance(value, Place):
-        return Sample(
-            source, reading.role.value, reading.ts, None, value.zone or STATE_NOT_HOME
-        )
+        zone = _zone_text(value.zone) if value.zone else STATE_NOT_HOME
+        return Sample(source, reading.role.value, reading.ts, None, zone)
     return Sample(source, reading.role.value, reading.ts, None, str(value)[:200])
