@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -48,8 +49,6 @@ from .logic.tariff import normalize_zone
 from .records import row_dict
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from .db import Page
     from .runtime import EvLedgerRuntime
     from .vehicle_runtime import VehicleRuntime
@@ -83,6 +82,19 @@ KIND_TRIPS: Final = "trips"
 KIND_ALL: Final = "all"
 
 MAX_LIMIT: Final = 500
+MAX_OFFSET: Final = 1_000_000
+# What an action accepts is what the database can store, and what a charge can be:
+# amounts within their NUMERIC columns (cost 14,4; energy 12,4), text within its
+# column, times within years that a ledger can hold.
+MAX_COST: Final = Decimal(1_000_000_000)  # a charge in any currency (IDR, KRW…)
+MAX_ENERGY_KWH: Final = Decimal(1000)  # a manual charge (the selector's bound)
+MAX_LOCATION_CHARS: Final = 200  # the zone and location columns
+MAX_NOTES_CHARS: Final = 10_000
+MAX_ID_CHARS: Final = 255
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 2100
+# A manual session is one charge: plugged in for a week at most.
+MAX_SESSION: Final = timedelta(days=7)
 # Rows an export returns in its response; the file always holds every row.
 MAX_RESPONSE_ROWS: Final = 500
 EXPORT_FOLDER: Final = ("ev_ledger", "exports")
@@ -90,17 +102,47 @@ EXPORT_FOLDER: Final = ("ev_ledger", "exports")
 type _Handler = Callable[
     [HomeAssistant, ServiceCall], Coroutine[Any, Any, ServiceResponse]
 ]
-_MONEY: Final = Decimal("0.0001")
+_MONEY: Final = Decimal("0.0001")  # the scale of the cost columns
+_ENERGY: Final = Decimal("0.0001")  # the scale of the energy columns
+# Larger integers are beyond every bound: kept at this size, never built digit by digit.
+_HUGE: Final = 10**19
+
+_TEXT_LIMITS: Final[Mapping[str, int]] = {
+    ATTR_CONFIG_ENTRY_ID: MAX_ID_CHARS,
+    ATTR_VEHICLE: MAX_ID_CHARS,
+    ATTR_LOCATION: MAX_LOCATION_CHARS,
+    ATTR_HOME_ZONE: MAX_LOCATION_CHARS,
+    ATTR_NOTES: MAX_NOTES_CHARS,
+}
+_NUMBER_LIMITS: Final[Mapping[str, tuple[int | Decimal, int | Decimal]]] = {
+    ATTR_COST: (0, MAX_COST),
+    ATTR_ENERGY: (0, MAX_ENERGY_KWH),
+    ATTR_LIMIT: (1, MAX_LIMIT),
+    ATTR_OFFSET: (0, MAX_OFFSET),
+}
 
 
 def _decimal(value: Any) -> Decimal:
+    """A finite number (its bounds are checked with a translated error)."""
+    if isinstance(value, bool):
+        raise vol.Invalid("not a number")
     try:
-        number = Decimal(str(value))
+        number = Decimal(str(value).strip())
     except ArithmeticError as err:
         raise vol.Invalid("not a number") from err
-    if not number.is_finite() or number < 0:
-        raise vol.Invalid("must be a finite number, 0 or more")
+    if not number.is_finite():
+        raise vol.Invalid("must be a finite number")
     return number
+
+
+def _whole(value: Any) -> int:
+    """A whole number (its bounds are checked with a translated error)."""
+    number = _decimal(value)
+    if number != number.to_integral_value():
+        raise vol.Invalid("not a whole number")
+    if number.adjusted() >= len(str(_HUGE)):
+        return _HUGE if number > 0 else -_HUGE
+    return int(number)
 
 
 def _uuid(value: Any) -> str:
@@ -118,10 +160,8 @@ _FILTERS: dict[vol.Marker, Any] = {
 }
 _PAGE: dict[vol.Marker, Any] = {
     **_FILTERS,
-    vol.Optional(ATTR_LIMIT, default=50): vol.All(
-        vol.Coerce(int), vol.Range(min=1, max=MAX_LIMIT)
-    ),
-    vol.Optional(ATTR_OFFSET, default=0): vol.All(vol.Coerce(int), vol.Range(min=0)),
+    vol.Optional(ATTR_LIMIT, default=50): _whole,
+    vol.Optional(ATTR_OFFSET, default=0): _whole,
 }
 LIST_SESSIONS_SCHEMA = vol.Schema(
     {**_ENTRY, **_PAGE, vol.Optional(ATTR_LOCATION): cv.string}
@@ -226,13 +266,75 @@ def async_setup_services(hass: HomeAssistant) -> None:
         hass.services.async_register(
             DOMAIN,
             name,
-            partial(handler, hass),
+            partial(_checked, handler, hass),
             schema=schema,
             supports_response=supports,
         )
 
 
 # Validation --------------------------------------------------------------------------
+
+
+async def _checked(
+    handler: _Handler, hass: HomeAssistant, call: ServiceCall
+) -> ServiceResponse:
+    """Refuse what the ledger cannot store before the action runs."""
+    check_input(call.data)
+    return await handler(hass, call)
+
+
+def check_input(data: Mapping[str, Any]) -> None:
+    """Refuse text, numbers and times the database cannot store.
+
+    The schemas check the types; this checks the bounds, with translated errors.
+
+    Raises:
+        ServiceValidationError: A NUL character, text longer than its column, a
+            number beyond its bounds, or a time outside FIRST_YEAR..LAST_YEAR.
+    """
+    for field, value in data.items():
+        if isinstance(value, str):
+            _check_text(field, value)
+        elif isinstance(value, datetime):
+            # The year as given: converting year 1 or 9999 to UTC may overflow.
+            if not FIRST_YEAR <= value.year <= LAST_YEAR:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="time_out_of_range",
+                    translation_placeholders={
+                        "field": field,
+                        "min": str(FIRST_YEAR),
+                        "max": str(LAST_YEAR),
+                    },
+                )
+        elif field in _NUMBER_LIMITS and value is not None:
+            low, high = _NUMBER_LIMITS[field]
+            if not low <= value <= high:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="number_out_of_range",
+                    translation_placeholders={
+                        "field": field,
+                        "min": str(low),
+                        "max": str(high),
+                    },
+                )
+
+
+def _check_text(field: str, value: str) -> None:
+    if "\x00" in value:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="text_with_nul",
+            translation_placeholders={"field": field},
+        )
+    limit = _TEXT_LIMITS.get(field)
+    if limit is not None and len(value) > limit:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="text_too_long",
+            translation_placeholders={"field": field, "max": str(limit)},
+        )
 
 
 def _runtime(hass: HomeAssistant, call: ServiceCall) -> EvLedgerRuntime:
@@ -445,20 +547,15 @@ async def _require_session(
         )
 
 
-async def _add_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
-    runtime = _runtime(hass, call)
-    vehicle = _vehicle(hass, runtime, call.data[ATTR_VEHICLE])
-    start, end = _range(call)
-    assert start is not None  # required by the schema
-    assert end is not None
-    t0, t1 = start.timestamp(), end.timestamp()
-    energy: Decimal = call.data[ATTR_ENERGY]
-    location = call.data.get(ATTR_LOCATION)
+def _manual_session(
+    vehicle_id: str, t0: float, t1: float, energy: Decimal, location: str | None
+) -> ChargingSession:
+    """A manual session, its energy spread over its minutes (runs in the executor)."""
     by_minute: dict[int, float] = {}
     spread(by_minute, t0, t1, float(energy))
-    session = ChargingSession(
-        id=record_id(vehicle.subentry_id, "session", t0),
-        vehicle_id=vehicle.subentry_id,
+    return ChargingSession(
+        id=record_id(vehicle_id, "session", t0),
+        vehicle_id=vehicle_id,
         status=SessionStatus.COMPLETED,
         plugged_at=t0,
         started_at=t0,
@@ -471,6 +568,30 @@ async def _add_session(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
         place=Place(zone=location) if location else None,
         windows=[ChargingWindow(started_at=t0, ended_at=t1, energy_kwh=energy)],
         energy_by_minute=by_minute,
+    )
+
+
+async def _add_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    runtime = _runtime(hass, call)
+    vehicle = _vehicle(hass, runtime, call.data[ATTR_VEHICLE])
+    start, end = _range(call)
+    assert start is not None  # required by the schema
+    assert end is not None
+    if end - start > MAX_SESSION:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="session_too_long",
+            translation_placeholders={"max_days": str(MAX_SESSION.days)},
+        )
+    # Stored to the column's scale: the energy sensor adds what the row holds.
+    energy: Decimal = call.data[ATTR_ENERGY].quantize(_ENERGY)
+    session = await hass.async_add_executor_job(
+        _manual_session,
+        vehicle.subentry_id,
+        start.timestamp(),
+        end.timestamp(),
+        energy,
+        call.data.get(ATTR_LOCATION),
     )
     if ATTR_COST in call.data:
         session.cost = Cost(
