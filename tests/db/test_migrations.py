@@ -194,6 +194,47 @@ def test_least_privilege_role_with_a_prepared_schema(pg_config: DbConfig) -> Non
     assert connect_and_migrate(config).after == head_revision()
 
 
+def test_a_role_without_temporary_is_refused_by_name(pg_config: DbConfig) -> None:
+    """The documented role, but TEMPORARY revoked: named before any write fails."""
+    _create_role(
+        pg_config,
+        "DO $$ BEGIN CREATE ROLE evl_notemp LOGIN; EXCEPTION WHEN duplicate_object"
+        " THEN NULL; END $$; CREATE SCHEMA ev_ledger AUTHORIZATION evl_notemp;"
+        f" REVOKE CREATE, TEMPORARY ON DATABASE {pg_config.database} FROM PUBLIC",
+    )
+    config = DbConfig.from_url(
+        pg_config.url().render_as_string(False), user="evl_notemp"
+    )
+    with pytest.raises(MissingPrivilege, match=r"TEMPORARY on database"):
+        connect_and_migrate(config)
+    # Granted again, it is accepted.
+    _create_role(
+        pg_config, f"GRANT TEMPORARY ON DATABASE {pg_config.database} TO evl_notemp"
+    )
+    assert connect_and_migrate(config).after == head_revision()
+
+
+def test_a_table_the_role_cannot_write_is_named(pg_config: DbConfig) -> None:
+    """A DBA's schema where the role may read but not write one table."""
+    _create_role(
+        pg_config,
+        "DO $$ BEGIN CREATE ROLE evl_reader LOGIN; EXCEPTION WHEN duplicate_object"
+        " THEN NULL; END $$",
+    )
+    connect_and_migrate(pg_config)  # migrated by the superuser
+    _create_role(
+        pg_config,
+        "GRANT USAGE ON SCHEMA ev_ledger TO evl_reader;"
+        " GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ev_ledger"
+        " TO evl_reader; REVOKE DELETE ON ev_ledger.samples FROM evl_reader",
+    )
+    config = DbConfig.from_url(
+        pg_config.url().render_as_string(False), user="evl_reader"
+    )
+    with pytest.raises(MissingPrivilege, match=r"DELETE on ev_ledger\.samples"):
+        connect_and_migrate(config)
+
+
 def test_script_location_prefers_the_packaged_copy(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -20,7 +20,14 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .config import DbConfig, make_engine
-from .errors import DbError, MigrationError, MigrationsMissing, SchemaTooNew, classify
+from .errors import (
+    DbError,
+    MigrationError,
+    MigrationsMissing,
+    MissingPrivilege,
+    SchemaTooNew,
+    classify,
+)
 
 # pg_advisory_xact_lock key: "EVLM" (EV Ledger Migration) as an integer.
 MIGRATION_LOCK_KEY = 0x45564C4D
@@ -139,7 +146,8 @@ def connect_and_migrate(config: DbConfig) -> MigrationResult:
         CannotConnect: Server unreachable.
         InvalidAuth: User or password refused.
         TlsError: TLS could not be established or verified.
-        MissingPrivilege: The role cannot create the schema or its tables.
+        MissingPrivilege: The role cannot create the schema or its tables, or lacks
+            a privilege the writer needs (TEMPORARY, rights on the tables).
         SchemaTooNew: The database was migrated by a newer EV Ledger.
         MigrationsMissing: The Alembic scripts are not installed (checked before the
             database is touched).
@@ -148,7 +156,54 @@ def connect_and_migrate(config: DbConfig) -> MigrationResult:
     script_location()
     before = schema_revision(config)
     migrate(config)
+    if config.is_postgresql:
+        check_privileges(config)
     return MigrationResult(before=before, after=schema_revision(config))
+
+
+# What the writer does on PostgreSQL: staging in TEMP tables (COPY), and reading,
+# inserting, updating and deleting rows of every table of its schema.
+_TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+def check_privileges(config: DbConfig) -> None:
+    """Check every privilege the writer needs, before it needs it.
+
+    A role that migrated the schema owns it; a role that a DBA prepared may lack
+    TEMPORARY on the database, or rights on tables it did not create. Each would
+    only show later, as every write failing one row at a time.
+
+    Raises:
+        MissingPrivilege: Naming each privilege that is missing.
+    """
+    engine = make_engine(config, pooled=False)
+    missing: list[str] = []
+    try:
+        with engine.connect() as connection:
+            if not connection.execute(
+                text("SELECT has_database_privilege(current_database(), 'TEMPORARY')")
+            ).scalar():
+                missing.append(f"TEMPORARY on database {config.database}")
+            tables = connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = :schema"),
+                {"schema": config.schema},
+            ).scalars()
+            for table in sorted(tables):
+                qualified = f'"{config.schema}"."{table}"'
+                missing.extend(
+                    f"{privilege} on {config.schema}.{table}"
+                    for privilege in _TABLE_PRIVILEGES
+                    if not connection.execute(
+                        text("SELECT has_table_privilege(:table, :privilege)"),
+                        {"table": qualified, "privilege": privilege},
+                    ).scalar()
+                )
+    except (SQLAlchemyError, OSError) as exc:
+        raise classify(exc, [config.password]) from None
+    finally:
+        engine.dispose()
+    if missing:
+        raise MissingPrivilege("missing " + ", ".join(missing))
 
 
 def schema_revision(config: DbConfig) -> str | None:
