@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 import functools
 import logging
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
@@ -34,9 +34,11 @@ from homeassistant.helpers.event import (
     async_track_state_report_event,
     async_track_time_interval,
 )
+from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+from homeassistant.util.json import json_loads
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import builders, issues, statistics
@@ -73,6 +75,8 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 STORE_VERSION: Final = 1
+# Dynamic prices kept besides those an open session needs (a recompute uses them).
+PRICES_KEPT_S: Final = 7 * 86400
 # What a charging location change may alter without rebuilding the runtime.
 _LOCATION_IN_PLACE: Final = frozenset({CONF_NAME, CONF_ZONE, CONF_TARIFF})
 _EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
@@ -87,7 +91,8 @@ class Tuning:
 
     tick: timedelta = timedelta(seconds=60)
     db_unreachable_after: timedelta = timedelta(minutes=5)
-    snapshot_delay_s: float = 30.0
+    # At most this often the snapshot is written, and only when it changed.
+    snapshot_every: timedelta = timedelta(minutes=5)
     writer_stop_timeout_s: float = 10.0
     backoff: Backoff | None = None
     # A newly added vehicle or site starts from the recorder's history.
@@ -221,6 +226,12 @@ class EvLedgerRuntime:
     _stop_unsub: CALLBACK_TYPE | None = None
     _started: bool = False
     _stopped: bool = False
+    # Snapshot bookkeeping: changes of the runtime's own (prices, totals), the sum of
+    # every revision when it was last saved, what was saved, when the next save is.
+    _revision: int = 0
+    _saved_revision: int = -1
+    _saved: bytes = b""
+    _snapshot_due: datetime | None = None
 
     # Creation ----------------------------------------------------------------------
 
@@ -375,6 +386,10 @@ class EvLedgerRuntime:
                     err,
                 )
             vehicle.async_notify()
+        # Written now: a snapshot from before the correction would bring the old
+        # totals back after a restart (a reload keeps the larger ones).
+        if not self._stopped:
+            self._async_save_snapshot()
 
     async def _async_ledger_costs(
         self, vehicle_id: str, spans: Mapping[str, tuple[int, int]]
@@ -444,6 +459,7 @@ class EvLedgerRuntime:
                 else db.month_cost,
                 month_start=month,
             )
+        self._revision += 1
 
     # Configuration changes ---------------------------------------------------------
 
@@ -605,7 +621,8 @@ class EvLedgerRuntime:
         if isinstance(price, Reject):
             _LOGGER.debug("Ignoring price %r of %s", state.state, entity_id)
             return
-        self.prices.series(entity_id).add(state.last_updated_timestamp, price)
+        if self.prices.series(entity_id).add(state.last_updated_timestamp, price):
+            self._revision += 1
 
     @callback
     def _async_tick(self, now: datetime) -> None:
@@ -616,11 +633,28 @@ class EvLedgerRuntime:
         for key, site in self.sites.items():
             if key not in gated:
                 site.async_tick(now)
-        # Prices older than any session could need are forgotten.
-        self.prices.prune(now.timestamp() - 7 * 86400)
+        self.prices.prune(self._prices_needed_from(now.timestamp()))
         self._check_database(now)
         self._check_entities()
-        self.store.async_delay_save(self.snapshot, self.tuning.snapshot_delay_s)
+        if self._snapshot_due is None or now >= self._snapshot_due:
+            self._snapshot_due = now + self.tuning.snapshot_every
+            self._async_save_snapshot()
+
+    def _prices_needed_from(self, now: float) -> float:
+        """The oldest time a price may still be needed at.
+
+        A week back (a recompute uses the live prices), or the start of the oldest
+        open session if that is earlier: it is priced when it completes.
+        """
+        oldest = now - PRICES_KEPT_S
+        for vehicle in self.vehicles.values():
+            session = vehicle.ledger.session
+            if session is not None:
+                start = session.started_at
+                if session.plugged_at is not None:
+                    start = min(start, session.plugged_at)
+                oldest = min(oldest, start)
+        return oldest
 
     # Backfill ----------------------------------------------------------------------
 
@@ -677,6 +711,7 @@ class EvLedgerRuntime:
     def _hand_off(self, run: Backfill) -> None:
         """The backfilled ledgers continue live (an open session stays one)."""
         replay = run.replay
+        self._revision += 1
         # Prices the history showed (an open session may need them when it ends).
         self.prices.merge(replay.prices)
         for key, shadow in replay.vehicles.items():
@@ -697,6 +732,7 @@ class EvLedgerRuntime:
     def _release(self, sources: set[str], run: Backfill | None) -> None:
         """Feed the held-back live states (those the backfill saw are skipped)."""
         self._gated -= sources
+        self._revision += 1  # they are in the snapshot from now on
         seen = run.replay.last_seen if run is not None else {}
         keep: list[tuple[str, str, Callable[[State | None], None], State | None]] = []
         for item in self._held:
@@ -768,6 +804,33 @@ class EvLedgerRuntime:
     # Snapshot and shutdown ---------------------------------------------------------
 
     @callback
+    def _async_save_snapshot(self) -> None:
+        """Hand the store a copy of the snapshot taken now, if anything changed.
+
+        The copy is the snapshot's JSON: immutable, so the store can decode and write
+        it in a worker thread while the ledgers go on changing here (building it
+        there, from the live ledgers, failed with "dictionary changed size during
+        iteration").
+        """
+        revision = self._revisions()
+        if revision == self._saved_revision:
+            return
+        self._saved_revision = revision
+        data = json_bytes(self.snapshot())
+        if data == self._saved:
+            return
+        self._saved = data
+        self.store.async_delay_save(functools.partial(_decoded, data))
+
+    def _revisions(self) -> int:
+        """A number that grows whenever the snapshot may have changed."""
+        sources: list[VehicleRuntime | SiteRuntime] = [
+            *self.vehicles.values(),
+            *self.sites.values(),
+        ]
+        return self._revision + sum(source.revision for source in sources)
+
+    @callback
     def snapshot(self) -> dict[str, Any]:
         """The whole in-progress state, JSON-safe."""
         # A source still being backfilled is saved as new: backfilled again next time.
@@ -805,7 +868,8 @@ class EvLedgerRuntime:
         for issue_id in self.missing_issues:
             issues.async_delete(self.hass, issue_id)
         self.samples.flush()
-        await self.store.async_save(self.snapshot())
+        # Awaited: the next set-up (a reload) reads the file at once.
+        await self.store.async_save(_decoded(json_bytes(self.snapshot())))
         hass = self.hass
         if not await hass.async_add_executor_job(
             self.writer.stop, self.tuning.writer_stop_timeout_s
@@ -817,6 +881,11 @@ class EvLedgerRuntime:
         """Wait until everything enqueued so far is durable (services, tests)."""
         self.samples.flush()
         await asyncio.wrap_future(self.writer.flush())
+
+
+def _decoded(data: bytes) -> dict[str, Any]:
+    """A snapshot's JSON as the store writes it (in a worker thread)."""
+    return cast("dict[str, Any]", json_loads(data))
 
 
 def _restore[T](

@@ -55,6 +55,7 @@ class SiteRuntime(SourceRuntime["SiteLedger"]):
         """Feed a state of the entity mapped to `role` (at `ts`: a re-report)."""
         if state is None:
             return
+        self.revision += 1
         settings = self.settings
         reading = site_reading(
             role,

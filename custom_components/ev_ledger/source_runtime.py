@@ -43,6 +43,9 @@ class SourceRuntime[LedgerT: _Ledger]:
         self.writer = writer
         self.samples = samples
         self.adapter_rejected: Counter[str] = Counter()
+        # Bumped whenever what `snapshot` returns may have changed (saves skip a
+        # runtime whose sources all kept theirs).
+        self.revision = 0
         self._listeners: list[Callable[[], None]] = []
 
     @callback

@@ -159,6 +159,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         reading = state_reading(role, state)
         if isinstance(reading, Reject):
             self.adapter_rejected[reading.value] += 1
+            self.revision += 1
             return
         self.async_on_reading(reading)
 
@@ -182,6 +183,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
     @callback
     def async_on_reading(self, reading: Reading) -> None:
         """Step the ledger with an accepted reading."""
+        self.revision += 1
         self.samples.add(to_sample(self.subentry_id, reading))
         events = self.ledger.step(reading)
         status = self.ledger.charge_status
@@ -194,10 +196,13 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         """Let time pass: timeouts, running figures, month change."""
         ts = now.timestamp()
         events = [*self._hold_power(ts), *self.ledger.advance(ts)]
+        if events:
+            self.revision += 1
         start = month_start(now)
         if start != self.totals.month_start:
             self.totals.month_start = start
             self.totals.month_cost = Decimal(0)
+            self.revision += 1
         self.status = self.ledger.charge_status
         # Once a minute everything is refreshed: running figures, rejection counts.
         self._handle(events, ts)
@@ -225,6 +230,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         reading = state_reading(Role.CHARGER_POWER, state, ts)
         if isinstance(reading, Reject) or reading.value is None:
             return ()
+        self.revision += 1
         return self.ledger.step(reading)
 
     @callback
