@@ -34,6 +34,7 @@ from .db import (
     export_trips_csv,
     home_charging_report_csv,
 )
+from .db.journal import PRIVATE_FILE, private_dir
 from .logic.ids import record_id
 from .logic.integrate import spread
 from .logic.model import (
@@ -620,11 +621,11 @@ def _new_file(folder: Path, stem: str) -> Path:
     Creating the file exclusively keeps two exports in the same second apart; the
     report then replaces it atomically with the CSV.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)  # exports hold places and costs: 0700, files 0600
     path, number = folder / f"{stem}.csv", 1
     while True:
         try:
-            path.touch(exist_ok=False)
+            path.touch(mode=PRIVATE_FILE, exist_ok=False)
         except FileExistsError:
             number += 1
             path = folder / f"{stem}_{number}.csv"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
+import os
 from pathlib import Path
 import re
+import stat
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -173,6 +175,27 @@ async def test_export_matches_the_lists(hass: HomeAssistant, fleet: Ledger) -> N
     ]
     assert trips[0]["distance_km"] == scenario.TRIP_KM
     assert (trips[0]["start_zone"], trips[0]["end_zone"]) == ("home", "work")
+
+
+async def test_exported_files_are_private(hass: HomeAssistant, fleet: Ledger) -> None:
+    """Exports hold places and costs: files 0600, the folders EV Ledger makes 0700."""
+    previous = os.umask(0o022)  # a usual install: 0644 files unless asked
+    try:
+        await _scenario(fleet)
+        entry_id = fleet.entry.entry_id
+        result = await _call(hass, "export", {"config_entry_id": entry_id})
+        report = await _call(
+            hass, "home_charging_report", {"config_entry_id": entry_id}
+        )
+    finally:
+        os.umask(previous)
+    files = [Path(result[kind]["path"]) for kind in ("sessions", "trips")]
+    files.append(Path(report["path"]))
+    assert {f: stat.S_IMODE(f.stat().st_mode) for f in files} == dict.fromkeys(
+        files, 0o600
+    )
+    for folder in (_exports(hass), _exports(hass).parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
 
 async def test_export_filters(hass: HomeAssistant, fleet: Ledger) -> None:

@@ -9,6 +9,9 @@ during replay replays that chunk again, which idempotent upserts make harmless.
 
 When appending would exceed `max_bytes`, the record is dropped and counted instead:
 the journal never grows without bound and never raises into the writer.
+
+Records hold user data (places, costs): the journal's folder is 0700 and its files
+0600 (`private_dir`, `open_private`, also used for the quarantine file and exports).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Final
 import zlib
 
 from .sink import Record, weight
@@ -29,6 +32,38 @@ SEGMENT_SUFFIX = ".jnl"
 CHECKPOINT = "checkpoint"
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024
+PRIVATE_FILE: Final = 0o600
+PRIVATE_DIR: Final = 0o700
+
+
+def private_dir(folder: Path) -> None:
+    """Create `folder` and its missing parents, readable by their owner only.
+
+    Folders that exist already are left as they are.
+
+    Raises:
+        FileExistsError: A file stands where the folder should be.
+    """
+    missing: list[Path] = []
+    parent = folder
+    while not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    for path in reversed(missing):
+        path.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+    folder.mkdir(exist_ok=True)
+
+
+def open_private(path: Path, mode: str) -> IO[Any]:
+    """Open `path` to write ("w", "a", "wb", "ab"), created 0600 (or tightened to it)."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
+    fd = os.open(path, flags, PRIVATE_FILE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)
+        return os.fdopen(fd, mode)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +122,8 @@ class Journal:
         self.segment_bytes = segment_bytes
         self.dropped = 0
         self.corrupt = 0
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_dir(self.folder)
+        self.folder.chmod(PRIVATE_DIR)  # a folder of its own (an older one was 0755)
         self._file: Any = None
         self._cursor = self._load_checkpoint()
         self.pending = 0  # rows (sample rows one by one) not yet replayed
@@ -115,7 +151,7 @@ class Journal:
 
     def _save_checkpoint(self, cursor: Cursor) -> None:
         tmp = self.folder / f"{CHECKPOINT}.tmp"
-        with tmp.open("w") as handle:
+        with open_private(tmp, "w") as handle:
             handle.write(f"{cursor.segment} {cursor.offset}\n")
             handle.flush()
             os.fsync(handle.fileno())
@@ -183,7 +219,7 @@ class Journal:
             path = self._segment_path(number)
             if path.exists() and path.stat().st_size >= self.segment_bytes:
                 path = self._segment_path(number + 1)
-            self._file = path.open("ab")
+            self._file = open_private(path, "ab")
             self._fsync_dir()
         return self._file
 

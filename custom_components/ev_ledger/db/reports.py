@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Table, Uuid, and_, func, select
 
+from .journal import private_dir
 from .models import ChargingSession, Trip, Vehicle
 from .queries import Reader, _record_filters
 from .types import Amount, UTCDateTime
@@ -164,7 +165,8 @@ def parse_csv(path: Path | str) -> list[Row]:
 def write_csv(path: Path | str, columns: tuple[str, ...], rows: list[Row]) -> Path:
     """Write rows as CSV atomically (parent folders created); return the path."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
+    # mkstemp creates the file 0600: the CSV holds places and costs.
     fd, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
     )

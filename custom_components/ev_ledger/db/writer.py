@@ -35,7 +35,7 @@ from sqlalchemy.exc import (
 from .backoff import Backoff
 from .config import DbConfig, make_engine
 from .health import WriterHealth, WriterState
-from .journal import DEFAULT_MAX_BYTES, Journal
+from .journal import DEFAULT_MAX_BYTES, Journal, open_private
 from .rows import Sample, SiteDaily, entity_uuid, session_row, site_daily_row, trip_row
 from .sink import explode, quarantine, weight, write_batch
 from .tasks import FlushTask, RecordsTask, StopTask, SyncTask, Task
@@ -539,7 +539,7 @@ class Writer:
             if is_outage(qexc):
                 raise
             line = json.dumps({"record": record, "error": message}, default=str)
-            with (self._journal_dir / QUARANTINE_FILE).open("a") as handle:
+            with open_private(self._journal_dir / QUARANTINE_FILE, "a") as handle:
                 handle.write(line + "\n")
 
     def _committed(self, rows: int) -> None:
