@@ -310,7 +310,7 @@ class EvLedgerRuntime:
             settings = builders.site_settings(subentry, tz)
             site_ledger = _restore(
                 functools.partial(SiteLedger.from_dict, settings.config),
-                stored_sites.get(subentry.subentry_id, {}).get("ledger"),
+                _json_field(stored_sites.get(subentry.subentry_id, {}).get("ledger")),
                 subentry.title,
             ) or SiteLedger(settings.config)
             site = SiteRuntime(
@@ -881,6 +881,14 @@ class EvLedgerRuntime:
         """Wait until everything enqueued so far is durable (services, tests)."""
         self.samples.flush()
         await asyncio.wrap_future(self.writer.flush())
+
+
+def _json_field(value: Any) -> Any:
+    """A snapshot part stored as a compact JSON string (or, before, as data)."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):  # else unusable: a warning, afresh
+            return json_loads(value)
+    return value
 
 
 def _decoded(data: bytes) -> dict[str, Any]:
