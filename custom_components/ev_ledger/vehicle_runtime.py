@@ -28,6 +28,7 @@ from .logic.model import (
     DomainEvent,
     Flag,
     Reading,
+    RecordDropped,
     Reject,
     Role,
     SessionCompleted,
@@ -240,6 +241,11 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
                 self._on_session(event.session)
             elif isinstance(event, TripCompleted):
                 self._on_trip(event.trip)
+            elif isinstance(event, RecordDropped) and event.record_id is not None:
+                # Too small to keep: its in-progress row (if one was written) is
+                # hidden like a deletion, so lists, exports and the SQL views never
+                # show a session that is not.
+                self.writer.delete_session(event.record_id)
         self._refresh_current(ts)
         self.async_notify()
 

@@ -349,6 +349,7 @@ class RecordDropped:
     kind: str  # "session" | "trip"
     reason: str
     ts: float
+    record_id: str | None = None  # its in-progress row, if one was written
 
 
 type DomainEvent = (

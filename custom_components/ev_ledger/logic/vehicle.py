@@ -626,7 +626,9 @@ class VehicleLedger:
             )
         if too_small:
             self.dropped["session"] += 1
-            self._out.append(RecordDropped("session", "too_small", record.ended_at))
+            self._out.append(
+                RecordDropped("session", "too_small", record.ended_at, record.id)
+            )
             return
         if inferred:
             self.inferred += 1
