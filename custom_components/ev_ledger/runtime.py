@@ -23,6 +23,7 @@ from homeassistant.core import (
     Event,
     EventStateChangedData,
     EventStateReportedData,
+    HassJob,
     HomeAssistant,
     State,
     callback,
@@ -30,6 +31,7 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import (
+    async_call_later,
     async_track_state_change_event,
     async_track_state_report_event,
     async_track_time_interval,
@@ -758,7 +760,16 @@ class EvLedgerRuntime:
         health = self.writer.health()
         if health.state is WriterState.DISCONNECTED:
             if self.db_down_since is None:
-                self.db_down_since = now
+                # Counted from the writer's first failure, not from this tick; and
+                # checked again right when the documented time is up.
+                self.db_down_since = health.down_since or now
+                due = self.db_down_since + self.tuning.db_unreachable_after - now
+                if due > timedelta(0):
+                    self._unsubs.append(
+                        async_call_later(
+                            self.hass, due, HassJob(self._check_database_later)
+                        )
+                    )
             if now - self.db_down_since >= self.tuning.db_unreachable_after:
                 issues.async_db_unreachable(
                     self.hass,
@@ -771,6 +782,11 @@ class EvLedgerRuntime:
             if self.db_down_since is not None:
                 issues.async_clear_db_unreachable(self.hass, self.entry_id)
             self.db_down_since = None
+
+    @callback
+    def _check_database_later(self, now: datetime) -> None:
+        if not self._stopped:
+            self._check_database(now)
 
     @callback
     def _check_entities(self) -> None:

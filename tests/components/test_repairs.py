@@ -79,13 +79,23 @@ async def test_outage_loses_nothing_and_raises_then_clears_issue(
 
         await hass.async_add_executor_job(cluster.stop, "immediate")
         await ledger.replay(
-            [r for r in charge if T + minutes(30) <= r.ts < T + hours(1)]
+            [r for r in charge if T + minutes(30) <= r.ts < T + minutes(34)]
         )
         writer = ledger.runtime.writer
         await ledger.runtime.async_flush()
-        assert writer.health().state is WriterState.DISCONNECTED
-        await ledger.at(T + hours(1))
+        health = writer.health()
+        assert health.state is WriterState.DISCONNECTED
+        assert health.down_since is not None
+        down = health.down_since.timestamp()
+        assert T + minutes(30) <= down < T + minutes(34)
+        # The repair comes when the documented five minutes are up, not a tick later.
+        await ledger.at(down + minutes(5) - 5)
         assert issue_registry.async_get_issue(DOMAIN, UNREACHABLE) is None
+        await ledger.at(down + minutes(5) + 1)
+        assert issue_registry.async_get_issue(DOMAIN, UNREACHABLE) is not None
+        await ledger.replay(
+            [r for r in charge if down + minutes(5) + 1 <= r.ts < T + hours(1)]
+        )
         # The rest of the session (and its completion) during the outage.
         await ledger.replay([r for r in charge if r.ts >= T + hours(1)])
         await ledger.at(T + hours(3) + minutes(10))

@@ -16,7 +16,9 @@ class Backoff:
     """
 
     initial: float = 1.0
-    maximum: float = 60.0
+    # Short: a journal waits, and the server should be found within seconds of its
+    # return. A probe is one connection attempt.
+    maximum: float = 5.0
     factor: float = 2.0
     jitter: float = 0.2
     rng: random.Random = field(default_factory=random.Random)

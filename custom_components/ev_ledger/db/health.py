@@ -33,6 +33,7 @@ class WriterHealth:
         quarantined: Rows the database rejected, kept in quarantine.
         dropped: Rows lost because the journal was full (should stay 0).
         reconnect_attempts: Failed reconnects since the database went away.
+        down_since: When the current outage began (aware UTC), None when connected.
         last_commit: Time of the last commit (aware UTC), if any.
         last_error: Last error, passwords removed.
         journal_full: True when the journal's bound was hit.
@@ -46,6 +47,7 @@ class WriterHealth:
     quarantined: int
     dropped: int
     reconnect_attempts: int
+    down_since: datetime | None
     last_commit: datetime | None
     last_error: str | None
     journal_full: bool
@@ -55,4 +57,5 @@ class WriterHealth:
         data = asdict(self)
         data["state"] = self.state.value
         data["last_commit"] = self.last_commit.isoformat() if self.last_commit else None
+        data["down_since"] = self.down_since.isoformat() if self.down_since else None
         return data

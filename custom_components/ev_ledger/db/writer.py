@@ -134,6 +134,8 @@ class Writer:
         self._last_commit: datetime | None = None
         self._last_error: str | None = None
         self._state = WriterState.STARTING
+        # When the current outage began (the first failure), None while connected.
+        self._down_since: datetime | None = None
         # Writer-thread state.
         self._engine: Engine | None = None
         self._journal: Journal | None = None
@@ -344,6 +346,7 @@ class Writer:
             quarantined=self._quarantined,
             dropped=journal.dropped if journal else 0,
             reconnect_attempts=self._attempts,
+            down_since=self._down_since,
             last_commit=self._last_commit,
             last_error=last_error,
             journal_full=bool(journal and journal.dropped),
@@ -574,6 +577,7 @@ class Writer:
             _LOGGER.info("EV Ledger: database reachable again")
         self._connected = True
         self._attempts = 0
+        self._down_since = None
         assert self._journal is not None
         self._state = (
             WriterState.CONNECTED if self._journal.empty else WriterState.REPLAYING
@@ -587,6 +591,8 @@ class Writer:
                 message,
             )
         self._connected = False
+        if self._down_since is None:
+            self._down_since = datetime.now(UTC)
         self._state = WriterState.DISCONNECTED
         self._note_error(message)
         delay = self._backoff.delay(self._attempts)
