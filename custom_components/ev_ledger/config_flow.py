@@ -243,13 +243,17 @@ class EvLedgerConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the new password of the same role."""
         entry = self._get_reauth_entry()
+        current = dict(entry.data)
+        if url := current.pop(CONF_URL, None):
+            # An entry made from one connection URL: its fields, from now on.
+            current |= storage.data_from_url(url)
         errors: dict[str, str] = {}
         placeholders = {
-            CONF_USERNAME: entry.data[CONF_USERNAME],
-            "target": storage.title(entry.data),
+            CONF_USERNAME: current[CONF_USERNAME],
+            "target": storage.title(current),
         }
         if user_input is not None:
-            data = {**entry.data, CONF_PASSWORD: user_input[CONF_PASSWORD]}
+            data = {**current, CONF_PASSWORD: user_input[CONF_PASSWORD]}
             errors, extra = await self._async_test(data, fields={CONF_PASSWORD})
             placeholders |= extra
             if not errors:

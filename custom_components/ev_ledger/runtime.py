@@ -211,6 +211,7 @@ class EvLedgerRuntime:
     locations_from: tuple[Any, ...] = ()
     tuning: Tuning = field(default_factory=lambda: TUNING)
     db_down_since: datetime | None = None
+    reauth_started: bool = False
     missing_issues: set[str] = field(default_factory=set)
     settle: builders.ZoneSettlement | None = None
     # Sources without a snapshot: new, so their history is backfilled at start.
@@ -758,6 +759,19 @@ class EvLedgerRuntime:
     @callback
     def _check_database(self, now: datetime) -> None:
         health = self.writer.health()
+        if health.state is WriterState.DISCONNECTED and health.auth_failed:
+            # The password changed on the server: ask for the new one (a repair and
+            # the reauth flow) while the journal keeps every record. Not an outage.
+            if not self.reauth_started:
+                self.reauth_started = True
+                _LOGGER.warning(
+                    "EV Ledger: the database refused the password; journaling until "
+                    "it is entered again (Settings → Repairs)"
+                )
+                entry = self.hass.config_entries.async_get_entry(self.entry_id)
+                if entry is not None:
+                    entry.async_start_reauth(self.hass)
+            return
         if health.state is WriterState.DISCONNECTED:
             if self.db_down_since is None:
                 # Counted from the writer's first failure, not from this tick; and
@@ -779,6 +793,7 @@ class EvLedgerRuntime:
                     health.last_error,
                 )
         elif health.state is WriterState.CONNECTED:
+            self.reauth_started = False
             if self.db_down_since is not None:
                 issues.async_clear_db_unreachable(self.hass, self.entry_id)
             self.db_down_since = None

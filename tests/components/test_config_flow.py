@@ -581,3 +581,29 @@ async def test_db_config_from_data(hass: HomeAssistant, tmp_path: Path) -> None:
         "/ssl/ca.pem",
     )
     assert PASSWORD not in repr(config)
+
+
+async def test_reauth_of_an_entry_made_from_a_url(hass: HomeAssistant) -> None:
+    """A ledger stored as one connection URL asks for the same role's password."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="ev@192.0.2.10:5432/ha",
+        data={
+            "backend": "postgresql",
+            "url": "postgresql://ev:old%40pw@192.0.2.10:5432/ha?sslmode=disable",
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"]["username"] == "ev"
+    assert result["description_placeholders"]["target"] == "ev@192.0.2.10:5432/ha"
+    with patch(MIGRATE) as migrate:
+        result = await _submit(hass, result["flow_id"], {"password": "n3w@pw"})
+    assert result["reason"] == "reauth_successful"
+    assert "url" not in entry.data
+    assert entry.data["username"] == "ev"
+    assert entry.data["password"] == "n3w@pw"
+    assert entry.data["host"] == "192.0.2.10"
+    assert migrate.call_args.args[0].password == "n3w@pw"
+    await hass.async_block_till_done()

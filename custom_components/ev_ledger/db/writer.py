@@ -34,6 +34,7 @@ from sqlalchemy.exc import (
 
 from .backoff import Backoff
 from .config import DbConfig, make_engine
+from .errors import InvalidAuth, classify
 from .health import WriterHealth, WriterState
 from .journal import DEFAULT_MAX_BYTES, Journal, open_private
 from .rows import Sample, SiteDaily, entity_uuid, session_row, site_daily_row, trip_row
@@ -136,6 +137,7 @@ class Writer:
         self._state = WriterState.STARTING
         # When the current outage began (the first failure), None while connected.
         self._down_since: datetime | None = None
+        self._auth_failed = False
         # Writer-thread state.
         self._engine: Engine | None = None
         self._journal: Journal | None = None
@@ -347,6 +349,7 @@ class Writer:
             dropped=journal.dropped if journal else 0,
             reconnect_attempts=self._attempts,
             down_since=self._down_since,
+            auth_failed=self._auth_failed,
             last_commit=self._last_commit,
             last_error=last_error,
             journal_full=bool(journal and journal.dropped),
@@ -578,6 +581,7 @@ class Writer:
         self._connected = True
         self._attempts = 0
         self._down_since = None
+        self._auth_failed = False
         assert self._journal is not None
         self._state = (
             WriterState.CONNECTED if self._journal.empty else WriterState.REPLAYING
@@ -591,6 +595,10 @@ class Writer:
                 message,
             )
         self._connected = False
+        # A refused password is no outage: the user must act (reauth).
+        self._auth_failed = isinstance(
+            classify(exc, [self._config.password]), InvalidAuth
+        )
         if self._down_since is None:
             self._down_since = datetime.now(UTC)
         self._state = WriterState.DISCONNECTED
