@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import Platform
 from homeassistant.core import callback
@@ -12,6 +13,7 @@ from homeassistant.exceptions import (
     ConfigEntryNotReady,
 )
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.storage import Store
 
 from . import issues, statistics
 from .builders import db_config
@@ -25,6 +27,7 @@ from .db import (
     SchemaTooNew,
     TlsError,
     connect_and_migrate,
+    head_revision,
 )
 from .runtime import EvLedgerConfigEntry, EvLedgerRuntime, snapshot_store
 from .services import async_setup_services
@@ -37,6 +40,12 @@ __all__ = ["EvLedgerConfigEntry", "EvLedgerRuntime"]
 
 PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+_LOGGER = logging.getLogger(__name__)
+
+
+def schema_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """The schema revision the entry's database had at its last successful start."""
+    return Store(hass, 1, f"{DOMAIN}.{entry_id}.schema")
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -49,15 +58,33 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> 
     """Connect (migrating the schema), start the writer and the ledgers."""
     config = db_config(entry.data, hass.config.path(EMBEDDED_FILENAME))
     placeholders = {"target": config.describe()}
+    schema = schema_store(hass, entry.entry_id)
     try:
-        await hass.async_add_executor_job(connect_and_migrate, config)
+        result = await hass.async_add_executor_job(connect_and_migrate, config)
+    except CannotConnect as err:
+        # A restart while the server is down: when the database already has this
+        # code's schema, the ledgers start at once and the writer journals until
+        # the server is back, so nothing of that time is lost. A schema that still
+        # needs a migration has to wait for the server.
+        known = await schema.async_load() or {}
+        head = await hass.async_add_executor_job(head_revision)
+        if known.get("revision") != head:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={**placeholders, "error": str(err)},
+            ) from err
+        _LOGGER.warning(
+            "EV Ledger: %s is unreachable; recording into the journal until it is back",
+            config.describe(),
+        )
     except InvalidAuth as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN,
             translation_key="invalid_auth",
             translation_placeholders=placeholders,
         ) from err
-    except (CannotConnect, TlsError) as err:
+    except TlsError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="cannot_connect",
@@ -82,6 +109,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> 
             translation_key="migration_failed",
             translation_placeholders={**placeholders, "error": str(err)},
         ) from err
+    else:
+        # Remembered for a restart while the server is down (see above).
+        if (await schema.async_load() or {}).get("revision") != result.after:
+            await schema.async_save({"revision": result.after})
     issues.async_clear_schema_too_new(hass, entry.entry_id)
     await statistics.async_prune(hass)
     runtime = await EvLedgerRuntime.async_create(hass, entry, config)
@@ -106,6 +137,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) ->
     The ledger itself (database, journal) and the `ev_ledger:` statistics stay.
     """
     await snapshot_store(hass, entry.entry_id).async_remove()
+    await schema_store(hass, entry.entry_id).async_remove()
     await statistics.async_prune(hass)
 
 
