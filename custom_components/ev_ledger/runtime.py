@@ -65,7 +65,7 @@ from .logic.tariff import PriceBook, TariffError
 from .logic.vehicle import VehicleLedger
 from .samples import SampleBuffer
 from .site_runtime import SiteRuntime
-from .vehicle_runtime import Totals, VehicleRuntime, month_start
+from .vehicle_runtime import COUNTED_DAYS, Totals, VehicleRuntime, month_start
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -191,6 +191,26 @@ def _read_totals(
     return out
 
 
+def _read_counted(
+    reader: Reader, keys: list[str], since: datetime
+) -> dict[str, tuple[dict[str, float], dict[str, float]]]:
+    """Completed sessions and trips since `since` per vehicle: id → end (executor)."""
+    out: dict[str, tuple[dict[str, float], dict[str, float]]] = {}
+    for key in keys:
+        counted: list[dict[str, float]] = []
+        for kind in ("sessions", "trips"):
+            rows = reader.ledger_records(kind, key, since, _END_OF_TIME)
+            counted.append(
+                {
+                    str(row["id"]): (row["ended_at"] or row["started_at"]).timestamp()
+                    for row in rows
+                    if row.get("status") != "in_progress"
+                }
+            )
+        out[key] = (counted[0], counted[1])
+    return out
+
+
 @dataclass(slots=True, kw_only=True, repr=False)
 class EvLedgerRuntime:
     """Everything one ledger runs on; stored in `entry.runtime_data`."""
@@ -261,6 +281,7 @@ class EvLedgerRuntime:
                 hass, entry, db_config, writer, reader, store, snapshot
             )
             await runtime.async_load_totals(set(snapshot.get("vehicles") or {}))
+            await runtime.async_load_counted()
         except BaseException:
             await hass.async_add_executor_job(writer.stop, tuning.writer_stop_timeout_s)
             await hass.async_add_executor_job(reader.close)
@@ -419,6 +440,27 @@ class EvLedgerRuntime:
             for row in rows
             if row["id"] in by_row
         }
+
+    async def async_load_counted(self) -> None:
+        """Tell each vehicle which recent records the database already holds.
+
+        The engine may complete them again after a crash (its snapshot is older than
+        the database): they must not be counted or announced twice.
+        """
+        if not self.vehicles:
+            return
+        since = dt_util.utcnow() - timedelta(days=COUNTED_DAYS)
+        try:
+            found = await self.hass.async_add_executor_job(
+                _read_counted, self.reader, list(self.vehicles), since
+            )
+        except SQLAlchemyError as err:
+            # The database is down: its journal will not double them either, but
+            # a record completed again from an older snapshot may count twice.
+            _LOGGER.warning("Recent records not read from the database: %s", err)
+            return
+        for key, (sessions, trips) in found.items():
+            self.vehicles[key].remember_counted(sessions, trips)
 
     async def async_load_totals(
         self, known: set[str], *, corrected: bool = False

@@ -21,6 +21,7 @@ from homeassistant.util import dt as dt_util
 from .adapter import state_reading, to_sample
 from .compat import find_device
 from .const import DOMAIN, EVENT_SESSION_COMPLETED, EVENT_TRIP_COMPLETED
+from .db import entity_uuid
 from .logic.integrate import spread
 from .logic.model import (
     ChargeState,
@@ -90,6 +91,9 @@ def month_start(moment: datetime) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
+# Completed records remembered as counted, against a replay after a crash.
+COUNTED_DAYS: Final = 7
+
 # Unchanged states reported again count as news at most this often per role.
 REPORT_INTERVAL_S: Final = 60.0
 
@@ -127,6 +131,9 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self.current: ChargingSession | None = None
         self.totals = Totals()
         self.status = ledger.charge_status
+        # Completed records counted in the totals and announced (id → end, epoch s).
+        self.counted_sessions: dict[str, float] = {}
+        self.counted_trips: dict[str, float] = {}
         # Completed sessions whose energy could not be priced, per reason.
         self.price_gaps: Counter[str] = Counter()
         # When each role last fed a reported (unchanged) state.
@@ -288,6 +295,8 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
 
     def _on_session(self, session: ChargingSession) -> None:
         self.writer.enqueue_session(session)
+        if not self._first_time(self.counted_sessions, session.id, session.ended_at):
+            return
         if session.price_gap is not None:
             self.price_gaps[session.price_gap.value] += 1
         totals = self.totals
@@ -314,10 +323,37 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
 
     def _on_trip(self, trip: Trip) -> None:
         self.writer.enqueue_trip(trip)
+        if not self._first_time(self.counted_trips, trip.id, trip.ended_at):
+            return
         self.last_trip = data = trip_dict(trip)
         self._publish(
             KIND_TRIP, EVENT_TRIP_COMPLETED, Flag.INFERRED in trip.flags, data
         )
+
+    @staticmethod
+    def _first_time(counted: dict[str, float], record_id: str, ended_at: float) -> bool:
+        """Count a completed record once, whatever the engine replays.
+
+        After a crash the engine restarts from an older snapshot and completes the
+        same records again (same ids): stored again (idempotent), but the totals,
+        the events and the listeners see each record once. The ids of the last
+        `COUNTED_DAYS` come from the database at start (`remember_counted`).
+        """
+        key = str(entity_uuid(record_id))
+        if key in counted:
+            return False
+        counted[key] = ended_at
+        horizon = ended_at - COUNTED_DAYS * 86400.0
+        for old in [k for k, ts in counted.items() if ts < horizon]:
+            del counted[old]
+        return True
+
+    def remember_counted(
+        self, sessions: dict[str, float], trips: dict[str, float]
+    ) -> None:
+        """Records already completed and counted (from the database, at start)."""
+        self.counted_sessions.update(sessions)
+        self.counted_trips.update(trips)
 
     def _publish(
         self, kind: str, bus_event: str, inferred: bool, data: dict[str, Any]

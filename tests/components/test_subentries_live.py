@@ -148,10 +148,11 @@ def _during(
 
     if moment == "connecting":
 
-        def _connect(config: Any) -> None:
-            connect_and_migrate(config)
+        def _connect(config: Any) -> Any:
+            result = connect_and_migrate(config)
             # In the executor: the loop is free, waiting for this job.
             hass.loop.call_soon_threadsafe(_once)
+            return result
 
         stack.enter_context(
             patch("custom_components.ev_ledger.connect_and_migrate", _connect)
