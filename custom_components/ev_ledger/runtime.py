@@ -108,7 +108,8 @@ type EvLedgerConfigEntry = ConfigEntry[EvLedgerRuntime]
 
 def snapshot_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     """Where an entry's runtime keeps its snapshot (open sessions, trips, totals)."""
-    return Store(hass, STORE_VERSION, f"{DOMAIN}.{entry_id}")
+    # Private: it holds the places of open sessions and trips.
+    return Store(hass, STORE_VERSION, f"{DOMAIN}.{entry_id}", private=True)
 
 
 def fingerprint(entry: ConfigEntry[Any]) -> tuple[Any, ...]:

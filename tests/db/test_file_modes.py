@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 import os
+from pathlib import Path
 import stat
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,6 @@ from .conftest import make_session
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
     from custom_components.ev_ledger.db import DbConfig
 
@@ -109,3 +109,13 @@ def test_a_csv_file_is_private(tmp_path: Path) -> None:
     assert mode(target.parent) == 0o700
     assert mode(target.parent.parent) == 0o700
     assert target.read_text().splitlines()[1] == "52.5200000,13.4050000"
+
+
+def test_the_embedded_database_is_private(sqlite_config: DbConfig) -> None:
+    """The SQLite file (and the -wal/-shm files SQLite gives its mode) is 0600."""
+    assert sqlite_config.path is not None
+    migrate(sqlite_config)
+    database = Path(sqlite_config.path)
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    for sibling in database.parent.glob(database.name + "-*"):
+        assert stat.S_IMODE(sibling.stat().st_mode) == 0o600

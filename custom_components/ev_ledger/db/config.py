@@ -155,7 +155,12 @@ def make_engine(config: DbConfig, *, pooled: bool = True) -> Engine:
     if config.backend == "sqlite":
         if config.path is None:
             raise ValueError("an embedded database needs a path")
-        Path(config.path).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(config.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The ledger holds places and costs: private to Home Assistant's user. SQLite
+        # gives its -wal and -shm files the database file's mode.
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
         engine = create_engine(
             config.url(),
             poolclass=None if pooled else NullPool,
