@@ -41,8 +41,13 @@ UNREACHABLE = f"database_unreachable_{ENTRY_ID}"
 
 @pytest.fixture
 def cluster() -> Iterator[PgCluster]:
-    """A private PostgreSQL cluster this test may stop and start."""
-    cluster = start_cluster()
+    """A private PostgreSQL cluster this test may stop and start.
+
+    With the server's default durability: the suite's clusters run with
+    `synchronous_commit = off`, and an immediate stop would lose the last commits
+    (the schema itself, when the ledger was set up just before).
+    """
+    cluster = start_cluster("synchronous_commit = on\n")
     yield cluster
     cluster.destroy()
 
