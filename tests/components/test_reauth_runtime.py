@@ -23,15 +23,19 @@ from custom_components.ev_ledger.const import (
     DOMAIN,
 )
 from custom_components.ev_ledger.db import Backoff, WriterState
-from custom_components.ev_ledger.logic.model import Role
 from custom_components.ev_ledger.runtime import Tuning
 from tests.logic.test_scenarios import T
 from tests.logic.trace import hours, minutes
 from tests.pgcluster import PgCluster
 
 from . import scenario
-from .conftest import START, VEHICLE_ID, Ledger, make_entry
-from .test_repairs import UNREACHABLE, scenario_datetime, wait_synced
+from .conftest import START, Ledger, make_entry
+from .test_repairs import (
+    UNREACHABLE,
+    assert_charge_stored,
+    scenario_datetime,
+    wait_synced,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -145,21 +149,6 @@ async def test_a_password_changed_at_runtime_starts_reauth_and_loses_nothing(
         )
         await hass.async_block_till_done()
         await wait_synced(hass, freezer, ledger)
-        page = await ledger.query("list_sessions", vehicle=VEHICLE_ID)
-        (row,) = page.items
-        assert row["status"] == "completed"
-        assert row["energy_kwh"] == scenario.SESSION_KWH
-        samples = await ledger.query(
-            "samples",
-            source=VEHICLE_ID,
-            start=scenario_datetime(T + minutes(30)),
-            end=scenario_datetime(T + hours(4)),
-            roles=[Role.CHARGER_POWER.value],
-        )
-        assert {s.ts for s in samples} >= {
-            r.ts
-            for r in charge
-            if r.role is Role.CHARGER_POWER and r.ts >= T + minutes(30)
-        }
+        await assert_charge_stored(ledger, charge, T + minutes(30))
     finally:
         await ledger.unload()

@@ -18,7 +18,7 @@ from custom_components.ev_ledger.const import (
     DOMAIN,
 )
 from custom_components.ev_ledger.db import Backoff, WriterState
-from custom_components.ev_ledger.logic.model import Role
+from custom_components.ev_ledger.logic.model import Reading, Role
 from custom_components.ev_ledger.runtime import Tuning
 from tests.db.conftest import create_database
 from tests.logic.test_scenarios import T
@@ -161,6 +161,26 @@ async def test_missing_entity_issue(
     hass.states.async_set(embedded_ledger.roles[Role.ODOMETER], "1000")
     await embedded_ledger.at(START + 120)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def assert_charge_stored(
+    ledger: Ledger, charge: list[Reading], since: float
+) -> None:
+    """The scenario's session completed once, and every power reading from `since`."""
+    page = await ledger.query("list_sessions", vehicle=VEHICLE_ID)
+    (row,) = page.items
+    assert row["status"] == "completed"
+    assert row["energy_kwh"] == scenario.SESSION_KWH
+    samples = await ledger.query(
+        "samples",
+        source=VEHICLE_ID,
+        start=scenario_datetime(since),
+        end=scenario_datetime(T + hours(4)),
+        roles=[Role.CHARGER_POWER.value],
+    )
+    assert {s.ts for s in samples} >= {
+        r.ts for r in charge if r.role is Role.CHARGER_POWER and r.ts >= since
+    }
 
 
 async def wait_synced(

@@ -14,15 +14,19 @@ from homeassistant.config_entries import ConfigEntryState
 from custom_components.ev_ledger import runtime as runtime_module
 from custom_components.ev_ledger.const import BACKEND_POSTGRESQL, CONF_BACKEND, CONF_URL
 from custom_components.ev_ledger.db import Backoff, WriterState
-from custom_components.ev_ledger.logic.model import Role
 from custom_components.ev_ledger.runtime import Tuning
 from tests.db.conftest import create_database
 from tests.logic.test_scenarios import T
 from tests.logic.trace import hours, minutes
 
 from . import scenario
-from .conftest import START, VEHICLE_ID, Ledger, make_entry
-from .test_repairs import cluster, scenario_datetime, wait_synced  # noqa: F401
+from .conftest import START, Ledger, make_entry
+from .test_repairs import (  # noqa: F401
+    assert_charge_stored,
+    cluster,
+    scenario_datetime,
+    wait_synced,
+)
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -67,20 +71,7 @@ async def test_a_restart_while_the_database_is_down_records_everything(
 
         await hass.async_add_executor_job(cluster.start)
         await wait_synced(hass, freezer, ledger)
-        page = await ledger.query("list_sessions", vehicle=VEHICLE_ID)
-        (row,) = page.items
-        assert row["status"] == "completed"
-        assert row["energy_kwh"] == scenario.SESSION_KWH
-        samples = await ledger.query(
-            "samples",
-            source=VEHICLE_ID,
-            start=scenario_datetime(T),
-            end=scenario_datetime(T + hours(4)),
-            roles=[Role.CHARGER_POWER.value],
-        )
-        assert {s.ts for s in samples} >= {
-            r.ts for r in charge if r.role is Role.CHARGER_POWER
-        }
+        await assert_charge_stored(ledger, charge, T)
     finally:
         await ledger.unload()
 
