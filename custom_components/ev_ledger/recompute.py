@@ -16,8 +16,10 @@ range so that a record starting early in it is seen whole; records that start ou
 the range, and the session the live ledger has open, are left alone. Tariffs never
 rewrite history by themselves: only this action does.
 
-Samples keep a location's zone but not its coordinates: a record re-derived from them
-carries its zone, and a session priced by coordinates alone is priced as elsewhere.
+Samples are replayed in the order live took them (`Reader.samples_of`: time, then the
+order within an instant), so unchanged settings give live's records again. A location
+sample keeps its zone and, since migration 0004, its coordinates; samples recorded
+without them give a record that carries its zone only.
 
 Dynamic prices (a price entity) come from the recorder's history of the price entities
 and from the live ledger's price book (its last 7 days). A session that would have
@@ -44,6 +46,7 @@ from .replay import Replay
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
+    from .db import Reader
     from .runtime import EvLedgerRuntime
     from .vehicle_runtime import VehicleRuntime
 
@@ -162,6 +165,30 @@ def _effective(row: dict[str, Any] | None, session: ChargingSession | None) -> D
     return _ZERO
 
 
+def replay_samples(
+    replay: Replay,
+    reader: Reader,
+    sources: list[str],
+    start: datetime,
+    end: datetime,
+    now: float,
+) -> int:
+    """Feed the stored samples of [start - MARGIN, end) a week at a time (executor).
+
+    Time passes until `end` (or `now`, if earlier); returns how many samples were read.
+    """
+    count = 0
+    chunk_start = start - MARGIN
+    while chunk_start < end:
+        chunk_end = min(chunk_start + SAMPLE_CHUNK, end)
+        samples = reader.samples_of(sources, chunk_start, chunk_end)
+        replay.feed_samples(samples)
+        count += len(samples)
+        chunk_start = chunk_end
+    replay.finish(min(end.timestamp(), now))
+    return count
+
+
 async def async_recompute(
     hass: HomeAssistant,
     runtime: EvLedgerRuntime,
@@ -192,15 +219,9 @@ async def async_recompute(
     t0, t1 = start.timestamp(), end.timestamp()
 
     def derive() -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
-        count = 0
-        chunk_start = start - MARGIN
-        while chunk_start < end:
-            chunk_end = min(chunk_start + SAMPLE_CHUNK, end)
-            samples = reader.samples_of(sources, chunk_start, chunk_end)
-            replay.feed_samples(samples)
-            count += len(samples)
-            chunk_start = chunk_end
-        replay.finish(min(t1, dt_util.utcnow().timestamp()))
+        count = replay_samples(
+            replay, reader, sources, start, end, dt_util.utcnow().timestamp()
+        )
         return (
             reader.ledger_records("sessions", vehicle.subentry_id, start, end),
             reader.ledger_records("trips", vehicle.subentry_id, start, end),

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.const import STATE_NOT_HOME
 
 from . import builders
-from .adapter import site_reading, state_price, state_reading, to_sample
+from .adapter import site_reading, state_price, state_reading, to_sample as _to_sample
 from .const import SUBENTRY_ENERGY_SITE, SUBENTRY_LOCATION, SUBENTRY_VEHICLE
 from .logic.model import (
     ChargeState,
@@ -38,6 +38,7 @@ from .logic.model import (
 from .logic.site import SiteLedger
 from .logic.tariff import PriceBook
 from .logic.vehicle import VehicleLedger
+from .samples import SampleOrder
 from .site_runtime import site_daily
 
 if TYPE_CHECKING:
@@ -130,6 +131,8 @@ class Replay:
             )
             self._route(subentry.subentry_id, builders.roles(subentry))
         self.output = ReplayOutput()
+        # The samples kept are numbered within each instant as live numbers them.
+        self._order = SampleOrder()
         self.rejected: Counter[str] = Counter()
         self.accepted = 0
         self.now = -math.inf
@@ -155,7 +158,11 @@ class Replay:
     # Input -----------------------------------------------------------------------
 
     def feed_states(self, states: Iterable[tuple[float, str, State]]) -> None:
-        """Feed `(ts, entity_id, state)` in time order (recorder history)."""
+        """Feed `(ts, entity_id, state)` in the order they were fired (recorder history).
+
+        That is time order, and states sharing a timestamp in the order Home
+        Assistant fired them (`backfill.merge_chunk`), as live took them.
+        """
         last_seen = self.last_seen
         for ts, entity_id, state in states:
             if ts <= last_seen.get(entity_id, -math.inf):
@@ -199,9 +206,16 @@ class Replay:
                 self.prices.series(entity_id).add(ts, price)
 
     def feed_samples(self, samples: Iterable[SampleRow]) -> None:
-        """Feed stored samples in time order (recompute)."""
+        """Feed stored samples in the order live took them (`Reader.samples_of`)."""
         for sample in samples:
-            reading = sample_reading(sample.role, sample.ts, sample.value, sample.text)
+            reading = sample_reading(
+                sample.role,
+                sample.ts,
+                sample.value,
+                sample.text,
+                sample.latitude,
+                sample.longitude,
+            )
             self._tick_until(sample.ts)
             vehicle = self.vehicles.get(sample.source_id)
             if vehicle is not None:
@@ -224,7 +238,7 @@ class Replay:
             return
         self.accepted += 1
         if self.keep_samples:
-            self.output.samples.append(to_sample(source, reading))
+            self.output.samples.append(self._order(to_sample(source, reading)))
         if reading.role is Role.CHARGER_POWER:
             vehicle.power = reading
         self._collect(vehicle.ledger.step(reading))
@@ -237,7 +251,7 @@ class Replay:
         site.last[reading.role] = reading
         keep = source in self.keep_sites
         if keep and self.keep_samples:
-            self.output.samples.append(to_sample(source, reading))
+            self.output.samples.append(self._order(to_sample(source, reading)))
         summaries = site.ledger.step(reading)
         if keep:
             self.output.site_days.extend(site_daily(source, s) for s in summaries)
@@ -291,7 +305,22 @@ class Replay:
             self._collect(vehicle.ledger.advance(ts))
 
 
-# Stored samples back to readings ---------------------------------------------------
+# Readings to stored samples and back -----------------------------------------------
+
+
+def to_sample(source: str, reading: Reading) -> Sample:
+    """The sample of an accepted reading, with a location's coordinates.
+
+    (`adapter.to_sample` keeps a location's zone only; until it keeps the
+    coordinates too, samples recorded live carry none.)
+    """
+    sample = _to_sample(source, reading)
+    value = reading.value
+    if isinstance(value, Place) and (
+        value.latitude is not None or value.longitude is not None
+    ):
+        return sample._replace(latitude=value.latitude, longitude=value.longitude)
+    return sample
 
 
 @functools.cache
@@ -303,11 +332,16 @@ def _role(text: str) -> Role | None:
 
 
 def sample_reading(
-    role_text: str, ts: float, value: float | None, text: str | None
+    role_text: str,
+    ts: float,
+    value: float | None,
+    text: str | None,
+    latitude: float | None = None,
+    longitude: float | None = None,
 ) -> Reading | Reject:
-    """The reading a stored sample was made from (see `adapter.to_sample`).
+    """The reading a stored sample was made from (see `to_sample`).
 
-    A location keeps only its zone: coordinates are not stored with samples.
+    A location is its zone (`text`) and, when the sample kept them, its coordinates.
     """
     role = _role(role_text)
     if role is None:
@@ -325,7 +359,7 @@ def sample_reading(
         return Reject.BAD_VALUE
     if role is Role.LOCATION:
         zone = None if text in (None, STATE_NOT_HOME) else text
-        return Reading(ts, role, Place(zone))
+        return Reading(ts, role, Place(zone, latitude, longitude))
     if role is Role.SHIFT_STATE:
         return Reading(ts, role, text)
     return Reading(ts, role, value)

@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from sqlalchemy import update
 
 from custom_components.ev_ledger import builders
-from custom_components.ev_ledger.adapter import to_sample
+from custom_components.ev_ledger.adapter import to_sample as adapter_sample
 from custom_components.ev_ledger.const import (
     CONF_GRID_SIGN,
     CONF_POLICY,
@@ -54,7 +54,7 @@ from custom_components.ev_ledger.logic.model import (
     Value,
 )
 from custom_components.ev_ledger.logic.tariff import PriceBook
-from custom_components.ev_ledger.replay import Replay, sample_reading
+from custom_components.ev_ledger.replay import Replay, sample_reading, to_sample
 from tests.logic.test_scenarios import T
 from tests.logic.trace import BERLIN, DAY, Outcome, hours, run
 
@@ -178,14 +178,21 @@ def _assert_same_sessions(
 
 
 def _no_coordinates(reading: Reading) -> Reading:
-    """What a stored sample keeps of a reading: a location's zone only."""
+    """What a sample without coordinates keeps of a reading: a location's zone."""
     if isinstance(reading.value, Place):
         return reading._replace(value=Place(reading.value.zone))
     return reading
 
 
 def _round_trip(sample: Sample) -> Reading | Reject:
-    return sample_reading(sample.role, sample.ts, sample.value, sample.text)
+    return sample_reading(
+        sample.role,
+        sample.ts,
+        sample.value,
+        sample.text,
+        sample.latitude,
+        sample.longitude,
+    )
 
 
 # Stored samples back to readings ---------------------------------------------------
@@ -215,9 +222,11 @@ def _readings(draw: st.DrawFn) -> Reading:
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(_readings())
 def test_sample_reading_inverts_to_sample(reading: Reading) -> None:
-    """Every accepted reading comes back from its stored sample (zone, not position)."""
+    """Every accepted reading comes back from its stored sample, coordinates too."""
     sample = to_sample(VEHICLE_ID, reading)
-    assert _round_trip(sample) == _no_coordinates(reading)
+    assert _round_trip(sample) == reading
+    # A sample written without coordinates (live, for now) gives the zone.
+    assert _round_trip(adapter_sample(VEHICLE_ID, reading)) == _no_coordinates(reading)
 
 
 @pytest.mark.parametrize(
@@ -282,14 +291,17 @@ def test_states_give_what_the_engine_gives() -> None:
     assert replay.accepted == len(readings)
     assert not replay.rejected
     # Every accepted state is kept as a sample; taking empties the output.
+    # Coordinates included (a recompute measures a path along them).
     assert out.samples == [to_sample(VEHICLE_ID, r) for r in readings]
+    assert any(s.latitude is not None for s in out.samples)
     assert replay.take().sessions == []
 
 
-def test_samples_give_what_the_engine_gives() -> None:
-    """Stored samples (zones, no coordinates) give the engine's records again."""
+@pytest.mark.parametrize("coordinates", [True, False])
+def test_samples_give_what_the_engine_gives(coordinates: bool) -> None:
+    """Stored samples (with or without coordinates) give the engine's records."""
     entry = _entry()
-    readings = [_no_coordinates(r) for r in _scenario()]
+    readings = _scenario() if coordinates else [_no_coordinates(r) for r in _scenario()]
     replay = Replay(entry, BERLIN, vehicle_ids=[VEHICLE_ID], keep_samples=False)
     # Samples of a vehicle not replayed, and of nothing known, are ignored.
     other = [Sample("01JVEHICLE0000000000000009", "plugged", T, 1.0, None)]
@@ -303,9 +315,32 @@ def test_samples_give_what_the_engine_gives() -> None:
     _assert_same_sessions(out.sessions, engine.sessions)
     assert out.trips == engine.trips
     [trip] = out.trips
-    assert trip.end_place == Place("work")
+    assert trip.end_place == (scenario.WORK if coordinates else Place("work"))
     assert out.samples == []
     assert replay.accepted == len(readings)
+
+
+def test_samples_of_an_instant_are_numbered_in_order() -> None:
+    """Samples kept by a backfill carry their order within an instant, as live's."""
+    replay = Replay(_entry(), BERLIN, vehicle_ids=[VEHICLE_ID])
+    replay.feed_states(
+        [
+            _state(T, ENTITIES[Role.SHIFT_STATE], "D"),
+            _state(T, ENTITIES[Role.ODOMETER], "1000.7", unit_of_measurement="km"),
+            _state(
+                T, ENTITIES[Role.LOCATION], "not_home", latitude=52.5, longitude=13.4
+            ),
+            _state(T + 60, ENTITIES[Role.ODOMETER], "1001.5", unit_of_measurement="km"),
+        ]
+    )
+    samples = replay.take().samples
+    assert [(s.role, s.seq) for s in samples] == [
+        ("shift_state", 0),
+        ("odometer", 1),
+        ("location", 2),
+        ("odometer", 0),
+    ]
+    assert (samples[2].latitude, samples[2].longitude) == (52.5, 13.4)
 
 
 def test_only_the_chosen_vehicles_are_replayed() -> None:

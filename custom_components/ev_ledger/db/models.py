@@ -281,7 +281,9 @@ class Sample(Base):
 
     The key leads with the source and role so "latest value" and "range" queries are
     index scans; it includes `ts`, so the table can be range-partitioned by time on
-    PostgreSQL, and retention is a DELETE by time (`purge_samples`).
+    PostgreSQL, and retention is a DELETE by time (`purge_samples`). `seq` orders the
+    samples of one ledger that share a timestamp as live took them; a location keeps
+    its coordinates beside its zone (`text`) (migration 0004).
     """
 
     __tablename__ = "samples"
@@ -291,6 +293,9 @@ class Sample(Base):
     ts: Mapped[datetime] = mapped_column(primary_key=True)
     value: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str | None] = mapped_column(String(200))
+    seq: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (Index(None, "ts"),)
 

@@ -294,8 +294,16 @@ class Reader:
         end: datetime,
         roles: list[str] | None = None,
     ) -> list[SampleRow]:
-        """Return a source's samples in [start, end), oldest first (for recompute)."""
-        query = select(Sample.role, Sample.ts, Sample.value, Sample.text).where(
+        """Return a source's samples in [start, end), in the order they were taken."""
+        query = select(
+            Sample.role,
+            Sample.ts,
+            Sample.value,
+            Sample.text,
+            Sample.seq,
+            Sample.latitude,
+            Sample.longitude,
+        ).where(
             Sample.source_id == entity_uuid(source),
             Sample.ts >= start,
             Sample.ts < end,
@@ -303,10 +311,12 @@ class Reader:
         if roles:
             query = query.where(Sample.role.in_(roles))
         with self._engine.connect() as conn:
-            rows = conn.execute(query.order_by(Sample.ts, Sample.role)).all()
+            rows = conn.execute(
+                query.order_by(Sample.ts, Sample.seq, Sample.role)
+            ).all()
         return [
-            SampleRow(source, role, ts.timestamp(), value, text)
-            for role, ts, value, text in rows
+            SampleRow(source, role, ts.timestamp(), value, text, seq, lat, lon)
+            for role, ts, value, text, seq, lat, lon in rows
         ]
 
     def latest_samples(self, source: str) -> dict[str, SampleRow]:
@@ -349,20 +359,33 @@ class Reader:
     def samples_of(
         self, sources: list[str], start: datetime, end: datetime
     ) -> list[SampleRow]:
-        """Samples of several sources in [start, end), in time order (recompute)."""
+        """Samples of several sources in [start, end), in the order live took them.
+
+        Time order; samples sharing a timestamp in the order they were taken (`seq`),
+        as the ledgers saw them (recompute).
+        """
         keys = {entity_uuid(source): source for source in sources}
         query = (
-            select(Sample.source_id, Sample.role, Sample.ts, Sample.value, Sample.text)
+            select(
+                Sample.source_id,
+                Sample.role,
+                Sample.ts,
+                Sample.value,
+                Sample.text,
+                Sample.seq,
+                Sample.latitude,
+                Sample.longitude,
+            )
             .where(
                 Sample.source_id.in_(list(keys)), Sample.ts >= start, Sample.ts < end
             )
-            .order_by(Sample.ts, Sample.source_id, Sample.role)
+            .order_by(Sample.ts, Sample.seq, Sample.source_id, Sample.role)
         )
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
         return [
-            SampleRow(keys[source], role, ts.timestamp(), value, text)
-            for source, role, ts, value, text in rows
+            SampleRow(keys[source], role, ts.timestamp(), value, text, seq, lat, lon)
+            for source, role, ts, value, text, seq, lat, lon in rows
         ]
 
     def record_spans(

@@ -45,6 +45,11 @@ class Sample(NamedTuple):
         ts: Epoch seconds, UTC.
         value: Numeric value in canonical units (None for text-only states).
         text: Textual state (charging state, shift state, zone), if any.
+        seq: Among the samples of one ledger sharing `ts`, the order in which they
+            were taken (0 for the first): a replay of the samples takes them in the
+            order live did.
+        latitude: A location's coordinates, if it had any (its zone is `text`).
+        longitude: See `latitude`.
     """
 
     source_id: str
@@ -52,6 +57,9 @@ class Sample(NamedTuple):
     ts: float
     value: float | None
     text: str | None = None
+    seq: int = 0
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(slots=True, kw_only=True, frozen=True)
@@ -226,16 +234,32 @@ def site_daily_row(daily: SiteDaily) -> WireRow:
 
 
 def sample_row(sample: Sample | tuple[Any, ...]) -> list[Any]:
-    """Return a sample as a JSON list [source uuid, role, ts, value, text]."""
+    """Return a sample as a JSON list [source uuid, role, ts, value, text, ...].
+
+    Then, only when they are set: the sequence number, and a location's latitude
+    and longitude (journals written before they existed hold five items).
+    """
     text = sample[4] if len(sample) > 4 else None
+    seq = int(sample[5]) if len(sample) > 5 else 0
+    latitude = sample[6] if len(sample) > 6 else None
+    longitude = sample[7] if len(sample) > 7 else None
     value = sample[3]
-    return [
+    row = [
         str(entity_uuid(sample[0])),
         str(sample[1]),
         float(sample[2]),
         None if value is None else float(value),
         text,
     ]
+    if latitude is not None or longitude is not None:
+        row += [seq, _coordinate(latitude), _coordinate(longitude)]
+    elif seq:
+        row.append(seq)
+    return row
+
+
+def _coordinate(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _to_datetime(value: Any) -> datetime:

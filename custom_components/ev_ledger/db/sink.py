@@ -79,15 +79,19 @@ _TRIP_KEEP = frozenset({"id", "ingested_at", "notes", "deleted_at"})
 _OVERRIDE_COLUMNS = frozenset({"cost_override", "location_override", "notes"})
 
 _PG_SAMPLE_TEMP = (
-    "CREATE TEMP TABLE IF NOT EXISTS evl_samples_in "
+    "CREATE TEMP TABLE IF NOT EXISTS evl_samples_seq_in "
     "(source_id uuid, role text, ts double precision, value double precision,"
-    " text text) ON COMMIT DELETE ROWS"
+    " text text, seq smallint, latitude double precision,"
+    " longitude double precision) ON COMMIT DELETE ROWS"
 )
-_PG_SAMPLE_COPY = "COPY evl_samples_in (source_id, role, ts, value, text) FROM STDIN"
+_PG_SAMPLE_COPY = (
+    "COPY evl_samples_seq_in (source_id, role, ts, value, text, seq, latitude,"
+    " longitude) FROM STDIN"
+)
 _PG_SAMPLE_MERGE = (
-    "INSERT INTO samples (source_id, role, ts, value, text) "
-    "SELECT source_id, role, to_timestamp(ts), value, text FROM evl_samples_in "
-    "ON CONFLICT DO NOTHING"
+    "INSERT INTO samples (source_id, role, ts, value, text, seq, latitude, longitude) "
+    "SELECT source_id, role, to_timestamp(ts), value, text, seq, latitude, longitude "
+    "FROM evl_samples_seq_in ON CONFLICT DO NOTHING"
 )
 
 
@@ -187,6 +191,9 @@ def _write_samples(conn: Connection, samples: list[list[Any]]) -> None:
                             s[2],
                             s[3],
                             s[4] if len(s) > 4 else None,
+                            s[5] if len(s) > 5 else 0,
+                            s[6] if len(s) > 6 else None,
+                            s[7] if len(s) > 7 else None,
                         )
                     )
             cur.execute(_PG_SAMPLE_MERGE)
@@ -202,6 +209,9 @@ def _write_samples(conn: Connection, samples: list[list[Any]]) -> None:
                 "ts": to_dt(s[2], UTC),
                 "value": s[3],
                 "text": s[4] if len(s) > 4 else None,
+                "seq": s[5] if len(s) > 5 else 0,
+                "latitude": s[6] if len(s) > 6 else None,
+                "longitude": s[7] if len(s) > 7 else None,
             }
             for s in samples
         ],
