@@ -30,14 +30,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 import heapq
 import logging
+import sys
 import time
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components import persistent_notification
 from homeassistant.components.recorder import history
+from homeassistant.components.recorder.db_schema import States, StatesMeta
 from homeassistant.core import State
-from homeassistant.helpers.recorder import get_instance
+from homeassistant.helpers.recorder import get_instance, session_scope
 from homeassistant.util import dt as dt_util
+from sqlalchemy import select
 
 from . import statistics
 from .chargers import charger_zones
@@ -68,6 +71,9 @@ BACKLOG_PAUSE_S: Final = 0.5
 # At most a minute per chunk: a stuck recorder must not stall the backfill forever.
 MAX_PAUSES: Final = 120
 _EPSILON: Final = timedelta(microseconds=1)
+# Timestamps per query for the recorder's state ids (SQLite binds at most 999).
+_INSTANTS_PER_QUERY: Final = 500
+_UNKNOWN_ID: Final = sys.maxsize
 
 
 @dataclass(slots=True)
@@ -165,10 +171,75 @@ def read_chunk(
     """
     found = read_history(hass, entity_ids, start, end, first=first)
     since = start.timestamp()
+    fired = state_ids(hass, entity_ids, shared_instants(found, since))
+    return merge_chunk(found, entity_ids, since, fired)
+
+
+def shared_instants(
+    found: dict[str, list[State | dict[str, Any]]], since: float
+) -> set[float]:
+    """The timestamps that states of more than one entity share."""
+    seen: set[float] = set()
+    shared: set[float] = set()
+    for states in found.values():
+        for state in states:
+            if isinstance(state, State):
+                ts = state.last_updated_timestamp
+                if ts >= since:
+                    (shared if ts in seen else seen).add(ts)
+    return shared
+
+
+def state_ids(
+    hass: HomeAssistant, entity_ids: list[str], instants: set[float]
+) -> dict[tuple[str, float], int]:
+    """The recorder's state ids of the entities' states at `instants` (executor).
+
+    The recorder numbers states in the order Home Assistant fired them, which is the
+    order live recording took them; the history API does not say it.
+    """
+    found: dict[tuple[str, float], int] = {}
+    if not instants:
+        return found
+    ordered = sorted(instants)
+    with session_scope(hass=hass, read_only=True) as session:
+        for first in range(0, len(ordered), _INSTANTS_PER_QUERY):
+            batch = ordered[first : first + _INSTANTS_PER_QUERY]
+            rows = session.execute(
+                select(StatesMeta.entity_id, States.last_updated_ts, States.state_id)
+                .join(StatesMeta, States.metadata_id == StatesMeta.metadata_id)
+                .where(
+                    StatesMeta.entity_id.in_(entity_ids),
+                    States.last_updated_ts.in_(batch),
+                )
+            )
+            for entity_id, ts, state_id in rows:
+                found[entity_id, ts] = state_id
+    return found
+
+
+def merge_chunk(
+    found: dict[str, list[State | dict[str, Any]]],
+    entity_ids: list[str],
+    since: float,
+    fired: dict[tuple[str, float], int],
+) -> Chunk:
+    """The history API's states (a list per entity) in the order they were fired.
+
+    Time order; states of several entities that share a timestamp in the order of
+    their recorder state ids (`fired`), as Home Assistant fired them (those without
+    an id, such as the state at the start of the range, in `entity_ids` order).
+    """
     order = {entity_id: i for i, entity_id in enumerate(entity_ids)}
-    streams: list[list[tuple[float, int, str, State]]] = [
+    streams: list[list[tuple[float, int, int, str, State]]] = [
         [
-            (state.last_updated_timestamp, order[entity_id], entity_id, state)
+            (
+                state.last_updated_timestamp,
+                fired.get((entity_id, state.last_updated_timestamp), _UNKNOWN_ID),
+                order[entity_id],
+                entity_id,
+                state,
+            )
             for state in states
             if isinstance(state, State) and state.last_updated_timestamp >= since
         ]
@@ -177,12 +248,12 @@ def read_chunk(
     ]
     return [
         (ts, entity_id, state)
-        for ts, _, entity_id, state in heapq.merge(*streams, key=_merge_key)
+        for ts, _, _, entity_id, state in heapq.merge(*streams, key=_merge_key)
     ]
 
 
-def _merge_key(item: tuple[float, int, str, State]) -> tuple[float, int]:
-    return item[0], item[1]
+def _merge_key(item: tuple[float, int, int, str, State]) -> tuple[float, int, int]:
+    return item[0], item[1], item[2]
 
 
 # Writing ---------------------------------------------------------------------------

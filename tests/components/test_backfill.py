@@ -27,6 +27,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from sqlalchemy.exc import OperationalError
 
+from custom_components.ev_ledger import backfill
 from custom_components.ev_ledger.const import CONF_BACKEND, DOMAIN, EMBEDDED_FILENAME
 from custom_components.ev_ledger.db import Reader
 from custom_components.ev_ledger.logic.model import Role
@@ -34,7 +35,7 @@ from tests.logic.test_scenarios import T
 from tests.logic.trace import hours
 
 from . import scenario
-from .conftest import START, VEHICLE_ID, Ledger, default_subentries
+from .conftest import ENTITIES, START, VEHICLE_ID, Ledger, default_subentries
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -387,3 +388,40 @@ async def test_backfill_action_refuses_an_empty_range(
         )
     assert err.value.translation_key == "invalid_time_range"
     await ledger.unload()
+
+
+async def test_states_of_one_instant_come_back_in_the_order_they_were_fired(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """The history API sorts by entity; the recorder's state ids keep the order."""
+    moment = datetime.fromtimestamp(START, UTC)
+    freezer.move_to(moment)
+    fired: list[tuple[str, str, dict[str, Any]]] = [
+        (ENTITIES[Role.SHIFT_STATE], "D", {}),
+        (ENTITIES[Role.ODOMETER], "1000.7", {"unit_of_measurement": "km"}),
+        (ENTITIES[Role.LOCATION], "not_home", {"latitude": 52.5, "longitude": 13.4}),
+        (ENTITIES[Role.BATTERY_LEVEL], "80", {"unit_of_measurement": "%"}),
+    ]
+    for entity_id, state, attributes in fired:
+        hass.states.async_set(entity_id, state, attributes)
+    freezer.move_to(moment + timedelta(seconds=1))
+    hass.states.async_set(
+        ENTITIES[Role.ODOMETER], "1000.8", {"unit_of_measurement": "km"}
+    )
+    await async_wait_recording_done(hass)
+    entity_ids = sorted(ENTITIES.values())
+    chunk = await get_instance(hass).async_add_executor_job(
+        lambda: backfill.read_chunk(
+            hass,
+            entity_ids,
+            moment - timedelta(minutes=1),
+            moment + timedelta(minutes=1),
+            first=True,
+        )
+    )
+    assert [(ts, entity_id) for ts, entity_id, _ in chunk] == [
+        *((START, entity_id) for entity_id, _, _ in fired),
+        (START + 1, ENTITIES[Role.ODOMETER]),
+    ]
+    # In entity-id order the tracker and the odometer would come first.
+    assert sorted(e for e, _, _ in fired) != [e for e, _, _ in fired]
