@@ -567,3 +567,39 @@ def anything_readings(max_size: int = 60) -> st.SearchStrategy[list[Reading]]:
         st.builds(Reading, _any_ts, st.sampled_from(list(Role)), _any_value),
         max_size=max_size,
     )
+
+
+# Energy site ------------------------------------------------------------------------
+
+SITE_STREAM_ROLES = (Role.SOLAR_POWER, Role.GRID_POWER, Role.HOME_LOAD)
+
+
+@st.composite
+def site_streams(draw: st.DrawFn, start: float, end: float) -> list[Reading]:
+    """A home energy site's meters over [start, end), polled as the demo's are.
+
+    Every poll reports each meter, unchanged values included (Home Assistant's
+    `force_update`), at a poll period and an offset of its own; solar and the house
+    load drift, the grid balances them; a meter may be unavailable for a poll.
+    """
+    period = draw(st.sampled_from([60.0, 300.0, 600.0]))
+    offset = draw(st.sampled_from([0.0, 1.0, 20.0, 37.5]))
+    solar = draw(st.floats(0.0, 6.0)).__round__(2)
+    load = draw(st.floats(0.2, 2.0)).__round__(2)
+    out: list[Reading] = []
+    t = (start // period) * period + offset
+    while t < end and len(out) < MAX_READINGS:
+        solar = max(0.0, round(solar + draw(st.sampled_from([-0.5, 0.0, 0.0, 0.7])), 2))
+        load = max(0.1, round(load + draw(st.sampled_from([-0.3, 0.0, 0.0, 0.4])), 2))
+        values = {
+            Role.SOLAR_POWER: solar,
+            Role.GRID_POWER: round(load - solar, 2),
+            Role.HOME_LOAD: load,
+        }
+        gap = draw(st.sampled_from([None, None, None, None, *SITE_STREAM_ROLES]))
+        out.extend(
+            Reading(t, role, None if role is gap else values[role])
+            for role in SITE_STREAM_ROLES
+        )
+        t += period
+    return out
