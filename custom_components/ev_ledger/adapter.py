@@ -184,5 +184,15 @@ def to_sample(source: str, reading: Reading) -> Sample:
         return Sample(source, reading.role.value, reading.ts, float(value), None)
     if isinstance(value, Place):
         zone = _zone_text(value.zone) if value.zone else STATE_NOT_HOME
-        return Sample(source, reading.role.value, reading.ts, None, zone)
+        # The coordinates too: a trip measured along them is derived again from
+        # the samples (recompute).
+        return Sample(
+            source,
+            reading.role.value,
+            reading.ts,
+            None,
+            zone,
+            latitude=value.latitude,
+            longitude=value.longitude,
+        )
     return Sample(source, reading.role.value, reading.ts, None, str(value)[:200])

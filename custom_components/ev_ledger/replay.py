@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.const import STATE_NOT_HOME
 
 from . import builders
-from .adapter import site_reading, state_price, state_reading, to_sample as _to_sample
+from .adapter import site_reading, state_price, state_reading, to_sample
 from .const import SUBENTRY_ENERGY_SITE, SUBENTRY_LOCATION, SUBENTRY_VEHICLE
 from .logic.model import (
     ChargeState,
@@ -306,21 +306,6 @@ class Replay:
 
 
 # Readings to stored samples and back -----------------------------------------------
-
-
-def to_sample(source: str, reading: Reading) -> Sample:
-    """The sample of an accepted reading, with a location's coordinates.
-
-    (`adapter.to_sample` keeps a location's zone only; until it keeps the
-    coordinates too, samples recorded live carry none.)
-    """
-    sample = _to_sample(source, reading)
-    value = reading.value
-    if isinstance(value, Place) and (
-        value.latitude is not None or value.longitude is not None
-    ):
-        return sample._replace(latitude=value.latitude, longitude=value.longitude)
-    return sample
 
 
 @functools.cache

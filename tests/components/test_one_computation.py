@@ -606,15 +606,6 @@ def test_rejected_state_holds_the_last_value(
     assert results["backfill days"] == results["live days"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "adapter.to_sample keeps a location's zone only: a trip measured along its"
-        " coordinates is lost by a recompute of live's samples. Fix: to_sample sets"
-        " the Sample's latitude and longitude (stored since migration 0004;"
-        " replay.to_sample does it for the backfill's samples)."
-    ),
-)
 def test_live_samples_keep_coordinates(hass: HomeAssistant, database: DbConfig) -> None:
     """A car without an odometer: its trip is measured along its coordinates."""
     history = history_of(
