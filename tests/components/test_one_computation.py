@@ -380,7 +380,10 @@ def assert_one_computation(
         assert paths.field_diff(live, results["recompute"]) == {}, "recompute"
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Each example runs three real paths (a Home Assistant core, the recorder, a database):
+# a bounded number keeps the suite in its time budget; more run by hand, e.g.
+# HYPOTHESIS_PROFILE=ci with a larger max_examples.
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     histories(),
     st.sampled_from([None, 7 * 60.0, 3600.0]),
