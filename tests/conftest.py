@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING
 
@@ -58,11 +59,42 @@ def logged(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [record.getMessage() for record in [*records, *caplog.records]]
 
 
+class _Reports(logging.Handler):
+    """Collects the messages of WARNING and above."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.messages.append(record.getMessage())
+        except Exception:  # noqa: BLE001
+            self.handleError(record)
+
+
 @pytest.fixture(autouse=True)
-def no_deprecation_reports(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+def reported() -> Iterator[list[str]]:
+    """What was logged at WARNING or above during the test: setup, call, teardown.
+
+    The guards below read this rather than `caplog`: the test plugin's `caplog` sets
+    the root logger to DEBUG, and every test would then format the recorder's and the
+    core's debug records (the demo's week: minutes of them).
+    """
+    handler = _Reports()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        root.removeHandler(handler)
+
+
+@pytest.fixture(autouse=True)
+def no_deprecation_reports(reported: list[str]) -> Iterator[None]:
     """Fail a test during which Home Assistant reported a deprecated use of ours."""
     yield
-    assert deprecation_reports(logged(caplog)) == []
+    assert deprecation_reports(reported) == []
 
 
 @pytest.fixture(scope="session")

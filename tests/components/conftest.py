@@ -41,7 +41,6 @@ from custom_components.ev_ledger.const import (
 from custom_components.ev_ledger.db import Backoff, DbConfig, Reader
 from custom_components.ev_ledger.logic.model import ChargeState, Place, Reading, Role
 from custom_components.ev_ledger.runtime import EvLedgerRuntime, Tuning
-from tests.conftest import logged
 from tests.db.conftest import create_database, drop_database
 
 if TYPE_CHECKING:
@@ -149,7 +148,7 @@ def default_subentries() -> list[dict[str, Any]]:
 
 @pytest.fixture(autouse=True)
 def blocking_call_detector(
-    disable_block_async_io: None, caplog: pytest.LogCaptureFixture
+    disable_block_async_io: None, reported: list[str]
 ) -> Iterator[None]:
     """Home Assistant's blocking-call detector, on for every integration test.
 
@@ -159,9 +158,7 @@ def blocking_call_detector(
     """
     block_async_io.enable()
     yield
-    reports = [
-        message for message in logged(caplog) if "Detected blocking call" in message
-    ]
+    reports = [message for message in reported if "Detected blocking call" in message]
     assert reports == []
 
 
