@@ -60,4 +60,25 @@ class StopTask:
         writer.request_stop(self.deadline)
 
 
-type Task = RecordsTask | FlushTask | SyncTask | StopTask
+@dataclass(slots=True)
+class HoldTask:
+    """Write what came before, checkpoint, then hold the database still (a backup)."""
+
+    future: Future[None]
+    seconds: float
+
+    def run(self, writer: Writer) -> None:
+        """Begin the hold; `future` resolves once the database files are still."""
+        writer.begin_hold(self.future, self.seconds)
+
+
+@dataclass(slots=True)
+class ReleaseTask:
+    """End a hold: what was buffered meanwhile is written."""
+
+    def run(self, writer: Writer) -> None:
+        """End the hold."""
+        writer.end_hold()
+
+
+type Task = RecordsTask | FlushTask | SyncTask | StopTask | HoldTask | ReleaseTask

@@ -39,7 +39,15 @@ from .health import WriterHealth, WriterState
 from .journal import DEFAULT_MAX_BYTES, Journal, open_private
 from .rows import Sample, SiteDaily, entity_uuid, session_row, site_daily_row, trip_row
 from .sink import explode, quarantine, weight, write_batch
-from .tasks import FlushTask, RecordsTask, StopTask, SyncTask, Task
+from .tasks import (
+    FlushTask,
+    HoldTask,
+    RecordsTask,
+    ReleaseTask,
+    StopTask,
+    SyncTask,
+    Task,
+)
 from .vin import validate_vin
 
 if TYPE_CHECKING:
@@ -54,6 +62,8 @@ _LOGGER = logging.getLogger(__name__)
 
 QUARANTINE_FILE = "quarantine.jsonl"
 _UNSET: Final = object()
+# The longest a backup may hold the writer (Home Assistant's recorder allows as long).
+DEFAULT_HOLD_S: Final = 30 * 60.0
 
 _OUTAGE_ERRORS = (
     OperationalError,
@@ -149,6 +159,8 @@ class Writer:
         self._connected = False
         self._next_attempt = 0.0
         self._stop_deadline: float | None = None
+        # While a backup copies the files: no write until this (monotonic) time.
+        self._held_until: float | None = None
 
     # Lifecycle -----------------------------------------------------------------
 
@@ -319,6 +331,33 @@ class Writer:
         """
         return self._control(SyncTask)
 
+    def hold(self, seconds: float = DEFAULT_HOLD_S) -> Future[None]:
+        """Hold the database still while a backup copies it.
+
+        Everything enqueued so far is committed (or journaled while the database is
+        unreachable), an SQLite write-ahead log is checkpointed into the database file
+        and truncated, and then nothing is written until `release()`, or until
+        `seconds` have passed (a backup that never reports its end must not stop the
+        ledger for good). Records enqueued meanwhile wait in memory and are written
+        after the hold. The future resolves once the hold has begun.
+        """
+        future: Future[None] = Future()
+        if not self._accepting:
+            future.set_exception(WriterStoppedError("the writer is not running"))
+            return future
+        self._queue.put(HoldTask(future, seconds))
+        return future
+
+    def release(self) -> None:
+        """End a hold begun by `hold()` (nothing happens when there is none)."""
+        if self._accepting:
+            self._queue.put(ReleaseTask())
+
+    @property
+    def held(self) -> bool:
+        """Whether a hold is in force."""
+        return self._held_until is not None
+
     def _control(self, task: type[FlushTask | SyncTask]) -> Future[None]:
         future: Future[None] = Future()
         if not self._accepting:
@@ -373,6 +412,33 @@ class Writer:
         self._flush_waiters.append(Future())
         self._sync_waiters.append(future)
 
+    def begin_hold(self, future: Future[None], seconds: float) -> None:
+        """Write the buffer, checkpoint SQLite, then hold (see `hold`)."""
+        if self._buffer:
+            self._write_buffer()
+        if self._connected and self._config.backend == "sqlite":
+            self._checkpoint()
+        self._held_until = self._clock() + seconds
+        _LOGGER.debug("EV Ledger writer: held for a backup (at most %.0f s)", seconds)
+        if not future.done():
+            future.set_result(None)
+
+    def end_hold(self) -> None:
+        """End the hold; the buffer is written at the next step."""
+        if self._held_until is not None:
+            self._held_until = None
+            _LOGGER.debug("EV Ledger writer: hold released")
+
+    def _checkpoint(self) -> None:
+        """Move an SQLite write-ahead log into the database file and truncate it."""
+        assert self._engine is not None
+        try:
+            with self._engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception as exc:  # noqa: BLE001 - a backup copies the -wal file too
+            self._note_error(f"checkpoint failed: {exc}")
+            _LOGGER.warning("EV Ledger: checkpoint before a backup failed: %s", exc)
+
     def request_stop(self, deadline: float) -> None:
         """Begin the shutdown."""
         self._stop_deadline = deadline
@@ -402,6 +468,8 @@ class Writer:
 
     def _timeout(self) -> float | None:
         now = self._clock()
+        if self._held_until is not None:
+            return max(0.0, self._held_until - now)
         waits: list[float] = []
         if self._buffer:
             waits.append(self._buffer_deadline - now)
@@ -428,6 +496,15 @@ class Writer:
 
     def _step(self) -> None:
         self._drain_queue(self._timeout())
+        if self._held_until is not None:
+            if self._stop_deadline is None and self._clock() < self._held_until:
+                return
+            if self._stop_deadline is None:
+                _LOGGER.warning(
+                    "EV Ledger: a backup held the database longer than expected;"
+                    " writing again"
+                )
+            self._held_until = None
         if not self._connected and self._clock() >= self._next_attempt:
             self._try_connect()
         if self._buffer and (
