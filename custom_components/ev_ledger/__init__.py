@@ -29,6 +29,7 @@ from .db import (
     connect_and_migrate,
     head_revision,
 )
+from .housekeeping import Housekeeping
 from .runtime import EvLedgerConfigEntry, EvLedgerRuntime, snapshot_store
 from .services import async_setup_services
 
@@ -123,6 +124,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> 
     _async_apply_changes(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     runtime.async_start()
+    Housekeeping(hass, entry, config).async_start()
     return True
 
 

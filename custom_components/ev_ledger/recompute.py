@@ -21,6 +21,11 @@ order within an instant), so unchanged settings give live's records again. A loc
 sample keeps its zone and, since migration 0004, its coordinates; samples recorded
 without them give a record that carries its zone only.
 
+Samples older than the retention window are folded into minutes (`db.retention`) and
+cannot be replayed: a range reaching back there is clamped to start a margin after the
+folded minutes (the response says `requested_start`, `start` and `raw_samples_from`),
+so the records before are never touched.
+
 Dynamic prices (a price entity) come from the recorder's history of the price entities
 and from the live ledger's price book (its last 7 days). A session that would have
 energy without a known price where the stored one had none (its prices are older than
@@ -216,6 +221,12 @@ async def async_recompute(
     await runtime.async_flush()
     reader = runtime.reader
     sources = [vehicle.subentry_id, *runtime.sites]
+    # Raw samples folded by the retention job cannot be replayed: only records that
+    # start a margin after the folded minutes are re-derived; older ones stay.
+    requested = start
+    folded_until = await hass.async_add_executor_job(reader.folded_until, sources)
+    if folded_until is not None and start - MARGIN < folded_until:
+        start = min(folded_until + MARGIN, end)
     t0, t1 = start.timestamp(), end.timestamp()
 
     def derive() -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
@@ -318,6 +329,10 @@ async def async_recompute(
         "vehicle": vehicle.name,
         "start": start.astimezone(UTC).isoformat(),
         "end": end.astimezone(UTC).isoformat(),
+        "requested_start": requested.astimezone(UTC).isoformat(),
+        "raw_samples_from": (
+            None if folded_until is None else folded_until.astimezone(UTC).isoformat()
+        ),
         "samples": samples,
         "sessions": {**session_changes.as_dict(), "kept_unpriced": kept_unpriced},
         "trips": trip_changes.as_dict(),

@@ -189,6 +189,9 @@ def make_engine(config: DbConfig, *, pooled: bool = True) -> Engine:
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Takes effect on a new file only: pages freed by the retention job are then
+    # given back to the file system a few at a time (`db.retention.reclaim`).
+    cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

@@ -300,6 +300,29 @@ class Sample(Base):
     __table_args__ = (Index(None, "ts"),)
 
 
+class SampleMinute(Base):
+    """Samples older than the retention window, folded per source, role and minute.
+
+    `ts` is the minute's start. `value_mean` is the plain mean of the minute's values,
+    `value_last`, `text_last` and the coordinates those of its last sample; `samples`
+    counts what was folded (migration 0005).
+    """
+
+    __tablename__ = "sample_minutes"
+
+    source_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ts: Mapped[datetime] = mapped_column(primary_key=True)
+    samples: Mapped[int] = mapped_column(Integer)
+    value_min: Mapped[float | None] = mapped_column(Float)
+    value_max: Mapped[float | None] = mapped_column(Float)
+    value_mean: Mapped[float | None] = mapped_column(Float)
+    value_last: Mapped[float | None] = mapped_column(Float)
+    text_last: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+
+
 class Quarantine(Base):
     """A record the database rejected, kept with the reason, for a human to look at."""
 

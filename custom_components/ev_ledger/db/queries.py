@@ -23,6 +23,7 @@ from .models import (
     EnergySiteDaily,
     Quarantine,
     Sample,
+    SampleMinute,
     Trip,
 )
 from .rows import Sample as SampleRow, entity_uuid
@@ -434,6 +435,20 @@ class Reader:
         with self._engine.connect() as conn:
             rows = conn.execute(query.order_by(model.started_at)).mappings().all()
         return [_plain(r) for r in rows]
+
+    def folded_until(self, sources: list[str]) -> datetime | None:
+        """Where the sources' raw samples begin after retention folded older ones.
+
+        The end of the newest minute folded into `sample_minutes` for any of the
+        sources, or None when none was folded: what recompute can still re-derive
+        starts there.
+        """
+        query = select(func.max(SampleMinute.ts)).where(
+            SampleMinute.source_id.in_([entity_uuid(s) for s in sources])
+        )
+        with self._engine.connect() as conn:
+            moment = conn.execute(query).scalar_one_or_none()
+        return None if moment is None else moment + timedelta(minutes=1)
 
     def purge_samples(self, before: datetime) -> int:
         """Delete samples older than `before` (retention); return how many."""

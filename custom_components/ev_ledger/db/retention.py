@@ -1,0 +1,253 @@
+"""Sample retention: raw samples older than a window are folded into minutes.
+
+Raw samples are most of a ledger's size, and only `ev_ledger.recompute` reads them.
+Past the retention window (default 13 months) each source's samples are folded into
+one `sample_minutes` row per role and minute (count, minimum, maximum, mean, last
+value, text and coordinates) and deleted. Records (sessions, trips, site days) are
+never touched.
+
+The job works through the oldest samples in windows of whole minutes, one short
+transaction per window, so the writer and readers are never blocked for long and an
+interrupted run leaves nothing half done: each window's aggregates and its delete
+commit together. A minute folded before and then given more raw samples (a late
+backfill) is merged into its aggregate. On an SQLite file created with incremental
+auto-vacuum the freed pages are then given back a few at a time (`reclaim`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy import and_, delete, func, insert, select, text
+
+from .models import Sample, SampleMinute
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    import uuid
+
+    from sqlalchemy import Connection, Engine
+
+DEFAULT_RETENTION_DAYS: Final = 396  # 13 months
+MINUTE: Final = timedelta(minutes=1)
+# A window of raw samples folded in one transaction.
+WINDOW: Final = timedelta(hours=1)
+# Pages given back to the file system per reclaim step (4 MiB of 4 KiB pages).
+RECLAIM_PAGES: Final = 1024
+
+type _Key = tuple[uuid.UUID, str, datetime]
+
+
+@dataclass(slots=True)
+class _Minute:
+    samples: int = 0
+    value_min: float | None = None
+    value_max: float | None = None
+    value_sum: float = 0.0
+    values: int = 0
+    value_last: float | None = None
+    text_last: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+    def add(
+        self,
+        value: float | None,
+        text_: str | None,
+        latitude: float | None,
+        longitude: float | None,
+    ) -> None:
+        self.samples += 1
+        if value is not None:
+            self.value_min = (
+                value if self.value_min is None else min(self.value_min, value)
+            )
+            self.value_max = (
+                value if self.value_max is None else max(self.value_max, value)
+            )
+            self.value_sum += value
+            self.values += 1
+        self.value_last = value
+        self.text_last = text_
+        self.latitude = latitude
+        self.longitude = longitude
+
+    def merge_stored(self, row: Any) -> None:
+        """Fold an aggregate stored before (its samples came earlier)."""
+        stored = int(row.samples)
+        if row.value_mean is not None:
+            # The stored mean is over its valued samples; they are at most `stored`.
+            self.value_sum += row.value_mean * stored
+            self.values += stored
+        for bound in (row.value_min, row.value_max):
+            if bound is not None:
+                self.value_min = (
+                    bound if self.value_min is None else min(self.value_min, bound)
+                )
+                self.value_max = (
+                    bound if self.value_max is None else max(self.value_max, bound)
+                )
+        self.samples += stored
+
+    def row(self, key: _Key) -> dict[str, Any]:
+        source_id, role, ts = key
+        return {
+            "source_id": source_id,
+            "role": role,
+            "ts": ts,
+            "samples": self.samples,
+            "value_min": self.value_min,
+            "value_max": self.value_max,
+            "value_mean": self.value_sum / self.values if self.values else None,
+            "value_last": self.value_last,
+            "text_last": self.text_last,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+        }
+
+
+@dataclass(slots=True)
+class FoldResult:
+    """What a retention run did."""
+
+    before: datetime
+    folded: int = 0
+    minutes: int = 0
+    windows: int = 0
+    complete: bool = True
+    seconds: float = 0.0
+
+
+def floor_minute(moment: datetime) -> datetime:
+    """The start of `moment`'s minute (UTC)."""
+    moment = moment.astimezone(UTC)
+    return moment.replace(second=0, microsecond=0)
+
+
+def cutoff(now: datetime, retention_days: int) -> datetime:
+    """Samples before this are folded: `retention_days` before now, on a minute."""
+    return floor_minute(now - timedelta(days=retention_days))
+
+
+def fold_samples(
+    engine: Engine,
+    before: datetime,
+    *,
+    window: timedelta = WINDOW,
+    max_seconds: float | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> FoldResult:
+    """Fold every raw sample older than `before` into minutes and delete it.
+
+    Args:
+        engine: The ledger's database.
+        before: Samples before this moment are folded (floored to a minute).
+        window: Raw time folded per transaction.
+        max_seconds: No new window starts after this long (the rest is done by the
+            next run; `complete` is then False).
+        should_stop: Asked before each window; True stops the run (unload).
+        clock: Monotonic clock.
+    """
+    started = clock()
+    deadline = None if max_seconds is None else started + max_seconds
+    before = floor_minute(before)
+    result = FoldResult(before=before)
+    cursor: datetime | None = None
+    while True:
+        if (deadline is not None and clock() >= deadline) or (
+            should_stop is not None and should_stop()
+        ):
+            result.complete = False
+            break
+        with engine.begin() as conn:
+            query = select(func.min(Sample.ts)).where(Sample.ts < before)
+            if cursor is not None:
+                query = query.where(Sample.ts >= cursor)
+            oldest = conn.execute(query).scalar_one_or_none()
+            if oldest is None:
+                break
+            start = floor_minute(oldest)
+            end = min(start + window, before)
+            folded, minutes = _fold_window(conn, start, end)
+        result.folded += folded
+        result.minutes += minutes
+        result.windows += 1
+        cursor = end
+    result.seconds = clock() - started
+    return result
+
+
+def _fold_window(conn: Connection, start: datetime, end: datetime) -> tuple[int, int]:
+    """Fold the raw samples in [start, end) (whole minutes); return (samples, minutes)."""
+    rows = conn.execute(
+        select(
+            Sample.source_id,
+            Sample.role,
+            Sample.ts,
+            Sample.value,
+            Sample.text,
+            Sample.latitude,
+            Sample.longitude,
+        )
+        .where(Sample.ts >= start, Sample.ts < end)
+        .order_by(Sample.ts, Sample.seq)
+    ).all()
+    minutes: dict[_Key, _Minute] = {}
+    for source_id, role, ts, value, text_, latitude, longitude in rows:
+        key = (source_id, role, floor_minute(ts))
+        minute = minutes.get(key)
+        if minute is None:
+            minute = minutes[key] = _Minute()
+        minute.add(value, text_, latitude, longitude)
+    if not minutes:
+        return 0, 0
+    # Minutes folded by an earlier run (late samples): merged, then rewritten.
+    table = SampleMinute.__table__
+    stored = conn.execute(
+        select(*table.c).where(SampleMinute.ts >= start, SampleMinute.ts < end)
+    ).all()
+    replaced: list[_Key] = []
+    for row in stored:
+        key = (row.source_id, row.role, row.ts)
+        if key in minutes:
+            minutes[key].merge_stored(row)
+            replaced.append(key)
+    for source_id, role, ts in replaced:
+        conn.execute(
+            delete(SampleMinute).where(
+                and_(
+                    SampleMinute.source_id == source_id,
+                    SampleMinute.role == role,
+                    SampleMinute.ts == ts,
+                )
+            )
+        )
+    conn.execute(
+        insert(SampleMinute), [minute.row(key) for key, minute in minutes.items()]
+    )
+    conn.execute(delete(Sample).where(Sample.ts >= start, Sample.ts < end))
+    return len(rows), len(minutes)
+
+
+def reclaim(engine: Engine, pages: int = RECLAIM_PAGES) -> int:
+    """Give up to `pages` free pages of an SQLite file back; return how many were free.
+
+    Only a file created with incremental auto-vacuum (every file EV Ledger created
+    since retention exists) can shrink; in an older file the free pages are reused
+    by new samples, so it stops growing instead. Nothing to do on PostgreSQL, whose
+    autovacuum makes the space reusable.
+    """
+    if engine.dialect.name != "sqlite":
+        return 0
+    with engine.connect() as conn:
+        if conn.execute(text("PRAGMA auto_vacuum")).scalar_one() != 2:  # incremental
+            return 0
+        free = int(conn.execute(text("PRAGMA freelist_count")).scalar_one())
+        if free:
+            conn.execute(text(f"PRAGMA incremental_vacuum({int(pages)})"))
+        conn.commit()
+    return free
