@@ -41,8 +41,9 @@ def upgrade() -> None:
         sa.Column("latitude", sa.Float(), nullable=True),
         sa.Column("longitude", sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint(
-            "source_id", "role", "ts", name=op.f("pk_sample_minutes")
+            "source_id", "ts", "role", name=op.f("pk_sample_minutes")
         ),
+        sqlite_with_rowid=False,
     )
 
 

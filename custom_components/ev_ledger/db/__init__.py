@@ -42,7 +42,7 @@ Reading (executor)::
     reader.list_sessions(vehicle=key, start=..., end=..., offset=0, limit=50)
     reader.list_trips(vehicle=key, offset=0, limit=50)
     reader.samples(source_key, start, end, roles=[...])   # for recompute
-    reader.quarantined(); reader.purge_samples(before); reader.close()
+    reader.quarantined(); reader.folded_until(sources); reader.close()
 
 Exports and reports (executor; CSV file + rows, see db/reports.py and docs/sql.md)::
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Text,
@@ -277,27 +278,31 @@ class EnergySiteDaily(Base):
 
 
 class Sample(Base):
-    """A raw measurement: narrow, keyed on (source, role, time).
+    """A raw measurement: narrow, keyed on (source, time, role).
 
-    The key leads with the source and role so "latest value" and "range" queries are
-    index scans; it includes `ts`, so the table can be range-partitioned by time on
-    PostgreSQL, and retention is a DELETE by time (`purge_samples`). `seq` orders the
-    samples of one ledger that share a timestamp as live took them; a location keeps
-    its coordinates beside its zone (`text`) (migration 0004).
+    The key leads with the source and the time, so a source's samples of a time
+    range (recompute, retention) are one range scan of the key; there is no other
+    index. On SQLite the table is WITHOUT ROWID: the key is the table (migration
+    0006). `seq` orders the samples of one ledger that share a timestamp as live took
+    them; a location keeps its coordinates beside its zone (`text`) (migration 0004).
+    Raw samples older than the retention window are folded into `sample_minutes`.
     """
 
     __tablename__ = "samples"
 
-    source_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    role: Mapped[str] = mapped_column(String(32), primary_key=True)
-    ts: Mapped[datetime] = mapped_column(primary_key=True)
+    source_id: Mapped[uuid.UUID] = mapped_column()
+    role: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[datetime] = mapped_column()
     value: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str | None] = mapped_column(String(200))
     seq: Mapped[int] = mapped_column(SmallInteger, server_default="0")
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
 
-    __table_args__ = (Index(None, "ts"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("source_id", "ts", "role"),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class SampleMinute(Base):
@@ -310,9 +315,9 @@ class SampleMinute(Base):
 
     __tablename__ = "sample_minutes"
 
-    source_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    role: Mapped[str] = mapped_column(String(32), primary_key=True)
-    ts: Mapped[datetime] = mapped_column(primary_key=True)
+    source_id: Mapped[uuid.UUID] = mapped_column()
+    role: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[datetime] = mapped_column()
     samples: Mapped[int] = mapped_column(Integer)
     value_min: Mapped[float | None] = mapped_column(Float)
     value_max: Mapped[float | None] = mapped_column(Float)
@@ -321,6 +326,11 @@ class SampleMinute(Base):
     text_last: Mapped[str | None] = mapped_column(String(200))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("source_id", "ts", "role"),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class Quarantine(Base):

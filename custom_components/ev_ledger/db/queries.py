@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import uuid
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from .config import DbConfig, make_engine
 from .models import (
@@ -320,29 +320,6 @@ class Reader:
             for role, ts, value, text, seq, lat, lon in rows
         ]
 
-    def latest_samples(self, source: str) -> dict[str, SampleRow]:
-        """Return the latest sample of each role of a source."""
-        latest = (
-            select(Sample.role, func.max(Sample.ts).label("ts"))
-            .where(Sample.source_id == entity_uuid(source))
-            .group_by(Sample.role)
-            .subquery()
-        )
-        query = select(Sample.role, Sample.ts, Sample.value, Sample.text).join(
-            latest,
-            and_(
-                Sample.source_id == entity_uuid(source),
-                Sample.role == latest.c.role,
-                Sample.ts == latest.c.ts,
-            ),
-        )
-        with self._engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return {
-            role: SampleRow(source, role, ts.timestamp(), value, text)
-            for role, ts, value, text in rows
-        }
-
     def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
         """Return the most recent quarantined records with their reasons."""
         with self._engine.connect() as conn:
@@ -449,12 +426,6 @@ class Reader:
         with self._engine.connect() as conn:
             moment = conn.execute(query).scalar_one_or_none()
         return None if moment is None else moment + timedelta(minutes=1)
-
-    def purge_samples(self, before: datetime) -> int:
-        """Delete samples older than `before` (retention); return how many."""
-        with self._engine.begin() as conn:
-            result = conn.execute(delete(Sample).where(Sample.ts < before))
-        return int(result.rowcount)
 
 
 def _record_filters(

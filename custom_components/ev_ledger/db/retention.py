@@ -6,8 +6,9 @@ one `sample_minutes` row per role and minute (count, minimum, maximum, mean, las
 value, text and coordinates) and deleted. Records (sessions, trips, site days) are
 never touched.
 
-The job works through the oldest samples in windows of whole minutes, one short
-transaction per window, so the writer and readers are never blocked for long and an
+The job works source by source through the oldest samples, in windows of whole
+minutes read along the samples' key (source, time, role), one short transaction per
+window, so the writer and readers are never blocked for long and an
 interrupted run leaves nothing half done: each window's aggregates and its delete
 commit together. A minute folded before and then given more raw samples (a late
 backfill) is merged into its aggregate. On an SQLite file created with incremental
@@ -156,36 +157,59 @@ def fold_samples(
     deadline = None if max_seconds is None else started + max_seconds
     before = floor_minute(before)
     result = FoldResult(before=before)
-    cursor: datetime | None = None
-    while True:
-        if (deadline is not None and clock() >= deadline) or (
-            should_stop is not None and should_stop()
-        ):
-            result.complete = False
-            break
-        with engine.begin() as conn:
-            query = select(func.min(Sample.ts)).where(Sample.ts < before)
-            if cursor is not None:
-                query = query.where(Sample.ts >= cursor)
-            oldest = conn.execute(query).scalar_one_or_none()
-            if oldest is None:
-                break
-            start = floor_minute(oldest)
-            end = min(start + window, before)
-            folded, minutes = _fold_window(conn, start, end)
-        result.folded += folded
-        result.minutes += minutes
-        result.windows += 1
-        cursor = end
+    with engine.connect() as conn:
+        sources = _sources(conn)
+    for source_id in sources:
+        cursor: datetime | None = None
+        while True:
+            if (deadline is not None and clock() >= deadline) or (
+                should_stop is not None and should_stop()
+            ):
+                result.complete = False
+                result.seconds = clock() - started
+                return result
+            with engine.begin() as conn:
+                # One seek on the key (source, ts, role).
+                query = select(func.min(Sample.ts)).where(
+                    Sample.source_id == source_id, Sample.ts < before
+                )
+                if cursor is not None:
+                    query = query.where(Sample.ts >= cursor)
+                oldest = conn.execute(query).scalar_one_or_none()
+                if oldest is None:
+                    break
+                start = floor_minute(oldest)
+                end = min(start + window, before)
+                folded, minutes = _fold_window(conn, source_id, start, end)
+            result.folded += folded
+            result.minutes += minutes
+            result.windows += 1
+            cursor = end
     result.seconds = clock() - started
     return result
 
 
-def _fold_window(conn: Connection, start: datetime, end: datetime) -> tuple[int, int]:
-    """Fold the raw samples in [start, end) (whole minutes); return (samples, minutes)."""
+def _sources(conn: Connection) -> list[uuid.UUID]:
+    """The sources that have raw samples: a walk along the key, one seek each."""
+    column = Sample.__table__.c.source_id
+    found: list[uuid.UUID] = []
+    query = select(column).order_by(column).limit(1)
+    first = conn.execute(query).scalar_one_or_none()
+    while first is not None:
+        found.append(first)
+        first = conn.execute(query.where(column > first)).scalar_one_or_none()
+    return found
+
+
+def _fold_window(
+    conn: Connection, source_id: uuid.UUID, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """Fold a source's raw samples in [start, end) (whole minutes).
+
+    Returns (samples, minutes).
+    """
     rows = conn.execute(
         select(
-            Sample.source_id,
             Sample.role,
             Sample.ts,
             Sample.value,
@@ -193,11 +217,11 @@ def _fold_window(conn: Connection, start: datetime, end: datetime) -> tuple[int,
             Sample.latitude,
             Sample.longitude,
         )
-        .where(Sample.ts >= start, Sample.ts < end)
+        .where(Sample.source_id == source_id, Sample.ts >= start, Sample.ts < end)
         .order_by(Sample.ts, Sample.seq)
     ).all()
     minutes: dict[_Key, _Minute] = {}
-    for source_id, role, ts, value, text_, latitude, longitude in rows:
+    for role, ts, value, text_, latitude, longitude in rows:
         key = (source_id, role, floor_minute(ts))
         minute = minutes.get(key)
         if minute is None:
@@ -208,7 +232,11 @@ def _fold_window(conn: Connection, start: datetime, end: datetime) -> tuple[int,
     # Minutes folded by an earlier run (late samples): merged, then rewritten.
     table = SampleMinute.__table__
     stored = conn.execute(
-        select(*table.c).where(SampleMinute.ts >= start, SampleMinute.ts < end)
+        select(*table.c).where(
+            SampleMinute.source_id == source_id,
+            SampleMinute.ts >= start,
+            SampleMinute.ts < end,
+        )
     ).all()
     replaced: list[_Key] = []
     for row in stored:
@@ -216,7 +244,7 @@ def _fold_window(conn: Connection, start: datetime, end: datetime) -> tuple[int,
         if key in minutes:
             minutes[key].merge_stored(row)
             replaced.append(key)
-    for source_id, role, ts in replaced:
+    for _, role, ts in replaced:
         conn.execute(
             delete(SampleMinute).where(
                 and_(
@@ -229,7 +257,11 @@ def _fold_window(conn: Connection, start: datetime, end: datetime) -> tuple[int,
     conn.execute(
         insert(SampleMinute), [minute.row(key) for key, minute in minutes.items()]
     )
-    conn.execute(delete(Sample).where(Sample.ts >= start, Sample.ts < end))
+    conn.execute(
+        delete(Sample).where(
+            Sample.source_id == source_id, Sample.ts >= start, Sample.ts < end
+        )
+    )
     return len(rows), len(minutes)
 
 
