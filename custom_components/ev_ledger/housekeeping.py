@@ -2,7 +2,7 @@
 
 Every night at 03:17 local time each ledger folds its raw samples older than the
 window (option "Keep raw samples for", default 396 days = 13 months; 0 keeps them
-forever) into per-minute aggregates (`db.retention`), in short transactions in the
+forever) into five-minute aggregates (`db.retention`), in short transactions in the
 executor, for at most ten minutes a night: a large first run continues the next
 night. An SQLite file then gives freed pages back a few at a time. Records are never
 purged. `ev_ledger.recompute` re-derives what raw samples remain (see recompute.py).
@@ -100,10 +100,10 @@ class Housekeeping:
         self.last = result
         if result["folded"]:
             _LOGGER.info(
-                "EV Ledger: folded %d samples older than %s into %d minutes",
+                "EV Ledger: folded %d samples older than %s into %d five-minute buckets",
                 result["folded"],
                 result["before"],
-                result["minutes"],
+                result["buckets"],
             )
         return result
 

@@ -21,9 +21,9 @@ order within an instant), so unchanged settings give live's records again. A loc
 sample keeps its zone and, since migration 0004, its coordinates; samples recorded
 without them give a record that carries its zone only.
 
-Samples older than the retention window are folded into minutes (`db.retention`) and
+Samples older than the retention window are folded into five-minute buckets (`db.retention`) and
 cannot be replayed: a range reaching back there is clamped to start a margin after the
-folded minutes (the response says `requested_start`, `start` and `raw_samples_from`),
+folded buckets (the response says `requested_start`, `start` and `raw_samples_from`),
 so the records before are never touched.
 
 Dynamic prices (a price entity) come from the recorder's history of the price entities
@@ -222,7 +222,7 @@ async def async_recompute(
     reader = runtime.reader
     sources = [vehicle.subentry_id, *runtime.sites]
     # Raw samples folded by the retention job cannot be replayed: only records that
-    # start a margin after the folded minutes are re-derived; older ones stay.
+    # start a margin after the folded buckets are re-derived; older ones stay.
     requested = start
     folded_until = await hass.async_add_executor_job(reader.folded_until, sources)
     if folded_until is not None and start - MARGIN < folded_until:

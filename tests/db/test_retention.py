@@ -1,4 +1,4 @@
-"""Sample retention: raw samples past the window fold into minutes; records stay."""
+"""Sample retention: raw samples past the window fold into 5-minute buckets; records stay."""
 
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ from custom_components.ev_ledger.db import (
 from custom_components.ev_ledger.db.models import (
     ChargingSession,
     Sample as SampleModel,
-    SampleMinute,
+    SampleBucket,
     Trip,
 )
 from custom_components.ev_ledger.db.retention import (
     cutoff,
-    floor_minute,
+    floor_bucket,
     fold_samples,
     reclaim,
 )
@@ -66,13 +66,13 @@ def household(days: int = 3) -> list[Sample]:
     return out
 
 
-def expected_minutes(samples: Iterable[Sample], before: datetime) -> dict[Any, Any]:
-    """Per (source, role, minute) what folding must keep, worked out directly."""
+def expected_buckets(samples: Iterable[Sample], before: datetime) -> dict[Any, Any]:
+    """Per (source, role, bucket) what folding must keep, worked out directly."""
     groups: dict[Any, list[Sample]] = defaultdict(list)
     for sample in sorted(samples, key=lambda s: s.ts):
         moment = datetime.fromtimestamp(sample.ts, UTC)
         if moment < before:
-            groups[(sample.source_id, sample.role, floor_minute(moment))].append(sample)
+            groups[(sample.source_id, sample.role, floor_bucket(moment))].append(sample)
     out = {}
     for key, group in groups.items():
         values = [s.value for s in group if s.value is not None]
@@ -87,10 +87,10 @@ def expected_minutes(samples: Iterable[Sample], before: datetime) -> dict[Any, A
     return out
 
 
-def stored_minutes(engine: Engine, sources: list[str]) -> dict[Any, Any]:
+def stored_buckets(engine: Engine, sources: list[str]) -> dict[Any, Any]:
     names = {entity_uuid(source): source for source in sources}
     with engine.connect() as conn:
-        rows = conn.execute(select(*SampleMinute.__table__.c)).all()
+        rows = conn.execute(select(*SampleBucket.__table__.c)).all()
     return {
         (names[row.source_id], row.role, row.ts): (
             row.samples,
@@ -131,7 +131,7 @@ def fill(config: DbConfig, make_writer: WriterFactory, samples: list[Sample]) ->
     writer.synced().result(30)
 
 
-def test_fold_keeps_minutes_and_records(
+def test_fold_keeps_buckets_and_records(
     migrated: DbConfig, engine: Engine, make_writer: WriterFactory
 ) -> None:
     samples = household()
@@ -145,10 +145,10 @@ def test_fold_keeps_minutes_and_records(
         assert result.complete
         assert result.folded == len(older)
         assert result.before == CUT
-        # Each minute of each source and role, exactly as worked out directly.
-        expected = expected_minutes(samples, CUT)
-        assert result.minutes == len(expected)
-        assert same(stored_minutes(engine, ["car-1", "car-2", "site"]), expected)
+        # Each bucket of each source and role, exactly as worked out directly.
+        expected = expected_buckets(samples, CUT)
+        assert result.buckets == len(expected)
+        assert same(stored_buckets(engine, ["car-1", "car-2", "site"]), expected)
         # Newer raw samples untouched; records intact.
         assert count(engine, SampleModel) == len(samples) - len(older)
         assert (count(engine, ChargingSession), count(engine, Trip)) == records
@@ -160,25 +160,25 @@ def test_fold_keeps_minutes_and_records(
         assert reader.folded_until(["nobody"]) is None
         # A second run finds nothing to do.
         again = fold_samples(engine, CUT)
-        assert (again.folded, again.minutes, again.windows) == (0, 0, 0)
+        assert (again.folded, again.buckets, again.windows) == (0, 0, 0)
     finally:
         reader.close()
 
 
-def test_late_samples_merge_into_their_minute(
+def test_late_samples_merge_into_their_bucket(
     migrated: DbConfig, engine: Engine
 ) -> None:
-    minute = T0 - T0 % 60
+    minute = T0 - T0 % 300
     first = [Sample("car-1", "charger_power", minute + i, 1.0) for i in (0, 10, 20)]
     late = [Sample("car-1", "charger_power", minute + i, 4.0) for i in (30, 40, 50)]
     with engine.begin() as conn:
         write_batch(conn, [("samples", [list(s) for s in first])])
-    before = datetime.fromtimestamp(minute + 60, UTC)
+    before = datetime.fromtimestamp(minute + 300, UTC)
     assert fold_samples(engine, before).folded == 3
-    with engine.begin() as conn:  # a backfill writes more of that minute later
+    with engine.begin() as conn:  # a backfill writes more of that bucket later
         write_batch(conn, [("samples", [list(s) for s in late])])
     assert fold_samples(engine, before).folded == 3
-    ((key, value),) = stored_minutes(engine, ["car-1"]).items()
+    ((key, value),) = stored_buckets(engine, ["car-1"]).items()
     assert key[2] == datetime.fromtimestamp(minute, UTC)
     assert value[:4] == (6, 1.0, 4.0, 2.5)
     assert count(engine, SampleModel) == 0
@@ -200,16 +200,16 @@ def test_deadline_and_stop_leave_whole_windows(
     # What was folded is gone from the raw table, nothing else.
     assert count(engine, SampleModel) == total - partial.folded
     with engine.connect() as conn:
-        folded = conn.execute(select(func.sum(SampleMinute.samples))).scalar_one()
+        folded = conn.execute(select(func.sum(SampleBucket.samples))).scalar_one()
     assert folded == partial.folded
     rest = fold_samples(engine, CUT)
     assert rest.complete
     assert count(engine, SampleModel) == 0
 
 
-def test_cutoff_is_on_a_minute() -> None:
+def test_cutoff_is_on_a_bucket() -> None:
     now = datetime(2026, 12, 6, 3, 17, 42, 123, tzinfo=UTC)
-    assert cutoff(now, 396) == datetime(2025, 11, 5, 3, 17, tzinfo=UTC)
+    assert cutoff(now, 396) == datetime(2025, 11, 5, 3, 15, tzinfo=UTC)
 
 
 def test_sqlite_gives_space_back(tmp_path: Path) -> None:
@@ -271,7 +271,7 @@ def test_reclaim_does_nothing_elsewhere(pg_config: DbConfig, tmp_path: Path) -> 
         unique_by=lambda p: (p[0], p[1], p[2]),
     ),
     cut=st.integers(min_value=0, max_value=4 * 3600),
-    window=st.sampled_from([60, 600, 3600]),
+    window=st.sampled_from([300, 600, 3600]),
 )
 def test_folding_keeps_every_minute(
     points: list[tuple[str, str, int, float | None]], cut: int, window: int
@@ -280,7 +280,7 @@ def test_folding_keeps_every_minute(
     import tempfile
 
     samples = [Sample(src, role, T0 + t, value) for src, role, t, value in points]
-    before = floor_minute(datetime.fromtimestamp(T0 + cut, UTC))
+    before = floor_bucket(datetime.fromtimestamp(T0 + cut, UTC))
     with tempfile.TemporaryDirectory() as folder:
         config = DbConfig.embedded(Path(folder) / "ev_ledger.db")
         connect_and_migrate(config)
@@ -289,9 +289,9 @@ def test_folding_keeps_every_minute(
             with engine.begin() as conn:
                 write_batch(conn, [("samples", [list(s) for s in samples])])
             result = fold_samples(engine, before, window=timedelta(seconds=window))
-            expected = expected_minutes(samples, before)
+            expected = expected_buckets(samples, before)
             assert result.folded == sum(v[0] for v in expected.values())
-            assert same(stored_minutes(engine, ["car-1", "site"]), expected)
+            assert same(stored_buckets(engine, ["car-1", "site"]), expected)
             assert count(engine, SampleModel) == len(samples) - result.folded
         finally:
             engine.dispose()

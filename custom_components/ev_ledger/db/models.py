@@ -285,7 +285,7 @@ class Sample(Base):
     index. On SQLite the table is WITHOUT ROWID: the key is the table (migration
     0006). `seq` orders the samples of one ledger that share a timestamp as live took
     them; a location keeps its coordinates beside its zone (`text`) (migration 0004).
-    Raw samples older than the retention window are folded into `sample_minutes`.
+    Raw samples older than the retention window are folded into `sample_buckets`.
     """
 
     __tablename__ = "samples"
@@ -305,15 +305,15 @@ class Sample(Base):
     )
 
 
-class SampleMinute(Base):
-    """Samples older than the retention window, folded per source, role and minute.
+class SampleBucket(Base):
+    """Samples older than the retention window, folded per source, role and five minutes.
 
-    `ts` is the minute's start. `value_mean` is the plain mean of the minute's values,
+    `ts` is the bucket's start. `value_mean` is the plain mean of the bucket's values,
     `value_last`, `text_last` and the coordinates those of its last sample; `samples`
     counts what was folded (migration 0005).
     """
 
-    __tablename__ = "sample_minutes"
+    __tablename__ = "sample_buckets"
 
     source_id: Mapped[uuid.UUID] = mapped_column()
     role: Mapped[str] = mapped_column(String(32))

@@ -23,9 +23,10 @@ from .models import (
     EnergySiteDaily,
     Quarantine,
     Sample,
-    SampleMinute,
+    SampleBucket,
     Trip,
 )
+from .retention import BUCKET
 from .rows import Sample as SampleRow, entity_uuid
 
 if TYPE_CHECKING:
@@ -416,16 +417,16 @@ class Reader:
     def folded_until(self, sources: list[str]) -> datetime | None:
         """Where the sources' raw samples begin after retention folded older ones.
 
-        The end of the newest minute folded into `sample_minutes` for any of the
+        The end of the newest bucket folded into `sample_buckets` for any of the
         sources, or None when none was folded: what recompute can still re-derive
         starts there.
         """
-        query = select(func.max(SampleMinute.ts)).where(
-            SampleMinute.source_id.in_([entity_uuid(s) for s in sources])
+        query = select(func.max(SampleBucket.ts)).where(
+            SampleBucket.source_id.in_([entity_uuid(s) for s in sources])
         )
         with self._engine.connect() as conn:
             moment = conn.execute(query).scalar_one_or_none()
-        return None if moment is None else moment + timedelta(minutes=1)
+        return None if moment is None else moment + BUCKET
 
 
 def _record_filters(

@@ -1,16 +1,16 @@
-"""Sample retention: raw samples older than a window are folded into minutes.
+"""Sample retention: raw samples older than a window are folded into 5-minute buckets.
 
 Raw samples are most of a ledger's size, and only `ev_ledger.recompute` reads them.
 Past the retention window (default 13 months) each source's samples are folded into
-one `sample_minutes` row per role and minute (count, minimum, maximum, mean, last
+one `sample_buckets` row per role and five minutes (count, minimum, maximum, mean, last
 value, text and coordinates) and deleted. Records (sessions, trips, site days) are
 never touched.
 
 The job works source by source through the oldest samples, in windows of whole
-minutes read along the samples' key (source, time, role), one short transaction per
+buckets read along the samples' key (source, time, role), one short transaction per
 window, so the writer and readers are never blocked for long and an
 interrupted run leaves nothing half done: each window's aggregates and its delete
-commit together. A minute folded before and then given more raw samples (a late
+commit together. A bucket folded before and then given more raw samples (a late
 backfill) is merged into its aggregate. On an SQLite file created with incremental
 auto-vacuum the freed pages are then given back a few at a time (`reclaim`).
 """
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import and_, delete, func, insert, select, text
 
-from .models import Sample, SampleMinute
+from .models import Sample, SampleBucket
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -33,7 +33,10 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
 DEFAULT_RETENTION_DAYS: Final = 396  # 13 months
-MINUTE: Final = timedelta(minutes=1)
+# Five minutes: a streaming car's or site's samples shrink 30-300 fold, and a charging
+# curve years back keeps its shape.
+BUCKET: Final = timedelta(minutes=5)
+_BUCKET_S: Final = int(BUCKET.total_seconds())
 # A window of raw samples folded in one transaction.
 WINDOW: Final = timedelta(hours=1)
 # Pages given back to the file system per reclaim step (4 MiB of 4 KiB pages).
@@ -43,7 +46,7 @@ type _Key = tuple[uuid.UUID, str, datetime]
 
 
 @dataclass(slots=True)
-class _Minute:
+class _Bucket:
     samples: int = 0
     value_min: float | None = None
     value_max: float | None = None
@@ -116,21 +119,21 @@ class FoldResult:
 
     before: datetime
     folded: int = 0
-    minutes: int = 0
+    buckets: int = 0
     windows: int = 0
     complete: bool = True
     seconds: float = 0.0
 
 
-def floor_minute(moment: datetime) -> datetime:
-    """The start of `moment`'s minute (UTC)."""
-    moment = moment.astimezone(UTC)
-    return moment.replace(second=0, microsecond=0)
+def floor_bucket(moment: datetime) -> datetime:
+    """The start of `moment`'s five-minute bucket (UTC)."""
+    moment = moment.astimezone(UTC).replace(second=0, microsecond=0)
+    return moment - timedelta(minutes=moment.minute % (_BUCKET_S // 60))
 
 
 def cutoff(now: datetime, retention_days: int) -> datetime:
-    """Samples before this are folded: `retention_days` before now, on a minute."""
-    return floor_minute(now - timedelta(days=retention_days))
+    """Samples before this are folded: `retention_days` before now, on a bucket."""
+    return floor_bucket(now - timedelta(days=retention_days))
 
 
 def fold_samples(
@@ -142,11 +145,11 @@ def fold_samples(
     should_stop: Callable[[], bool] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> FoldResult:
-    """Fold every raw sample older than `before` into minutes and delete it.
+    """Fold every raw sample older than `before` into buckets and delete it.
 
     Args:
         engine: The ledger's database.
-        before: Samples before this moment are folded (floored to a minute).
+        before: Samples before this moment are folded (floored to a bucket).
         window: Raw time folded per transaction.
         max_seconds: No new window starts after this long (the rest is done by the
             next run; `complete` is then False).
@@ -155,7 +158,7 @@ def fold_samples(
     """
     started = clock()
     deadline = None if max_seconds is None else started + max_seconds
-    before = floor_minute(before)
+    before = floor_bucket(before)
     result = FoldResult(before=before)
     with engine.connect() as conn:
         sources = _sources(conn)
@@ -178,11 +181,11 @@ def fold_samples(
                 oldest = conn.execute(query).scalar_one_or_none()
                 if oldest is None:
                     break
-                start = floor_minute(oldest)
+                start = floor_bucket(oldest)
                 end = min(start + window, before)
-                folded, minutes = _fold_window(conn, source_id, start, end)
+                folded, buckets = _fold_window(conn, source_id, start, end)
             result.folded += folded
-            result.minutes += minutes
+            result.buckets += buckets
             result.windows += 1
             cursor = end
     result.seconds = clock() - started
@@ -204,9 +207,9 @@ def _sources(conn: Connection) -> list[uuid.UUID]:
 def _fold_window(
     conn: Connection, source_id: uuid.UUID, start: datetime, end: datetime
 ) -> tuple[int, int]:
-    """Fold a source's raw samples in [start, end) (whole minutes).
+    """Fold a source's raw samples in [start, end) (whole buckets).
 
-    Returns (samples, minutes).
+    Returns (samples, buckets).
     """
     rows = conn.execute(
         select(
@@ -220,49 +223,49 @@ def _fold_window(
         .where(Sample.source_id == source_id, Sample.ts >= start, Sample.ts < end)
         .order_by(Sample.ts, Sample.seq)
     ).all()
-    minutes: dict[_Key, _Minute] = {}
+    buckets: dict[_Key, _Bucket] = {}
     for role, ts, value, text_, latitude, longitude in rows:
-        key = (source_id, role, floor_minute(ts))
-        minute = minutes.get(key)
-        if minute is None:
-            minute = minutes[key] = _Minute()
-        minute.add(value, text_, latitude, longitude)
-    if not minutes:
+        key = (source_id, role, floor_bucket(ts))
+        bucket = buckets.get(key)
+        if bucket is None:
+            bucket = buckets[key] = _Bucket()
+        bucket.add(value, text_, latitude, longitude)
+    if not buckets:
         return 0, 0
     # Minutes folded by an earlier run (late samples): merged, then rewritten.
-    table = SampleMinute.__table__
+    table = SampleBucket.__table__
     stored = conn.execute(
         select(*table.c).where(
-            SampleMinute.source_id == source_id,
-            SampleMinute.ts >= start,
-            SampleMinute.ts < end,
+            SampleBucket.source_id == source_id,
+            SampleBucket.ts >= start,
+            SampleBucket.ts < end,
         )
     ).all()
     replaced: list[_Key] = []
     for row in stored:
         key = (row.source_id, row.role, row.ts)
-        if key in minutes:
-            minutes[key].merge_stored(row)
+        if key in buckets:
+            buckets[key].merge_stored(row)
             replaced.append(key)
     for _, role, ts in replaced:
         conn.execute(
-            delete(SampleMinute).where(
+            delete(SampleBucket).where(
                 and_(
-                    SampleMinute.source_id == source_id,
-                    SampleMinute.role == role,
-                    SampleMinute.ts == ts,
+                    SampleBucket.source_id == source_id,
+                    SampleBucket.role == role,
+                    SampleBucket.ts == ts,
                 )
             )
         )
     conn.execute(
-        insert(SampleMinute), [minute.row(key) for key, minute in minutes.items()]
+        insert(SampleBucket), [bucket.row(key) for key, bucket in buckets.items()]
     )
     conn.execute(
         delete(Sample).where(
             Sample.source_id == source_id, Sample.ts >= start, Sample.ts < end
         )
     )
-    return len(rows), len(minutes)
+    return len(rows), len(buckets)
 
 
 def reclaim(engine: Engine, pages: int = RECLAIM_PAGES) -> int:

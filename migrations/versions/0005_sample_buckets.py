@@ -1,6 +1,6 @@
-"""Sample retention: raw samples older than the window are folded per minute.
+"""Sample retention: raw samples older than the window are folded per five minutes.
 
-`sample_minutes` keeps, per source, role and minute, how many samples were folded,
+`sample_buckets` keeps, per source, role and five minutes, how many samples were folded,
 their minimum, maximum and mean value and the last value, text and coordinates. The
 retention job (`db.retention.fold_samples`) moves raw samples older than the window
 here; records (sessions, trips, site days) are never purged.
@@ -28,7 +28,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
-        "sample_minutes",
+        "sample_buckets",
         sa.Column("source_id", sa.Uuid(), nullable=False),
         sa.Column("role", sa.String(length=32), nullable=False),
         sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
@@ -41,11 +41,11 @@ def upgrade() -> None:
         sa.Column("latitude", sa.Float(), nullable=True),
         sa.Column("longitude", sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint(
-            "source_id", "ts", "role", name=op.f("pk_sample_minutes")
+            "source_id", "ts", "role", name=op.f("pk_sample_buckets")
         ),
         sqlite_with_rowid=False,
     )
 
 
 def downgrade() -> None:
-    op.drop_table("sample_minutes")
+    op.drop_table("sample_buckets")
