@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from custom_components.ev_ledger.db import DbConfig, Reader, Sample
+from custom_components.ev_ledger.logic.model import SessionStatus
 
 from .conftest import T0, WriterFactory, make_session, make_trip
 
@@ -122,3 +123,36 @@ def test_quarantine_is_visible(reader: Reader) -> None:
     assert len(kept) == 1
     assert kept[0]["kind"] == "session"
     assert kept[0]["error"]
+
+
+def test_vehicle_totals_in_one_aggregate(
+    migrated: DbConfig, make_writer: WriterFactory
+) -> None:
+    """Completed sessions summed exactly; deleted and in-progress ones left out."""
+    writer = make_writer(migrated)
+    energies = [Decimal("10.0001"), Decimal("0.0003"), Decimal("33.3333")] * 10
+    for index, energy in enumerate(energies):
+        writer.enqueue_session(make_session(index, energy=energy))
+    writer.enqueue_session(make_session(40, status=SessionStatus.IN_PROGRESS))
+    writer.enqueue_session(make_session(41, energy=Decimal("7")))
+    writer.delete_session(make_session(41).id)
+    writer.enqueue_session(make_session(0, vehicle="vehicle-2"))
+    writer.synced().result(10)
+    reader = Reader(migrated)
+    try:
+        month = datetime.fromtimestamp(T0 + 20 * 7200, UTC)
+        totals = reader.vehicle_totals(["vehicle-1", "vehicle-2", "nobody"], month)
+    finally:
+        reader.close()
+    assert totals["vehicle-1"] == (
+        sum(energies, Decimal(0)),
+        Decimal("3.1415") * 30,
+        Decimal("3.1415") * 10,
+    )
+    assert totals["vehicle-2"] == (Decimal("10.5"), Decimal("3.1415"), Decimal(0))
+    assert totals["nobody"] == (Decimal(0), Decimal(0), Decimal(0))
+    empty = Reader(migrated)
+    try:
+        assert empty.vehicle_totals([], month) == {}
+    finally:
+        empty.close()

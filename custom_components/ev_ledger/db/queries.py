@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Any, Literal
 import uuid
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    select,
+)
 
 from .config import DbConfig, make_engine
 from .models import (
@@ -288,6 +297,53 @@ class Reader:
             total.distance_km += distance
             total.trip_energy_kwh += energy or 0
         return [buckets[key] for key in sorted(buckets)]
+
+    def vehicle_totals(
+        self, vehicles: list[str], month_start: datetime
+    ) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+        """Lifetime energy and cost, and cost since `month_start`, per vehicle.
+
+        One aggregate over the vehicles' stored sessions (completed and inferred; not
+        the one in progress, not deleted), as the totals sensors start from. On
+        SQLite the amounts are summed as exact integers of their smallest unit.
+        """
+        keys = {entity_uuid(vehicle): vehicle for vehicle in vehicles}
+        out = {vehicle: (Decimal(0), Decimal(0), Decimal(0)) for vehicle in vehicles}
+        if not keys:
+            return out
+        sqlite = self._engine.dialect.name == "sqlite"
+
+        def total(column: Any, scale: int) -> Any:
+            if sqlite:  # REAL underneath: sum exact integers instead
+                column = cast(func.round(column * 10**scale), BigInteger)
+            return func.coalesce(func.sum(column), 0)
+
+        energy, cost = ChargingSession.energy_kwh, ChargingSession.cost
+        in_month = case((ChargingSession.started_at >= month_start, cost))
+        query = (
+            select(
+                ChargingSession.vehicle_id,
+                total(energy, 4),
+                total(cost, 4),
+                total(in_month, 4),
+            )
+            .where(
+                ChargingSession.vehicle_id.in_(list(keys)),
+                ChargingSession.deleted_at.is_(None),
+                ChargingSession.status != "in_progress",
+            )
+            .group_by(ChargingSession.vehicle_id)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        unit = Decimal(1).scaleb(-4)
+        for vehicle_id, *sums in rows:
+            values = [
+                (Decimal(int(v)) * unit if sqlite else Decimal(v)).quantize(unit)
+                for v in sums
+            ]
+            out[keys[vehicle_id]] = (values[0], values[1], values[2])
+        return out
 
     def samples(
         self,
