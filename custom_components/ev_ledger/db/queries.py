@@ -14,16 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import uuid
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
-    Select,
-    and_,
-    case,
-    cast,
-    func,
-    select,
-)
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, func, select
 
 from .config import DbConfig, make_engine
 from .models import (
