@@ -21,6 +21,7 @@ from homeassistant.const import (
     UnitOfPower,
     UnitOfTime,
 )
+from homeassistant.core import callback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 
@@ -48,6 +49,8 @@ CHARGING_STATUS_OPTIONS = [
 ]
 _HUNDRED = Decimal(100)
 _KM_PER_MILE = Decimal("1.609344")
+# A state not written yet: unequal to any value.
+_NOT_WRITTEN = object()
 
 type SensorValue = StateType | Decimal
 
@@ -427,6 +430,8 @@ class VehicleSensor(EvLedgerEntity, SensorEntity):
         """Bind the description to the vehicle."""
         super().__init__(vehicle, description)
         self._vehicle = vehicle
+        # What the state showed when last written (see `_async_refresh`).
+        self._shown: object = _NOT_WRITTEN
         self._per_mile = (
             description.per_distance
             and vehicle.hass.config.units is US_CUSTOMARY_SYSTEM
@@ -457,9 +462,21 @@ class VehicleSensor(EvLedgerEntity, SensorEntity):
     async def async_added_to_hass(self) -> None:
         """Follow the vehicle's figures."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            self._vehicle.async_add_listener(self.async_write_ha_state)
-        )
+        self.async_on_remove(self._vehicle.async_add_listener(self._async_refresh))
+        self._shown = (self.native_value, self.last_reset)  # written next by HA
+
+    @callback
+    def _async_refresh(self) -> None:
+        """Write the state only when what it shows changed.
+
+        The vehicle notifies its sensors after every minute of data; most figures
+        (totals, the last session, the last trip) change far less often, and an
+        unchanged write still costs Home Assistant a state report.
+        """
+        shown = (self.native_value, self.last_reset)
+        if shown != self._shown:
+            self._shown = shown
+            self.async_write_ha_state()
 
 
 class SiteSensor(EvLedgerEntity, SensorEntity):
@@ -471,6 +488,7 @@ class SiteSensor(EvLedgerEntity, SensorEntity):
         """Bind the description to the site."""
         super().__init__(site, description)
         self._site = site
+        self._shown: object = _NOT_WRITTEN
 
     @property
     def native_value(self) -> SensorValue:
@@ -480,4 +498,13 @@ class SiteSensor(EvLedgerEntity, SensorEntity):
     async def async_added_to_hass(self) -> None:
         """Follow the site's figures."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._site.async_add_listener(self.async_write_ha_state))
+        self.async_on_remove(self._site.async_add_listener(self._async_refresh))
+        self._shown = self.native_value  # written next by Home Assistant
+
+    @callback
+    def _async_refresh(self) -> None:
+        """Write the state only when the figure changed."""
+        shown = self.native_value
+        if shown != self._shown:
+            self._shown = shown
+            self.async_write_ha_state()
