@@ -1,0 +1,303 @@
+"""Storage benchmark: bytes per sample by layout, and retention over three years.
+
+Run: .venv/bin/python -m benchmarks.storage [--samples N] [--runs 3] [--months 36]
+
+1. Bytes per stored sample, indexes included, for the sample layout before migration
+   0006 (key source, role, time plus a time index; SQLite with rowid) and the current
+   one (key source, time, role, nothing else; SQLite WITHOUT ROWID), on the embedded
+   SQLite file and on PostgreSQL. The same household samples (a car polled every 30 s
+   with its charger's power every 5 s while charging, an energy site every 10 s) go
+   through EV Ledger's writer, the path users hit. The old layout, measured in the
+   same run, is the baseline.
+2. Retention: 36 months in compressed time (a month is one day of the same
+   household, the window 13 of them) written month by month, with the nightly job's
+   fold into five-minute buckets at each month's end. The size after month 36 is
+   compared with the size after month 14, when the window had filled; every session
+   written is still there. On PostgreSQL a plain VACUUM after each fold stands in for
+   autovacuum.
+
+Every figure is the median of `--runs` runs with its min and max; the last lines are
+one per target.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+import statistics
+import tempfile
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select, text
+
+from custom_components.ev_ledger.db import (
+    DbConfig,
+    Sample,
+    Writer,
+    connect_and_migrate,
+    make_engine,
+)
+from custom_components.ev_ledger.db.migrate import migrate
+from custom_components.ev_ledger.db.models import ChargingSession
+from custom_components.ev_ledger.db.retention import cutoff, fold_samples, reclaim
+from tests.db.conftest import make_session
+from tests.pgcluster import new_cluster
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+T0 = 1_746_000_000.0  # 2025-04-30 08:00 UTC
+DAY = 86_400
+OLD_LAYOUT = "0005"
+TARGET_PG_BYTES = 100
+TARGET_SQLITE_BYTES = 60
+TARGET_GROWTH = 1.10
+# The retention window in compressed months (days here): 13 months.
+WINDOW_MONTHS = 13
+
+
+def household(start: float, seconds: int) -> Iterator[Sample]:
+    """A car and a site: polls, a nightly charge streamed, the site's meters."""
+    poll, site, power = 30, 10, 5
+    for t in range(0, seconds, poll):
+        ts = start + t
+        yield Sample("car", "battery_level", ts, 40 + (t % DAY) / DAY * 40)
+        yield Sample("car", "odometer", ts, 10_000 + t / 3600)
+        yield Sample("car", "location", ts, None, "home", 0, 52.52, 13.40)
+    for day in range(seconds // DAY):
+        night = start + day * DAY + 3600
+        for t in range(0, 2 * 3600, power):
+            yield Sample("car", "charger_power", night + t, 11.0 - t / 7200)
+    for t in range(0, seconds, site):
+        ts = start + t
+        yield Sample(
+            "site", "solar_power", ts, max(0.0, 5 - abs((t % DAY) - 43_200) / 8640)
+        )
+        yield Sample("site", "grid_power", ts, 0.4 + (t % 97) / 100)
+
+
+def write(
+    config: DbConfig,
+    samples: Iterator[Sample],
+    sessions: int = 0,
+    first_session: int = 0,
+) -> int:
+    """Write through EV Ledger's writer; return how many samples were given."""
+    with tempfile.TemporaryDirectory() as journal:
+        writer = Writer(config, journal, commit_interval=0.2)
+        writer.start().result(30)
+        count = 0
+        batch: list[Sample] = []
+        for sample in samples:
+            batch.append(sample)
+            if len(batch) == 5000:
+                writer.enqueue_samples(batch)
+                count += len(batch)
+                batch = []
+        writer.enqueue_samples(batch)
+        count += len(batch)
+        for index in range(first_session, first_session + sessions):
+            writer.enqueue_session(make_session(index))
+        writer.synced().result(600)
+        writer.stop(30)
+    return count
+
+
+def checkpoint(config: DbConfig) -> None:
+    engine = make_engine(config, pooled=False)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()
+
+
+def size_of(config: DbConfig) -> int:
+    """Bytes the samples take: the SQLite file, or PostgreSQL's sample tables."""
+    if config.backend == "sqlite":
+        checkpoint(config)
+        return Path(config.path or "").stat().st_size
+    engine = make_engine(config, pooled=False)
+    try:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT pg_total_relation_size('samples')"
+                        " + pg_total_relation_size('sample_buckets')"
+                    )
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+def raw_size_of(config: DbConfig) -> int:
+    """Bytes of the raw samples table alone (its key included)."""
+    engine = make_engine(config, pooled=False)
+    try:
+        with engine.connect() as conn:
+            query = (
+                "SELECT sum(pgsize) FROM dbstat WHERE name = 'samples'"
+                if config.backend == "sqlite"
+                else "SELECT pg_total_relation_size('samples')"
+            )
+            return int(conn.execute(text(query)).scalar_one() or 0)
+    finally:
+        engine.dispose()
+
+
+@dataclass(slots=True)
+class Backend:
+    name: str
+    fresh: Callable[[], DbConfig]
+
+
+def bytes_per_sample(backend: Backend, layout: str, samples: int) -> float:
+    config = backend.fresh()
+    migrate(config, layout)
+    empty = size_of(config)
+    seconds = int(samples / (3 / 30 + 2 / 10 + 1440 / DAY))
+    given = write(config, household(T0, seconds))
+    return (size_of(config) - empty) / given
+
+
+def retention(backend: Backend, months: int) -> tuple[float, float, bool]:
+    """Growth from month 14 to the last: the whole database, raw samples; records.
+
+    Compressed time: a "month" is one day of the dense household and the window 13
+    such days, so the balance of raw samples and buckets is a real one's.
+    """
+    config = backend.fresh()
+    connect_and_migrate(config)
+    sizes: list[int] = []
+    raw: list[int] = []
+    engine = make_engine(config, pooled=False)
+    try:
+        for month in range(months):
+            start = T0 + month * DAY
+            write(config, household(start, DAY), sessions=30, first_session=month * 30)
+            now = datetime.fromtimestamp(start + DAY, UTC)
+            fold_samples(engine, cutoff(now, WINDOW_MONTHS), window=timedelta(hours=6))
+            if config.backend == "sqlite":
+                while reclaim(engine, pages=100_000):
+                    pass
+            else:
+                with engine.connect() as conn:
+                    conn.execution_options(
+                        isolation_level="AUTOCOMMIT"
+                    ).exec_driver_sql("VACUUM samples, sample_buckets")
+            sizes.append(size_of(config))
+            raw.append(raw_size_of(config))
+        with engine.connect() as conn:
+            kept = conn.execute(
+                select(func.count()).select_from(ChargingSession)
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return (
+        sizes[-1] / sizes[WINDOW_MONTHS],
+        raw[-1] / raw[WINDOW_MONTHS],
+        kept == months * 30,
+    )
+
+
+def line(name: str, values: list[float], unit: str, op: str, limit: float) -> str:
+    median = statistics.median(values)
+    ok = median <= limit if op == "<=" else median >= limit
+    return (
+        f"target {name}: {median:.2f} {unit} [{min(values):.2f}..{max(values):.2f}]"
+        f" (goal {op} {limit:g}) {'PASS' if ok else 'FAIL'}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--months", type=int, default=36)
+    args = parser.parse_args()
+
+    cluster = new_cluster()
+    work = Path(tempfile.mkdtemp(prefix="evl-storage-"))
+    counter = iter(range(1_000_000))
+
+    def fresh_sqlite() -> DbConfig:
+        return DbConfig.embedded(work / f"db{next(counter)}" / "ev_ledger.db")
+
+    def fresh_pg() -> DbConfig:
+        name = f"bench_{next(counter)}"
+        engine = make_engine(DbConfig.from_url(cluster.url), pooled=False)
+        try:
+            with engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    f"CREATE DATABASE {name}"
+                )
+        finally:
+            engine.dispose()
+        return DbConfig.from_url(cluster.url.rsplit("/", 1)[0] + f"/{name}")
+
+    backends = [Backend("sqlite", fresh_sqlite), Backend("postgresql", fresh_pg)]
+    results: dict[str, list[float]] = {}
+    try:
+        for run in range(args.runs):
+            for backend in backends:
+                for layout in (OLD_LAYOUT, "head"):
+                    figure = bytes_per_sample(backend, layout, args.samples)
+                    results.setdefault(f"{backend.name}/{layout}", []).append(figure)
+                    print(
+                        f"run {run + 1} {backend.name:10} layout {layout:5}"
+                        f" {figure:7.1f} B/sample",
+                        flush=True,
+                    )
+                growth, raw_growth, intact = retention(backend, args.months)
+                results.setdefault(f"{backend.name}/growth", []).append(growth)
+                results.setdefault(f"{backend.name}/raw", []).append(raw_growth)
+                results.setdefault(f"{backend.name}/intact", []).append(float(intact))
+                print(
+                    f"run {run + 1} {backend.name:10} retention: size month"
+                    f" {args.months} / month 14 = {growth:.3f} (raw samples"
+                    f" {raw_growth:.3f}), records intact:"
+                    f" {intact}",
+                    flush=True,
+                )
+    finally:
+        cluster.destroy()
+    targets = []
+    for name, limit in (
+        ("postgresql", TARGET_PG_BYTES),
+        ("sqlite", TARGET_SQLITE_BYTES),
+    ):
+        new, old = results[f"{name}/head"], results[f"{name}/{OLD_LAYOUT}"]
+        print(
+            f"{name}: old layout {statistics.median(old):.1f} B/sample"
+            f" [{min(old):.1f}..{max(old):.1f}], new {statistics.median(new):.1f}"
+        )
+        targets.append(line(f"{name}_bytes_per_sample", new, "B", "<=", limit))
+        ratios = [n / o for n, o in zip(new, old, strict=True)]
+        targets.append(line(f"{name}_layout_vs_old", ratios, "x", "<=", 1.0))
+        targets.append(
+            line(
+                f"{name}_retention_raw_growth", results[f"{name}/raw"], "x", "<=", 1.05
+            )
+        )
+        targets.append(
+            line(
+                f"{name}_retention_growth",
+                results[f"{name}/growth"],
+                "x",
+                "<=",
+                TARGET_GROWTH,
+            )
+        )
+        targets.append(
+            line(f"{name}_records_intact", results[f"{name}/intact"], "", ">=", 1)
+        )
+    for target in targets:
+        print(target)
+
+
+if __name__ == "__main__":
+    main()
