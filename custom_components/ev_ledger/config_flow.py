@@ -16,6 +16,7 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
+    OptionsFlow,
 )
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import callback
@@ -48,6 +49,7 @@ from .const import (
 )
 from .db import SSL_MODES
 from .flow_location import LocationSubentryFlow
+from .flow_options import LedgerOptionsFlow
 from .flow_site import EnergySiteSubentryFlow
 from .flow_vehicle import VehicleSubentryFlow
 
@@ -136,6 +138,12 @@ class EvLedgerConfigFlow(ConfigFlow, domain=DOMAIN):
             SUBENTRY_ENERGY_SITE: EnergySiteSubentryFlow,
             SUBENTRY_LOCATION: LocationSubentryFlow,
         }
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """How long raw samples are kept."""
+        return LedgerOptionsFlow()
 
     # Storage choice ------------------------------------------------------------------
 
