@@ -16,6 +16,10 @@ Run: .venv/bin/python -m benchmarks.storage [--samples N] [--runs 3] [--months 3
    written is still there. On PostgreSQL a plain VACUUM after each fold stands in for
    autovacuum.
 
+3. SQLite insert cost per sample: the writer's fast path (sqlite3's executemany with
+   the columns' own bind conversions) against SQLAlchemy's insert of the same rows
+   (what the sink did before), both into a fresh file in the same run.
+
 Every figure is the median of `--runs` runs with its min and max; the last lines are
 one per target.
 """
@@ -28,9 +32,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 import statistics
 import tempfile
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from custom_components.ev_ledger.db import (
     DbConfig,
@@ -40,8 +46,10 @@ from custom_components.ev_ledger.db import (
     make_engine,
 )
 from custom_components.ev_ledger.db.migrate import migrate
-from custom_components.ev_ledger.db.models import ChargingSession
+from custom_components.ev_ledger.db.models import ChargingSession, Sample as SampleModel
 from custom_components.ev_ledger.db.retention import cutoff, fold_samples, reclaim
+from custom_components.ev_ledger.db.rows import entity_uuid
+from custom_components.ev_ledger.db.sink import write_batch
 from tests.db.conftest import make_session
 from tests.pgcluster import new_cluster
 
@@ -204,6 +212,43 @@ def retention(backend: Backend, months: int) -> tuple[float, float, bool]:
     )
 
 
+def insert_cost(work: Path, count: int) -> tuple[float, float]:
+    """Microseconds per sample: the fast path, SQLAlchemy's insert (SQLite)."""
+    rows: list[list[Any]] = [list(s) for s in household(T0, DAY)][:count]
+    table: Table = SampleModel.__table__  # type: ignore[assignment]
+    out = []
+    for name in ("fast", "sqlalchemy"):
+        config = DbConfig.embedded(work / f"insert-{name}-{time.monotonic_ns()}.db")
+        connect_and_migrate(config)
+        engine = make_engine(config, pooled=False)
+        try:
+            started = time.perf_counter()
+            with engine.begin() as conn:
+                if name == "fast":
+                    write_batch(conn, [("samples", rows)])
+                else:
+                    conn.execute(
+                        sqlite_insert(table).on_conflict_do_nothing(),
+                        [
+                            {
+                                "source_id": entity_uuid(r[0]),
+                                "role": r[1],
+                                "ts": datetime.fromtimestamp(r[2], UTC),
+                                "value": r[3],
+                                "text": r[4],
+                                "seq": r[5],
+                                "latitude": r[6],
+                                "longitude": r[7],
+                            }
+                            for r in rows
+                        ],
+                    )
+            out.append((time.perf_counter() - started) / len(rows) * 1e6)
+        finally:
+            engine.dispose()
+    return out[0], out[1]
+
+
 def line(name: str, values: list[float], unit: str, op: str, limit: float) -> str:
     median = statistics.median(values)
     ok = median <= limit if op == "<=" else median >= limit
@@ -252,6 +297,15 @@ def main() -> None:
                         f" {figure:7.1f} B/sample",
                         flush=True,
                     )
+                if backend.name == "sqlite":
+                    fast, orm = insert_cost(work, args.samples)
+                    results.setdefault("insert/fast", []).append(fast)
+                    results.setdefault("insert/ratio", []).append(fast / orm)
+                    print(
+                        f"run {run + 1} sqlite     insert: fast path {fast:.2f} us,"
+                        f" SQLAlchemy {orm:.2f} us per sample",
+                        flush=True,
+                    )
                 growth, raw_growth, intact = retention(backend, args.months)
                 results.setdefault(f"{backend.name}/growth", []).append(growth)
                 results.setdefault(f"{backend.name}/raw", []).append(raw_growth)
@@ -295,6 +349,12 @@ def main() -> None:
         targets.append(
             line(f"{name}_records_intact", results[f"{name}/intact"], "", ">=", 1)
         )
+    targets.append(
+        line("sqlite_insert_us_per_sample", results["insert/fast"], "us", "<=", 5.0)
+    )
+    targets.append(
+        line("sqlite_insert_vs_sqlalchemy", results["insert/ratio"], "x", "<=", 0.6)
+    )
     for target in targets:
         print(target)
 

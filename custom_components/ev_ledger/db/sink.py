@@ -36,7 +36,10 @@ from .models import (
 from .rows import entity_uuid, to_params
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
+
+    from sqlalchemy import Dialect
+    from sqlalchemy.types import TypeEngine
 
 type Record = tuple[str, Any]
 
@@ -198,24 +201,62 @@ def _write_samples(conn: Connection, samples: list[list[Any]]) -> None:
                     )
             cur.execute(_PG_SAMPLE_MERGE)
         return
+    _write_samples_sqlite(conn, samples)
+
+
+_SQLITE_SAMPLE_INSERT = (
+    "INSERT INTO samples (source_id, role, ts, value, text, seq, latitude, longitude)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _bind(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """The conversion SQLAlchemy applies to a column's value for this dialect."""
+    return column_type.dialect_impl(dialect).bind_processor(dialect) or _identity
+
+
+def _write_samples_sqlite(conn: Connection, samples: list[list[Any]]) -> None:
+    """Samples straight through sqlite3's executemany (issue 14: the fast path).
+
+    The values are converted by the columns' own SQLAlchemy bind processors (the
+    source's UUID, the UTC time), so the rows are exactly what an ORM insert would
+    store; only the per-row statement machinery is skipped.
+    """
+    dialect = conn.dialect
+    to_source = _bind(SAMPLES.c.source_id.type, dialect)
+    to_time = _bind(SAMPLES.c.ts.type, dialect)
     to_dt = datetime.fromtimestamp
-    stmt = sqlite_insert(SAMPLES).on_conflict_do_nothing()
-    conn.execute(
-        stmt,
-        [
-            {
-                "source_id": entity_uuid(s[0]),
-                "role": s[1],
-                "ts": to_dt(s[2], UTC),
-                "value": s[3],
-                "text": s[4] if len(s) > 4 else None,
-                "seq": s[5] if len(s) > 5 else 0,
-                "latitude": s[6] if len(s) > 6 else None,
-                "longitude": s[7] if len(s) > 7 else None,
-            }
-            for s in samples
-        ],
-    )
+    sources: dict[str, Any] = {}
+
+    def source(key: str) -> Any:
+        value = sources.get(key)
+        if value is None:
+            value = sources[key] = to_source(entity_uuid(key))
+        return value
+
+    rows = [
+        (
+            source(s[0]),
+            s[1],
+            to_time(to_dt(s[2], UTC)),
+            s[3],
+            s[4] if len(s) > 4 else None,
+            s[5] if len(s) > 5 else 0,
+            s[6] if len(s) > 6 else None,
+            s[7] if len(s) > 7 else None,
+        )
+        for s in samples
+    ]
+    raw = conn.connection.driver_connection
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(_SQLITE_SAMPLE_INSERT, rows)
+    finally:
+        cursor.close()
 
 
 def write_batch(conn: Connection, records: Sequence[Record]) -> None:
