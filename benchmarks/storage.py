@@ -3,9 +3,12 @@
 Run: .venv/bin/python -m benchmarks.storage [--samples N] [--runs 3] [--months 36]
 
 1. Bytes per stored sample, indexes included, for the sample layout before migration
-   0006 (key source, role, time plus a time index; SQLite with rowid) and the current
-   one (key source, time, role, nothing else; SQLite WITHOUT ROWID), on the embedded
-   SQLite file and on PostgreSQL. The same household samples (a car polled every 30 s
+   0006 (key source, role, time plus a time index; SQLite with rowid, hex sources,
+   text times, role names) and the current one (key source, time, role, nothing else;
+   SQLite WITHOUT ROWID with 16-byte sources, integer microseconds and role codes),
+   on the embedded SQLite file and on PostgreSQL. The same samples are measured in
+   both: written at the current revision, then downgraded (the migrations convert
+   every row back) and compacted. The same household samples (a car polled every 30 s
    with its charger's power every 5 s while charging, an energy site every 10 s) go
    through EV Ledger's writer, the path users hit. The old layout, measured in the
    same run, is the baseline.
@@ -163,13 +166,41 @@ class Backend:
     fresh: Callable[[], DbConfig]
 
 
-def bytes_per_sample(backend: Backend, layout: str, samples: int) -> float:
+def compact(config: DbConfig) -> None:
+    """Rewrite the files without free space (after a downgrade copied the tables)."""
+    engine = make_engine(config, pooled=False)
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM FULL" if config.is_postgresql else "VACUUM"
+            )
+    finally:
+        engine.dispose()
+
+
+def bytes_per_sample(backend: Backend, samples: int) -> dict[str, float]:
+    """Bytes per sample of the same samples in the current and the old layout.
+
+    The samples go through the writer at the current revision; then the database is
+    downgraded to the old layout (the migrations convert every row back) and
+    compacted. Each figure is net of an empty database of its revision.
+    """
+    empty: dict[str, int] = {}
+    for layout in (OLD_LAYOUT, "head"):
+        blank = backend.fresh()
+        migrate(blank, layout)
+        compact(blank)
+        empty[layout] = size_of(blank)
     config = backend.fresh()
-    migrate(config, layout)
-    empty = size_of(config)
+    migrate(config, "head")
     seconds = int(samples / (3 / 30 + 2 / 10 + 1440 / DAY))
     given = write(config, household(T0, seconds))
-    return (size_of(config) - empty) / given
+    compact(config)
+    out = {"head": (size_of(config) - empty["head"]) / given}
+    migrate(config, OLD_LAYOUT, downgrade=True)
+    compact(config)
+    out[OLD_LAYOUT] = (size_of(config) - empty[OLD_LAYOUT]) / given
+    return out
 
 
 def retention(backend: Backend, months: int) -> tuple[float, float, bool]:
@@ -289,8 +320,9 @@ def main() -> None:
     try:
         for run in range(args.runs):
             for backend in backends:
+                figures = bytes_per_sample(backend, args.samples)
                 for layout in (OLD_LAYOUT, "head"):
-                    figure = bytes_per_sample(backend, layout, args.samples)
+                    figure = figures[layout]
                     results.setdefault(f"{backend.name}/{layout}", []).append(figure)
                     print(
                         f"run {run + 1} {backend.name:10} layout {layout:5}"

@@ -1,60 +1,117 @@
-"""Migration 0006 on a populated database: every sample moves to the new key, and back.
+"""Migrations 0006 and 0007 on a populated database: every sample moves, and back.
 
-Samples written in the old layout (key source, role, time, with a time index) are
-all there after the upgrade, field by field, under the key (source, time, role) with
-no other index (on SQLite a WITHOUT ROWID table); the writer's inserts and a second
-insert of the same sample behave as before; a downgrade gives the old layout back
-with the same rows.
+Samples stored in the layout before 0006 (key source, role, time with a time index;
+on SQLite the source as hex, the time as text, the role by name) are all there after
+the upgrade, field by field as EV Ledger reads them, under the key (source, time,
+role) with no other index (on SQLite a WITHOUT ROWID table of 16-byte sources,
+integer microseconds and role codes); writing goes on as before; a downgrade gives
+the old layout and the same stored values back.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import inspect, text
 
-from custom_components.ev_ledger.db import DbConfig, Sample, make_engine
+from custom_components.ev_ledger.db import (
+    DbConfig,
+    Reader,
+    Sample,
+    entity_uuid,
+    make_engine,
+)
 from custom_components.ev_ledger.db.migrate import migrate
 from custom_components.ev_ledger.db.sink import write_batch
 
 from .conftest import T0
 
+SOURCES = ("car-1", "car-2", "site")
 ROWS = [
-    Sample(source, role, T0 + i * 7 + offset, float(i), text_, i % 3, lat, lon)
+    Sample(source, role, T0 + i * 7 + offset + 0.25, float(i), text_, i % 3, lat, lon)
     for offset, (source, role, text_, lat, lon) in enumerate(
         [
             ("car-1", "charger_power", None, None, None),
             ("car-1", "location", "home", 52.5, 13.4),
             ("car-2", "odometer", None, None, None),
             ("site", "solar_power", None, None, None),
+            ("site", "some_future_role", None, None, None),  # no role code
         ]
     )
-    for i in range(2500)
+    for i in range(2000)
 ]
 
 
-def contents(config: DbConfig) -> list[tuple[Any, ...]]:
+def insert_old(config: DbConfig) -> None:
+    """Store ROWS as the layout before 0006/0007 stored them."""
+    sqlite = config.backend == "sqlite"
+    params = []
+    for s in ROWS:
+        moment = datetime.fromtimestamp(s.ts, UTC)
+        params.append(
+            {
+                "s": entity_uuid(s.source_id).hex
+                if sqlite
+                else entity_uuid(s.source_id),
+                "r": s.role,
+                "t": moment.replace(tzinfo=None).isoformat(" ", "microseconds")
+                if sqlite
+                else moment,
+                "v": s.value,
+                "x": s.text,
+                "q": s.seq,
+                "a": s.latitude,
+                "o": s.longitude,
+            }
+        )
+    engine = make_engine(config, pooled=False)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO samples (source_id, role, ts, value, text, seq,"
+                    " latitude, longitude) VALUES (:s, :r, :t, :v, :x, :q, :a, :o)"
+                ),
+                params,
+            )
+    finally:
+        engine.dispose()
+
+
+def stored(config: DbConfig) -> list[tuple[Any, ...]]:
+    """The table's values as stored, in key order."""
     engine = make_engine(config, pooled=False)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT source_id, role, ts, value, text, seq, latitude, longitude"
-                    " FROM samples"
-                )
-            ).all()
+            return [
+                tuple(row)
+                for row in conn.execute(
+                    text(
+                        "SELECT source_id, role, ts, value, text, seq, latitude,"
+                        " longitude FROM samples ORDER BY source_id, role, ts"
+                    )
+                ).all()
+            ]
     finally:
         engine.dispose()
-    out = []
-    for row in rows:
-        moment = row[2]
-        if isinstance(moment, str):  # SQLite keeps the time as text
-            moment = datetime.fromisoformat(moment)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        out.append((str(row[0]).replace("-", ""), row[1], moment, *row[3:]))
-    return sorted(out)
+
+
+def read(config: DbConfig) -> list[tuple[Any, ...]]:
+    """Every sample as EV Ledger reads it."""
+    reader = Reader(config)
+    try:
+        rows = reader.samples_of(
+            list(SOURCES),
+            datetime.fromtimestamp(T0, UTC),
+            datetime.fromtimestamp(T0, UTC) + timedelta(days=2),
+        )
+    finally:
+        reader.close()
+    return sorted(
+        (r.source_id, r.role, r.ts, r.value, r.text, r.seq, r.latitude, r.longitude)
+        for r in rows
+    )
 
 
 def layout(config: DbConfig) -> tuple[list[str], list[str], str]:
@@ -74,17 +131,16 @@ def layout(config: DbConfig) -> tuple[list[str], list[str], str]:
     return key, indexes, ddl
 
 
-def test_samples_move_to_the_new_key_and_back(db_config: DbConfig) -> None:
+def test_samples_move_to_the_new_layout_and_back(db_config: DbConfig) -> None:
     migrate(db_config, "0005")
     assert layout(db_config)[:2] == (["source_id", "role", "ts"], ["ix_samples_ts"])
-    engine = make_engine(db_config, pooled=False)
-    try:
-        with engine.begin() as conn:
-            write_batch(conn, [("samples", [list(row) for row in ROWS])])
-    finally:
-        engine.dispose()
-    before = contents(db_config)
+    insert_old(db_config)
+    before = stored(db_config)
     assert len(before) == len(ROWS)
+    expected = sorted(
+        (s.source_id, s.role, s.ts, s.value, s.text, s.seq, s.latitude, s.longitude)
+        for s in ROWS
+    )
 
     migrate(db_config, "head")
     key, indexes, ddl = layout(db_config)
@@ -92,19 +148,22 @@ def test_samples_move_to_the_new_key_and_back(db_config: DbConfig) -> None:
     assert indexes == []
     if db_config.backend == "sqlite":
         assert "WITHOUT ROWID" in ddl
-    assert contents(db_config) == before
+        assert "BLOB" in ddl
+    assert read(db_config) == expected
 
-    # Writing goes on as before: new rows in, a sample stored twice kept once.
+    # Writing goes on as before: a new row in, a sample stored twice kept once.
     engine = make_engine(db_config, pooled=False)
     try:
         with engine.begin() as conn:
-            more = [Sample("car-1", "charger_power", T0 - 60, 1.0), ROWS[0]]
+            more = [Sample("car-1", "charger_power", T0 + 0.5, 1.0), ROWS[0]]
             write_batch(conn, [("samples", [list(row) for row in more])])
     finally:
         engine.dispose()
-    after = contents(db_config)
+    after = read(db_config)
     assert len(after) == len(ROWS) + 1
 
     migrate(db_config, "0005", downgrade=True)
     assert layout(db_config)[:2] == (["source_id", "role", "ts"], ["ix_samples_ts"])
-    assert contents(db_config) == after
+    old_again = stored(db_config)
+    assert len(old_again) == len(ROWS) + 1
+    assert set(before) <= set(old_again)

@@ -363,7 +363,8 @@ def test_sqlite_times_round_trip_as_utc(sqlite_config: DbConfig) -> None:
             text(
                 "INSERT INTO samples (source_id, role, ts, value) VALUES (:s, 'r', :t, 1)"
             ),
-            {"s": uuid.uuid4().hex, "t": "2025-05-01 12:00:00.000000"},
+            # Samples' times are integer microseconds on SQLite (migration 0007).
+            {"s": uuid.uuid4().bytes, "t": 1_746_100_800_000_000},
         )
         stored = conn.execute(select(SampleModel.ts)).scalar_one()
         with pytest.raises(Exception, match="naive"):

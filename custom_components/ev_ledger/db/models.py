@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .types import Amount, UTCDateTime, json_doc
+from .types import Amount, SampleRole, SampleSource, SampleTime, UTCDateTime, json_doc
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -283,16 +283,17 @@ class Sample(Base):
     The key leads with the source and the time, so a source's samples of a time
     range (recompute, retention) are one range scan of the key; there is no other
     index. On SQLite the table is WITHOUT ROWID: the key is the table (migration
-    0006). `seq` orders the samples of one ledger that share a timestamp as live took
+    0006), and the source, time and role are 16 bytes, an integer and a code
+    (migration 0007, `db.types`). `seq` orders the samples of one ledger that share a timestamp as live took
     them; a location keeps its coordinates beside its zone (`text`) (migration 0004).
     Raw samples older than the retention window are folded into `sample_buckets`.
     """
 
     __tablename__ = "samples"
 
-    source_id: Mapped[uuid.UUID] = mapped_column()
-    role: Mapped[str] = mapped_column(String(32))
-    ts: Mapped[datetime] = mapped_column()
+    source_id: Mapped[uuid.UUID] = mapped_column(SampleSource())
+    role: Mapped[str] = mapped_column(SampleRole())
+    ts: Mapped[datetime] = mapped_column(SampleTime())
     value: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str | None] = mapped_column(String(200))
     seq: Mapped[int] = mapped_column(SmallInteger, server_default="0")
@@ -315,9 +316,9 @@ class SampleBucket(Base):
 
     __tablename__ = "sample_buckets"
 
-    source_id: Mapped[uuid.UUID] = mapped_column()
-    role: Mapped[str] = mapped_column(String(32))
-    ts: Mapped[datetime] = mapped_column()
+    source_id: Mapped[uuid.UUID] = mapped_column(SampleSource())
+    role: Mapped[str] = mapped_column(SampleRole())
+    ts: Mapped[datetime] = mapped_column(SampleTime())
     samples: Mapped[int] = mapped_column(Integer)
     value_min: Mapped[float | None] = mapped_column(Float)
     value_max: Mapped[float | None] = mapped_column(Float)

@@ -223,12 +223,13 @@ def _write_samples_sqlite(conn: Connection, samples: list[list[Any]]) -> None:
     """Samples straight through sqlite3's executemany (issue 14: the fast path).
 
     The values are converted by the columns' own SQLAlchemy bind processors (the
-    source's UUID, the UTC time), so the rows are exactly what an ORM insert would
+    source, the time, the role), so the rows are exactly what an ORM insert would
     store; only the per-row statement machinery is skipped.
     """
     dialect = conn.dialect
     to_source = _bind(SAMPLES.c.source_id.type, dialect)
     to_time = _bind(SAMPLES.c.ts.type, dialect)
+    to_role = _bind(SAMPLES.c.role.type, dialect)
     to_dt = datetime.fromtimestamp
     sources: dict[str, Any] = {}
 
@@ -241,7 +242,7 @@ def _write_samples_sqlite(conn: Connection, samples: list[list[Any]]) -> None:
     rows = [
         (
             source(s[0]),
-            s[1],
+            to_role(s[1]),
             to_time(to_dt(s[2], UTC)),
             s[3],
             s[4] if len(s) > 4 else None,

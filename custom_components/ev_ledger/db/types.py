@@ -5,15 +5,31 @@
 - `Amount`: exact NUMERIC, returned as `Decimal` on both backends (SQLite stores the
   number and the type restores the declared scale).
 - `JsonDoc`: JSONB on PostgreSQL, JSON text on SQLite.
+- `SampleSource`, `SampleTime`, `SampleRole`: the compact sample columns. PostgreSQL
+  keeps a native UUID, timestamptz and text; SQLite stores the 16 bytes of the UUID,
+  the time as integer microseconds since the epoch and a role as its code (a text
+  role without a code is stored as text), instead of 32-character hex, 26-character
+  text and the role's name (migration 0007).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
+import uuid
 
-from sqlalchemy import JSON, DateTime, Dialect, Numeric
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -88,3 +104,136 @@ class Amount(TypeDecorator[Decimal]):
 def json_doc() -> TypeEngine[Any]:
     """Return the JSON type: JSONB on PostgreSQL, JSON elsewhere."""
     return JSON().with_variant(JSONB(), "postgresql")
+
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+
+# Role codes of the SQLite sample columns. Append only: a stored code never changes.
+ROLE_CODES: Final = (
+    "battery_level",
+    "charging_state",
+    "plugged",
+    "charger_power",
+    "charger_voltage",
+    "charger_current",
+    "session_energy",
+    "evse_energy",
+    "charger_type",
+    "odometer",
+    "speed",
+    "shift_state",
+    "location",
+    "range",
+    "outside_temp",
+    "energy_consumed",
+    "solar_power",
+    "grid_power",
+    "grid_import_power",
+    "grid_export_power",
+    "battery_power",
+    "home_load",
+    "price",
+)
+_CODE_OF: Final = {name: code for code, name in enumerate(ROLE_CODES)}
+
+
+def micros(value: datetime) -> int:
+    """Integer microseconds since the epoch of an aware datetime (exact)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: EV Ledger stores timezone-aware times")
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def from_micros(value: int) -> datetime:
+    """The aware UTC datetime of integer microseconds since the epoch."""
+    return _EPOCH + timedelta(microseconds=int(value))
+
+
+def role_code(name: str) -> int | str:
+    """A role's SQLite code; a role without one stays its name."""
+    return _CODE_OF.get(name, name)
+
+
+def role_name(value: int | str) -> str:
+    """A stored role (a code or a name) as its name."""
+    return ROLE_CODES[value] if isinstance(value, int) else str(value)
+
+
+class SampleSource(TypeDecorator[uuid.UUID]):
+    """A sample's source: UUID on PostgreSQL, its 16 bytes on SQLite."""
+
+    impl = Uuid
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """A 16-byte BLOB on SQLite."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(LargeBinary(16))
+        return dialect.type_descriptor(Uuid())
+
+    def process_bind_param(self, value: uuid.UUID | None, dialect: Dialect) -> Any:
+        """The UUID's bytes on SQLite."""
+        if value is None or dialect.name != "sqlite":
+            return value
+        return value.bytes
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> uuid.UUID | None:
+        """A UUID on both."""
+        if value is None or isinstance(value, uuid.UUID):
+            return value
+        return uuid.UUID(bytes=bytes(value))
+
+
+class SampleTime(TypeDecorator[datetime]):
+    """A sample's time: timestamptz on PostgreSQL, integer microseconds on SQLite."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """A BIGINT on SQLite."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        """Aware times only; microseconds since the epoch on SQLite."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: EV Ledger stores timezone-aware times")
+        if dialect.name == "sqlite":
+            return micros(value)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """An aware UTC datetime on both."""
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return from_micros(value)
+
+
+class SampleRole(TypeDecorator[str]):
+    """A sample's role: text on PostgreSQL, its code on SQLite."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """An INTEGER on SQLite (which keeps a role without a code as text)."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Integer())
+        return dialect.type_descriptor(String(32))
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
+        """The role's code on SQLite."""
+        if value is None or dialect.name != "sqlite":
+            return value
+        return role_code(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        """The role's name on both."""
+        return None if value is None else role_name(value)
