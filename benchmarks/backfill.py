@@ -57,6 +57,7 @@ from pathlib import Path
 import random
 import resource
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -1011,6 +1012,22 @@ class Figures:
     recomputed: list[tuple[str, float, dict[str, Any]]] = field(default_factory=list)
     rss_recompute: float = 0.0  # peak MiB after the recomputes
     rss: tuple[float, float] = (0.0, 0.0)  # peak MiB before and after the backfills
+    # The ledger's database / the recorder's, after each run's backfill.
+    sizes: list[float] = field(default_factory=list)
+
+
+def used_bytes(path: str) -> int:
+    """Bytes of an SQLite database's used pages, its write-ahead log included.
+
+    A passive checkpoint first, which neither waits for nor blocks the writers.
+    """
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+    wal = Path(path + "-wal")
+    return int((pages - free) * size) + (wal.stat().st_size if wal.exists() else 0)
 
 
 async def measure(
@@ -1045,6 +1062,14 @@ async def measure(
                 await drop_ledger(hass, entry)
                 entry = await new_ledger(hass)
             figures.ledgers.append(await backfill(hass, entry, start, end))
+            figures.sizes.append(
+                await hass.async_add_executor_job(
+                    used_bytes, hass.config.path(EMBEDDED_FILENAME)
+                )
+                / await hass.async_add_executor_job(
+                    used_bytes, hass.config.path(DB_FILENAME)
+                )
+            )
         figures.rss = (rss_before, peak_rss_mib())
         figures.records = await stored(hass, entry)
         figures.again = await backfill(hass, entry, start, end)
@@ -1163,6 +1188,9 @@ def report(
         f" (goal >= 1) {'PASS' if added == 0 and same else 'FAIL'}",
         f"target recompute_unchanged: {int(recomputed_same)}"
         f" (goal >= 1) {'PASS' if recomputed_same else 'FAIL'}",
+        f"target ledger_db_vs_recorder_db: {spread(figures.sizes, '{:.2f}')} x"
+        f" (goal <= 0.5)"
+        f" {'PASS' if statistics.median(figures.sizes) <= 0.5 else 'FAIL'}",
     ):
         print(line)
 
