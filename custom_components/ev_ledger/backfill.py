@@ -40,7 +40,7 @@ from homeassistant.components.recorder.db_schema import States, StatesMeta
 from homeassistant.core import State
 from homeassistant.helpers.recorder import get_instance, session_scope
 from homeassistant.util import dt as dt_util
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import statistics
 from .chargers import charger_zones
@@ -82,6 +82,9 @@ class BackfillResult:
 
     start: datetime
     end: datetime
+    # What was asked; `start` is later when the recorder cannot hold that far back.
+    requested_start: datetime | None = None
+    clamped: bool = False
     vehicles: list[str] = field(default_factory=list)
     sites: list[str] = field(default_factory=list)
     chunks: int = 0
@@ -108,6 +111,7 @@ class BackfillResult:
         data = asdict(self)
         data["start"] = self.start.isoformat()
         data["end"] = self.end.isoformat()
+        data["requested_start"] = (self.requested_start or self.start).isoformat()
         data["seconds"] = round(self.seconds, 3)
         data["progress"] = round(self.progress, 4)
         return data
@@ -126,6 +130,42 @@ def recorder_loaded(hass: HomeAssistant) -> bool:
 def default_start(hass: HomeAssistant, end: datetime) -> datetime:
     """How far back the recorder keeps states (its `purge_keep_days`)."""
     return end - timedelta(days=get_instance(hass).keep_days)
+
+
+def oldest_state(hass: HomeAssistant, entity_ids: list[str]) -> datetime | None:
+    """The time of the oldest state the recorder holds of `entity_ids` (executor).
+
+    One aggregate over the recorder's (metadata_id, last_updated_ts) index.
+    """
+    if not entity_ids:
+        return None
+    with session_scope(hass=hass, read_only=True) as session:
+        oldest = session.execute(
+            select(func.min(States.last_updated_ts))
+            .join(StatesMeta, States.metadata_id == StatesMeta.metadata_id)
+            .where(StatesMeta.entity_id.in_(entity_ids))
+        ).scalar()
+    return None if oldest is None else datetime.fromtimestamp(oldest, UTC)
+
+
+def clamped_start(
+    hass: HomeAssistant, start: datetime, end: datetime, oldest: datetime | None
+) -> datetime:
+    """The later of `start`, the recorder's retention and its oldest state.
+
+    Never after `end`: a range the recorder holds nothing of is empty.
+    """
+    # The retention counts back from now, as the recorder purges.
+    bound = max(start, default_start(hass, dt_util.utcnow()))
+    if oldest is None:
+        # Nothing recorded of these entities: nothing to read.
+        return end
+    return min(max(bound, oldest), end)
+
+
+def chunk_count(start: datetime, end: datetime) -> int:
+    """How many chunks [start, end) is read in (none when empty)."""
+    return max(0, -(-(end - start) // CHUNK))
 
 
 # Reading ---------------------------------------------------------------------------
@@ -340,13 +380,13 @@ class Backfill:
             vehicle_ids=vehicle_ids,
             site_ids=site_ids,
         )
-        chunks = max(1, -(-(end - start) // CHUNK))
         self.result = BackfillResult(
             start=start,
             end=end,
+            requested_start=start,
             vehicles=list(vehicle_ids),
             sites=list(site_ids),
-            chunks=chunks,
+            chunks=chunk_count(start, end),
         )
         self.sessions: dict[str, list[ChargingSession]] = {}
         self._last_records: dict[str, tuple[ChargingSession | None, Trip | None]] = {}
@@ -360,6 +400,13 @@ class Backfill:
         # States up to `end` must be in the recorder's database before it is read.
         await recorder.async_block_till_done()
         entity_ids = self.replay.entity_ids
+        # Never read before what the recorder can hold (a start in year 2 would be
+        # millions of empty chunks).
+        oldest = await recorder.async_add_executor_job(oldest_state, hass, entity_ids)
+        start = clamped_start(hass, result.start, result.end, oldest)
+        if start != result.start:
+            result.start, result.clamped = start, True
+            result.chunks = chunk_count(start, result.end)
 
         def read(start: datetime, first: bool) -> asyncio.Future[Chunk]:
             end = min(start + CHUNK, result.end)

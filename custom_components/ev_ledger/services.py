@@ -747,6 +747,12 @@ async def _backfill(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     runtime = _runtime(hass, call)
     vehicle = call.data.get(ATTR_VEHICLE)
     start, end = _range(call, until_now=True)
+    # The recorder holds nothing after now.
+    end = min(end, dt_util.utcnow()) if end is not None else None
+    if start is not None and end is not None and end <= start:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="invalid_time_range"
+        )
     if not backfill.recorder_loaded(hass):
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="recorder_not_loaded"
@@ -755,6 +761,11 @@ async def _backfill(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         vehicles, sites = [_vehicle(hass, runtime, vehicle).subentry_id], []
     else:
         vehicles, sites = list(runtime.vehicles), list(runtime.sites)
+    if runtime.backfill is not None and runtime.backfill.running:
+        # One at a time per ledger: refused, rather than queued behind it unseen.
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="backfill_running"
+        )
     try:
         run = await runtime.async_backfill(
             vehicle_ids=vehicles, site_ids=sites, start=start, end=end
