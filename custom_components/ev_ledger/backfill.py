@@ -71,6 +71,7 @@ BACKLOG_PAUSE_S: Final = 0.5
 # At most a minute per chunk: a stuck recorder must not stall the backfill forever.
 MAX_PAUSES: Final = 120
 _EPSILON: Final = timedelta(microseconds=1)
+_OLDEST_MARGIN: Final = timedelta(seconds=1)
 # Timestamps per query for the recorder's state ids (SQLite binds at most 999).
 _INSTANTS_PER_QUERY: Final = 500
 _UNKNOWN_ID: Final = sys.maxsize
@@ -160,7 +161,9 @@ def clamped_start(
     if oldest is None:
         # Nothing recorded of these entities: nothing to read.
         return end
-    return min(max(bound, oldest), end)
+    # A second before the oldest state: the history API's bounds are exclusive, and
+    # the oldest state must be read (as the start's state) like any other.
+    return min(max(bound, oldest - _OLDEST_MARGIN), end)
 
 
 def chunk_count(start: datetime, end: datetime) -> int:
