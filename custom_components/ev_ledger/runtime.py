@@ -34,7 +34,7 @@ from homeassistant.helpers.event import (
     async_call_later,
     async_track_state_change_event,
     async_track_state_report_event,
-    async_track_time_interval,
+    async_track_utc_time_change,
 )
 from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.start import async_at_started
@@ -91,7 +91,6 @@ _END_OF_TIME: Final = datetime(9000, 1, 1, tzinfo=UTC)
 class Tuning:
     """Timings of the runtime; tests replace `TUNING` to shorten them."""
 
-    tick: timedelta = timedelta(seconds=60)
     db_unreachable_after: timedelta = timedelta(minutes=5)
     # At most this often the snapshot is written, and only when it changed.
     snapshot_every: timedelta = timedelta(minutes=5)
@@ -610,8 +609,13 @@ class EvLedgerRuntime:
                     handler(state)
 
         # Current states first (restored ledgers skip what they have seen).
-        for entity_id in routes:
-            _feed(entity_id, hass.states.get(entity_id))
+        for entity_id, handlers in self._current_routes().items():
+            state = hass.states.get(entity_id)
+            for source, handler in handlers:
+                if source in gated:
+                    held.append((source, entity_id, handler, state))
+                else:
+                    handler(state)
 
         @callback
         def _on_change(event: Event[EventStateChangedData]) -> None:
@@ -648,16 +652,32 @@ class EvLedgerRuntime:
             self._unsubs.append(
                 async_track_state_change_event(hass, list(routes), _on_change)
             )
+        # On the minute, as the replay ticks (backfill, recompute): the same states
+        # give the same records whenever Home Assistant started.
         self._unsubs.append(
-            async_track_time_interval(
-                hass,
-                self._async_tick,
-                self.tuning.tick,
-                name=f"{DOMAIN} tick",
-                cancel_on_shutdown=True,
-            )
+            async_track_utc_time_change(hass, self._async_tick, second=0)
         )
         self._check_entities()
+
+    def _current_routes(
+        self,
+    ) -> dict[str, list[tuple[str, Callable[[State | None], None]]]]:
+        """Who takes each mapped entity's current state at start, and how."""
+        current: dict[str, list[tuple[str, Callable[[State | None], None]]]] = {}
+        for vehicle in self.vehicles.values():
+            for entity_id, role in vehicle.by_entity.items():
+                current.setdefault(entity_id, []).append(
+                    (
+                        vehicle.subentry_id,
+                        functools.partial(vehicle.async_on_current_state, role),
+                    )
+                )
+        for site in self.sites.values():
+            for entity_id, role in site.by_entity.items():
+                current.setdefault(entity_id, []).append(
+                    (site.subentry_id, functools.partial(site.async_on_state, role))
+                )
+        return current
 
     @callback
     def _async_on_price(self, entity_id: str, state: State | None) -> None:
@@ -672,6 +692,9 @@ class EvLedgerRuntime:
 
     @callback
     def _async_tick(self, now: datetime) -> None:
+        # Home Assistant fires a fraction of a second past the minute (a random
+        # microsecond per listener); the ledgers tick at the minute itself.
+        now = now.replace(second=0, microsecond=0)
         gated = self._gated
         for key, vehicle in self.vehicles.items():
             if key not in gated:

@@ -172,6 +172,21 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self.async_on_reading(reading)
 
     @callback
+    def async_on_current_state(self, role: Role, state: State | None) -> None:
+        """The current state of the entity mapped to `role`, fed at start.
+
+        A restored ledger skips a state it has already taken (same time or older):
+        fed again at the ledger's later time, an odometer that was unavailable an
+        hour ago would flag the trip under way with a gap.
+        """
+        if state is None:
+            return
+        reading = state_reading(role, state)
+        if not isinstance(reading, Reject) and self.ledger.seen(role, reading.ts):
+            return
+        self.async_on_state(role, state)
+
+    @callback
     def async_on_report(self, role: Role, state: State) -> None:
         """The entity mapped to `role` wrote its unchanged state again.
 

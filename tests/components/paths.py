@@ -186,6 +186,24 @@ class Live:
                 functools.partial(runtime._async_on_price, entity_id)
             )
         self.routes = routes
+        # At start, as `_async_started` feeds the current states: vehicles skip
+        # what their restored ledger has taken.
+        current: dict[str, list[Callable[[State], None]]] = {}
+        for vehicle in runtime.vehicles.values():
+            for entity_id, role in vehicle.by_entity.items():
+                current.setdefault(entity_id, []).append(
+                    functools.partial(vehicle.async_on_current_state, role)
+                )
+        for site in runtime.sites.values():
+            for entity_id, role in site.by_entity.items():
+                current.setdefault(entity_id, []).append(
+                    functools.partial(site.async_on_state, role)
+                )
+        for entity_id in runtime.price_entities:
+            current.setdefault(entity_id, []).append(
+                functools.partial(runtime._async_on_price, entity_id)
+            )
+        self.current = current
         return runtime
 
     def _feed(self, entity_id: str, state: State | None) -> None:
@@ -220,10 +238,11 @@ class Live:
         self.restarts += 1
         if not current_states:
             return
-        for entity_id in self.routes:
+        for entity_id, handlers in self.current.items():
             state = self.hass.states.get(entity_id)
             if state is not None:
-                self._feed(entity_id, state)
+                for handler in handlers:
+                    handler(state)
 
     def finish(self) -> None:
         """Hand the last samples over."""

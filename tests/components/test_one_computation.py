@@ -11,8 +11,7 @@ four paths and must give the same sessions and trips, field by field as stored:
   week at a time.
 
 What keeps them apart today is pinned by strict xfails naming the fix (files of
-others): live's tick off the minute, the restart's feed of current states, the
-re-report of a rejected state, live samples without coordinates.
+others): the re-report of a rejected state.
 """
 
 from __future__ import annotations
@@ -503,17 +502,15 @@ def test_states_of_one_instant_replay_in_the_order_they_were_fired(
     assert_one_computation(results, coordinates=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "runtime.py ticks every 60 s from whenever it started"
-        " (async_track_time_interval); the replay ticks on the minute. A held power"
-        " re-reported after a window opened counts in the session's minimum power."
-        " Fix: tick on the minute (async_track_utc_time_change(second=0))."
-    ),
-)
-def test_tick_off_the_minute(hass: HomeAssistant, database: DbConfig) -> None:
-    """Live ticking 42.5 s past the minute gives the replay's records."""
+def test_ticks_on_the_minute_one_computation(
+    hass: HomeAssistant, database: DbConfig
+) -> None:
+    """Live ticking on the minute, as the runtime does, gives the replay's records.
+
+    The runtime ticked every 60 s from whenever it started; 42.5 s past the minute a
+    held power re-reported after a window opened counted in the session's minimum
+    power. It now ticks on the minute (tests/components/test_tick.py), as the replay.
+    """
     history = history_of(
         [
             Reading(T, Role.PLUGGED, True),
@@ -531,21 +528,8 @@ def test_tick_off_the_minute(hass: HomeAssistant, database: DbConfig) -> None:
     assert_one_computation(on_the_minute, coordinates=False)
     [session] = on_the_minute["live"]["sessions"]
     assert session["power_min_kw"] == Decimal("2.500")
-    off_the_minute = three_paths(hass, history, database, phase=42.5)
-    assert_one_computation(off_the_minute, coordinates=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "runtime.py `_async_started` feeds every current state again after a"
-        " restart, and logic/vehicle.py takes a reading no newer than the last of"
-        " its role again, at the ledger's time: an odometer unavailable an hour ago"
-        " flags the trip under way with a gap. Fix: feed only states newer than the"
-        " restored ledger saw (or have the engine skip a reading whose timestamp"
-        " equals its role's last)."
-    ),
-)
 def test_restart_feeds_current_states_again(
     hass: HomeAssistant, database: DbConfig
 ) -> None:

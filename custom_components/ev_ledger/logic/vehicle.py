@@ -270,6 +270,15 @@ class VehicleLedger:
         self.now = now
         self.accepted += accepted
 
+    def seen(self, role: Role, ts: float) -> bool:
+        """Whether a reading of `role` at `ts` is no newer than the last one taken.
+
+        After a restart the current states are fed again; one the restored ledger
+        already took must not be taken a second time at the ledger's later time.
+        """
+        entry = self._table.get(role)
+        return entry is not None and ts <= entry.last
+
     def advance(self, ts: float) -> Sequence[DomainEvent]:
         """Let data time pass without a reading (timeouts: unplug grace, parking)."""
         if ts > self.now:
