@@ -237,6 +237,8 @@ class EvLedgerRuntime:
     # Sources without a snapshot: new, so their history is backfilled at start.
     fresh: set[str] = field(default_factory=set)
     backfill: BackfillResult | None = None
+    # The backfill under way (cancelled by ev_ledger.cancel_backfill or at unload).
+    backfill_run: Backfill | None = None
     backfill_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Sources whose live states are held back while their history is backfilled.
     _gated: set[str] = field(default_factory=set)
@@ -244,6 +246,7 @@ class EvLedgerRuntime:
         default_factory=list
     )
     _backfill_task: asyncio.Task[None] | None = None
+    _backfill_done: asyncio.Event = field(default_factory=asyncio.Event)
     _unsubs: list[CALLBACK_TYPE] = field(default_factory=list)
     _price_unsub: CALLBACK_TYPE | None = None
     _stop_unsub: CALLBACK_TYPE | None = None
@@ -349,6 +352,7 @@ class EvLedgerRuntime:
             )
             stored = stored_sites.get(subentry.subentry_id) or {}
             site.adapter_rejected.update(stored.get("adapter_rejected") or {})
+            site.restore_held(stored.get("held"))
             if not stored:
                 runtime.fresh.add(subentry.subentry_id)
             runtime.sites[subentry.subentry_id] = site
@@ -751,10 +755,30 @@ class EvLedgerRuntime:
                 start=start,
                 end=end,
             )
-            self.backfill = run.result
-            await run.async_run()
+            self.backfill, self.backfill_run = run.result, run
+            try:
+                await run.async_run()
+            finally:
+                self.backfill_run = None
+                self._backfill_done.set()
+                self._backfill_done = asyncio.Event()
             _LOGGER.info("Backfilled %s: %s", self.title, run.result.as_dict())
             return run
+
+    async def async_cancel_backfill(self, timeout_s: float = 60.0) -> Backfill | None:
+        """Stop the backfill under way after its current chunk; None if none runs.
+
+        Waits (at most `timeout_s`) until it has stopped: what it wrote stays.
+        """
+        run = self.backfill_run
+        if run is None:
+            return None
+        done = self._backfill_done
+        run.cancel()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout_s):
+                await done.wait()
+        return run
 
     async def _async_initial_backfill(self, fresh: set[str]) -> None:
         """Backfill new sources, then let their backfilled ledgers record live."""
@@ -772,9 +796,15 @@ class EvLedgerRuntime:
                 self.title,
             )
         finally:
-            if run is not None:
-                self._hand_off(run)
-            self._release(fresh, run)
+            if not self._stopped:
+                # Cancelled by the user: what was written stays, and the sources
+                # record live from now on (new records only).
+                if run is not None and not run.result.cancelled:
+                    self._hand_off(run)
+                self._release(fresh, run)
+            # Stopped (unload, shutdown): the sources stay gated, so the snapshot
+            # saves them as new and the next start backfills them again (what this
+            # run wrote is skipped as stored).
 
     @callback
     def _hand_off(self, run: Backfill) -> None:
@@ -958,6 +988,9 @@ class EvLedgerRuntime:
         if self._stop_unsub is not None:
             self._stop_unsub()
             self._stop_unsub = None
+        # A backfill stops after its chunk (what it wrote stays); the initial one
+        # is cancelled outright if it does not stop in time.
+        await self.async_cancel_backfill(self.tuning.writer_stop_timeout_s)
         if self._backfill_task is not None and not self._backfill_task.done():
             self._backfill_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -9,8 +9,8 @@ from homeassistant.helpers.json import json_dumps
 
 from .adapter import site_reading, to_sample
 from .db import SiteDaily
-from .logic.model import Reject, Role
-from .source_runtime import SourceRuntime
+from .logic.model import Reading, Reject, Role
+from .source_runtime import SourceRuntime, held_json, held_reading
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -48,12 +48,13 @@ class SiteRuntime(SourceRuntime["SiteLedger"]):
         )
         self.settings = settings
         self.today: SiteDailySummary | None = None
+        # The last reading the ledger took of each role (in the order the roles first
+        # reported), re-reported by ticks: a rejected state changes nothing.
+        self.held: dict[Role, Reading] = {}
 
     @callback
-    def async_on_state(
-        self, role: Role, state: State | None, ts: float | None = None
-    ) -> None:
-        """Feed a state of the entity mapped to `role` (at `ts`: a re-report)."""
+    def async_on_state(self, role: Role, state: State | None) -> None:
+        """Feed a new state of the entity mapped to `role`."""
         if state is None:
             return
         self.revision += 1
@@ -63,24 +64,23 @@ class SiteRuntime(SourceRuntime["SiteLedger"]):
             state,
             grid_sign=settings.grid_sign,
             battery_sign=settings.battery_sign,
-            ts=ts,
         )
         if isinstance(reading, Reject):
             self.adapter_rejected[reading.value] += 1
             return
-        if ts is None:
-            self.samples.add(to_sample(self.subentry_id, reading))
+        self.samples.add(to_sample(self.subentry_id, reading))
+        self.held[role] = reading
         self._store(self.ledger.step(reading))
 
     @callback
     def async_tick(self, now: datetime) -> None:
-        """Re-report unchanged states (HA sends no event for them), refresh today."""
+        """Re-report unchanged values (HA sends no event for them), refresh today."""
         ts = now.timestamp()
-        for entity_id, role in self.by_entity.items():
-            state = self.hass.states.get(entity_id)
-            # Never before the state's own time: a newer state was already fed.
-            if state is not None and state.last_updated_timestamp <= ts:
-                self.async_on_state(role, state, ts)
+        for role, reading in list(self.held.items()):
+            # Never before the reading's own time: a newer state was already fed.
+            if reading.ts <= ts:
+                self.revision += 1
+                self._store(self.ledger.step(Reading(ts, role, reading.value)))
         self.today = self.ledger.flush_day()
         self.async_notify()
 
@@ -104,7 +104,20 @@ class SiteRuntime(SourceRuntime["SiteLedger"]):
             # indented, one number a line: four times the size on the SD card).
             "ledger": json_dumps(self.ledger.to_dict()),
             "adapter_rejected": dict(self.adapter_rejected),
+            "held": {role.value: held_json(r) for role, r in self.held.items()},
         }
+
+    def restore_held(self, data: Any) -> None:
+        """Take back the held readings of `snapshot` (malformed ones are skipped)."""
+        if not isinstance(data, dict):
+            return
+        for key, value in data.items():
+            try:
+                role = Role(key)
+            except ValueError:
+                continue
+            if (reading := held_reading(role, value)) is not None:
+                self.held[role] = reading
 
 
 def site_daily(site_id: str, summary: SiteDailySummary) -> SiteDaily:

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from homeassistant.core import HomeAssistant, callback
 
+from .logic.model import Reading, Role
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from .db import Writer
-    from .logic.model import Role
     from .samples import SampleBuffer
 
 
@@ -64,3 +65,24 @@ class SourceRuntime[LedgerT: _Ledger]:
     def rejected_total(self) -> int:
         """Readings refused by the adapter or the engine."""
         return sum(self.adapter_rejected.values()) + sum(self.ledger.rejected.values())
+
+
+def held_json(reading: Reading | None) -> list[float | None] | None:
+    """A held numeric reading, JSON-safe: [ts, value] (for the snapshot)."""
+    if reading is None or not isinstance(reading.value, float | None):
+        return None
+    return [reading.ts, reading.value]
+
+
+def held_reading(role: Role, data: Any) -> Reading | None:
+    """A held reading back from `held_json` (None when missing or malformed)."""
+    if not isinstance(data, list) or len(data) != 2:
+        return None
+    ts, value = data
+    if not _number(ts) or not (value is None or _number(value)):
+        return None
+    return Reading(float(ts), role, None if value is None else float(value))
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

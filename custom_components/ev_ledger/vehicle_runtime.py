@@ -38,7 +38,7 @@ from .logic.model import (
     TripCompleted,
 )
 from .records import session_dict, trip_dict
-from .source_runtime import SourceRuntime
+from .source_runtime import SourceRuntime, held_json, held_reading
 
 if TYPE_CHECKING:
     from .db import Writer
@@ -138,6 +138,9 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self.price_gaps: Counter[str] = Counter()
         # When each role last fed a reported (unchanged) state.
         self._reported: dict[Role, float] = {}
+        # The last charger power the ledger took (re-reported by ticks): a state the
+        # adapter rejects changes nothing, as in the replay.
+        self.held_power: Reading | None = None
         self._record_listeners: list[RecordListener] = []
         self._session_listeners: list[SessionListener] = []
 
@@ -207,6 +210,8 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
     def async_on_reading(self, reading: Reading) -> None:
         """Step the ledger with an accepted reading."""
         self.revision += 1
+        if reading.role is Role.CHARGER_POWER:
+            self.held_power = reading
         self.samples.add(to_sample(self.subentry_id, reading))
         events = self.ledger.step(reading)
         status = self.ledger.charge_status
@@ -231,30 +236,27 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self._handle(events, ts)
 
     def _hold_power(self, ts: float) -> Sequence[DomainEvent]:
-        """Re-report a held charger power while charging.
+        """Re-report the held charger power while charging.
 
         Home Assistant sends no state change for an unchanged value, so a steady
         11 kW would otherwise count only when it changes; the running figures must
-        move every minute.
+        move every minute. The held power is the last one the ledger took, not the
+        entity's current state: a state the adapter rejected changes nothing.
         """
-        entity_id = self.roles.get(Role.CHARGER_POWER)
+        power = self.held_power
         ledger = self.ledger
         # Not while an unplug waits out its grace: the held power is stale then, and
         # would count as proof the cable is still in.
         if (
-            entity_id is None
+            power is None
+            or power.value is None
+            or power.ts >= ts
             or ledger.session is None
             or ledger.unplug_pending is not None
         ):
             return ()
-        state = self.hass.states.get(entity_id)
-        if state is None or state.last_updated_timestamp >= ts:
-            return ()
-        reading = state_reading(Role.CHARGER_POWER, state, ts)
-        if isinstance(reading, Reject) or reading.value is None:
-            return ()
         self.revision += 1
-        return self.ledger.step(reading)
+        return self.ledger.step(Reading(ts, Role.CHARGER_POWER, power.value))
 
     @callback
     def _handle(self, events: Any, ts: float) -> None:
@@ -416,6 +418,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
             "price_gaps": dict(self.price_gaps),
             "last_session": self.last_session,
             "last_trip": self.last_trip,
+            "held_power": held_json(self.held_power),
         }
 
     def restore(self, data: dict[str, Any]) -> None:
@@ -425,4 +428,5 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self.price_gaps = Counter(data.get("price_gaps") or {})
         self.last_session = data.get("last_session")
         self.last_trip = data.get("last_trip")
+        self.held_power = held_reading(Role.CHARGER_POWER, data.get("held_power"))
         self.status = self.ledger.charge_status

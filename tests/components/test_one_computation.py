@@ -9,9 +9,6 @@ four paths and must give the same sessions and trips, field by field as stored:
 - backfill: the states as the recorder's history API returns them, in chunks;
 - recompute of live's samples, and of the backfill's: read back from a database a
   week at a time.
-
-What keeps them apart today is pinned by strict xfails naming the fix (files of
-others): the re-report of a rejected state.
 """
 
 from __future__ import annotations
@@ -557,16 +554,6 @@ def test_restart_feeds_current_states_again(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "site_runtime.py's tick re-reports the entity's current state, so a state"
-        " the adapter rejects stops the re-reports (and vehicle_runtime.py's"
-        " `_hold_power` likewise); the replay re-reports the last accepted reading,"
-        " as a rejection changes nothing. Fix: re-report the last accepted reading"
-        " of each role."
-    ),
-)
 def test_rejected_state_holds_the_last_value(
     hass: HomeAssistant, database: DbConfig
 ) -> None:
