@@ -45,12 +45,13 @@ from sqlalchemy import func, select
 from . import statistics
 from .chargers import charger_zones
 from .const import DOMAIN
+from .db import entity_uuid
 from .logic.model import ChargingSession, Trip
 from .records import session_dict, trip_dict
 from .replay import Replay
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Sequence, Set as AbstractSet
 
     from homeassistant.core import HomeAssistant
 
@@ -97,10 +98,15 @@ class BackfillResult:
     trips_added: int = 0
     sessions_skipped: int = 0
     trips_skipped: int = 0
+    # Records the database rejected before (in its quarantine): not written again.
+    quarantined_skipped: int = 0
     site_days_added: int = 0
     samples: int = 0
     seconds: float = 0.0
     running: bool = True
+    # Stopped before `end` (ev_ledger.cancel_backfill, or the entry unloading): what
+    # was written stays, a record still open at the stop is not written.
+    cancelled: bool = False
 
     @property
     def progress(self) -> float:
@@ -314,9 +320,18 @@ def _overlaps(
 
 
 def _new_records[R: (ChargingSession, Trip)](
-    reader: Reader, kind: str, vehicle: str, records: list[R]
+    reader: Reader,
+    kind: str,
+    vehicle: str,
+    records: list[R],
+    quarantined: AbstractSet[str] = frozenset(),
 ) -> tuple[list[R], int]:
-    """The records neither stored already nor overlapping a stored one (executor)."""
+    """The records neither stored already nor overlapping a stored one (executor).
+
+    A record the database rejected before (its id in `quarantined`) is not new
+    either: written again, it would be rejected again.
+    """
+    records = [r for r in records if str(entity_uuid(r.id)) not in quarantined]
     if not records:
         return [], 0
     first = min(r.started_at for r in records)
@@ -394,6 +409,17 @@ class Backfill:
         self.sessions: dict[str, list[ChargingSession]] = {}
         self._last_records: dict[str, tuple[ChargingSession | None, Trip | None]] = {}
         self._flushed = False
+        self._quarantined: dict[str, set[str]] | None = None
+        self._cancel = asyncio.Event()
+
+    def cancel(self) -> None:
+        """Stop after the chunk under way (its records are written first)."""
+        self._cancel.set()
+
+    @property
+    def cancelling(self) -> bool:
+        """Whether `cancel` was called."""
+        return self._cancel.is_set()
 
     async def async_run(self) -> BackfillResult:
         """Read, replay and write every chunk; return the result."""
@@ -424,6 +450,8 @@ class Backfill:
             pending = read(chunk_start, True)
         try:
             while pending is not None:
+                if self._cancel.is_set():
+                    break
                 states = await pending
                 chunk_start += CHUNK
                 pending = None
@@ -435,8 +463,14 @@ class Backfill:
                 await self._async_write()
                 result.chunks_done += 1
                 self._notify()
-            self.replay.finish(result.end.timestamp())
-            await self._async_write()
+            if self._cancel.is_set():
+                # Not replayed to the end: records still open stay unwritten.
+                result.cancelled = True
+                if pending is not None:
+                    _discard(pending)
+            else:
+                self.replay.finish(result.end.timestamp())
+                await self._async_write()
         except BaseException:
             if pending is not None:
                 _discard(pending)
@@ -474,21 +508,53 @@ class Backfill:
             self._flushed = True
 
         def check() -> tuple[
-            dict[str, tuple[list[ChargingSession], list[Trip]]], int, int, list[Any]
+            dict[str, tuple[list[ChargingSession], list[Trip]]],
+            int,
+            int,
+            int,
+            list[Any],
         ]:
+            if self._quarantined is None:
+                # Read once a run: the quarantine is small and only grows.
+                self._quarantined = {
+                    kind: reader.quarantined_ids(kind) for kind in ("session", "trip")
+                }
+            quarantined = self._quarantined
             kept: dict[str, tuple[list[ChargingSession], list[Trip]]] = {}
-            skipped_s = skipped_t = 0
+            skipped_s = skipped_t = skipped_q = 0
             for vehicle, (sessions, trips) in by_vehicle.items():
-                new_s, n_s = _new_records(reader, "session", vehicle, sessions)
-                new_t, n_t = _new_records(reader, "trip", vehicle, trips)
+                new_s, n_s = _new_records(
+                    reader, "session", vehicle, sessions, quarantined["session"]
+                )
+                new_t, n_t = _new_records(
+                    reader, "trip", vehicle, trips, quarantined["trip"]
+                )
+                q_s = sum(
+                    str(entity_uuid(r.id)) in quarantined["session"] for r in sessions
+                )
+                q_t = sum(str(entity_uuid(r.id)) in quarantined["trip"] for r in trips)
                 kept[vehicle] = (new_s, new_t)
                 skipped_s += n_s
                 skipped_t += n_t
-            return kept, skipped_s, skipped_t, _new_days(reader, out.site_days)
+                skipped_q += q_s + q_t
+            return (
+                kept,
+                skipped_s,
+                skipped_t,
+                skipped_q,
+                _new_days(reader, out.site_days),
+            )
 
-        kept, skipped_s, skipped_t, days = await self.hass.async_add_executor_job(check)
+        (
+            kept,
+            skipped_s,
+            skipped_t,
+            skipped_q,
+            days,
+        ) = await self.hass.async_add_executor_job(check)
         result.sessions_skipped += skipped_s
         result.trips_skipped += skipped_t
+        result.quarantined_skipped += skipped_q
         if out.samples:
             writer.enqueue_samples(out.samples)
             result.samples += len(out.samples)
@@ -545,7 +611,9 @@ class Backfill:
                 f" since {dt_util.as_local(result.start):%Y-%m-%d %H:%M}:"
                 f" {result.progress:.0%} done, {result.states} states,"
                 f" {result.sessions_added} charging sessions and"
-                f" {result.trips_added} trips added so far."
+                f" {result.trips_added} trips added so far. To stop it (what it"
+                " wrote stays), run the action EV Ledger: Cancel backfill"
+                " (ev_ledger.cancel_backfill)."
             ),
             title="EV Ledger backfill",
             notification_id=notification_id(self.runtime.entry_id),

@@ -62,6 +62,7 @@ SERVICE_ADD_SESSION: Final = "add_session"
 SERVICE_EXPORT: Final = "export"
 SERVICE_HOME_CHARGING_REPORT: Final = "home_charging_report"
 SERVICE_BACKFILL: Final = "backfill"
+SERVICE_CANCEL_BACKFILL: Final = "cancel_backfill"
 SERVICE_RECOMPUTE: Final = "recompute"
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
@@ -211,6 +212,7 @@ BACKFILL_SCHEMA = vol.Schema(
         vol.Optional(ATTR_END): cv.datetime,
     }
 )
+CANCEL_BACKFILL_SCHEMA = vol.Schema(_ENTRY)
 RECOMPUTE_SCHEMA = vol.Schema(
     {
         **_ENTRY,
@@ -261,6 +263,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
             SupportsResponse.OPTIONAL,
         ),
         (SERVICE_BACKFILL, _backfill, BACKFILL_SCHEMA, SupportsResponse.OPTIONAL),
+        (
+            SERVICE_CANCEL_BACKFILL,
+            _cancel_backfill,
+            CANCEL_BACKFILL_SCHEMA,
+            SupportsResponse.OPTIONAL,
+        ),
         (SERVICE_RECOMPUTE, _recompute, RECOMPUTE_SCHEMA, SupportsResponse.OPTIONAL),
     )
     for name, handler, schema, supports in handlers:
@@ -774,6 +782,16 @@ async def _backfill(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         raise _database_error(runtime, err) from err
     except WriterStoppedError as err:
         raise _writer_stopped(err) from err
+    return run.result.as_dict()
+
+
+async def _cancel_backfill(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Stop the ledger's backfill after its current chunk; what it wrote stays."""
+    runtime = _runtime(hass, call)
+    run = await runtime.async_cancel_backfill()
+    if run is None:
+        return {"running": False, "cancelled": False}
+    # `cancelled` is false when the run reached its end before it saw the request.
     return run.result.as_dict()
 
 

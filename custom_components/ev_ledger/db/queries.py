@@ -382,6 +382,18 @@ class Reader:
             )
         return [_plain(r) for r in rows]
 
+    def quarantined_ids(self, kind: str) -> set[str]:
+        """The ids of the `kind` records ("session", "trip") in the quarantine."""
+        with self._engine.connect() as conn:
+            payloads = conn.execute(
+                select(Quarantine.payload).where(Quarantine.kind == kind)
+            ).scalars()
+            return {
+                str(payload["id"])
+                for payload in payloads
+                if isinstance(payload, dict) and "id" in payload
+            }
+
     def samples_of(
         self, sources: list[str], start: datetime, end: datetime
     ) -> list[SampleRow]:
