@@ -221,6 +221,17 @@ def _pct(part: float, whole: float) -> Decimal | None:
     return Decimal(repr(100.0 * share)).quantize(_PCT, ROUND_HALF_UP)
 
 
+@dataclass(slots=True)
+class _Running:
+    """The totals of a day's final minutes, before `upto` (see `flush_day`)."""
+
+    key: tuple[date, tuple[bool, ...]]
+    upto: int
+    totals: list[float] = field(default_factory=lambda: [0.0] * 10)
+    gap: bool = False
+    seen: bool = False
+
+
 class SiteLedger:
     """Turns energy-site readings into per-minute flows and daily summaries.
 
@@ -251,6 +262,8 @@ class SiteLedger:
         self._day_start_min = 0
         self._day_end_min = 0
         self._day_end = math.inf
+        # Today's running summary (flush_day), derived: not in the snapshot.
+        self._running: _Running | None = None
 
     # Input -----------------------------------------------------------------------
 
@@ -457,7 +470,7 @@ class SiteLedger:
         if day is None:
             day = self._local_day(self._latest)
         start_min, end_min, _ = self._day_bounds(day)
-        return self._summarise(day, start_min, end_min, self._frontier())
+        return self._summarise(day, start_min, end_min, self._frontier(), running=True)
 
     def _grid_seen(self) -> bool:
         return any(
@@ -475,13 +488,94 @@ class SiteLedger:
         return groups
 
     def _summarise(
-        self, day: date, start_min: int, end_min: int, frontier: float
+        self,
+        day: date,
+        start_min: int,
+        end_min: int,
+        frontier: float,
+        *,
+        running: bool = False,
     ) -> SiteDailySummary | None:
-        channels = tuple(self._channels.values())
-        if not any(start_min <= m < end_min for c in channels for m in c.coverage):
-            return None
-        solar_t = import_t = export_t = discharge_t = charge_t = 0.0
-        home_t = to_home_t = to_battery_t = to_grid_t = grid_home_t = 0.0
+        """The summary of [start_min, end_min); `running`: today's, every minute.
+
+        A running summary keeps the totals of the minutes before the frontier (they
+        are final) and adds only what came since, and the minutes after it up to
+        the latest reading: its cost does not grow with the day. Its sums are taken
+        in the same order as a full one, so both give the same numbers.
+        """
+        groups = self._seen_groups()
+        checked_until = min(end_min, int(frontier // 60))
+        if running:
+            assert self._latest is not None
+            key = (day, tuple(c.last_ts is not None for c in self._channels.values()))
+            cache = self._running
+            if cache is None or cache.key != key or cache.upto > checked_until:
+                cache = self._running = _Running(key, start_min)
+            upto = max(cache.upto, start_min)
+            self._accumulate(cache.totals, upto, checked_until)
+            cache.gap = cache.gap or self._gap_in(upto, checked_until, groups)
+            cache.seen = cache.seen or self._has_data(upto, checked_until)
+            cache.upto = max(upto, checked_until)
+            totals = list(cache.totals)
+            tail_end = min(end_min, int(self._latest // 60) + 1)
+            self._accumulate(totals, cache.upto, tail_end)
+            if not (cache.seen or self._has_data(cache.upto, tail_end)):
+                return None
+            gap = cache.gap
+        else:
+            channels = tuple(self._channels.values())
+            if not any(start_min <= m < end_min for c in channels for m in c.coverage):
+                return None
+            totals = [0.0] * 10
+            self._accumulate(totals, start_min, end_min)
+            gap = self._gap_in(start_min, checked_until, groups)
+        (
+            solar_t,
+            import_t,
+            export_t,
+            discharge_t,
+            charge_t,
+            home_t,
+            to_home_t,
+            to_battery_t,
+            to_grid_t,
+            grid_home_t,
+        ) = totals
+        # Without a grid meter, exports and imports are unknown, and so are both shares.
+        grid = self._grid_seen()
+        return SiteDailySummary(
+            site_id=self.config.site_id,
+            day=day,
+            solar_produced_kwh=_kwh(solar_t),
+            to_home_kwh=_kwh(to_home_t),
+            to_battery_kwh=_kwh(to_battery_t),
+            to_grid_kwh=_kwh(to_grid_t),
+            grid_imported_kwh=_kwh(import_t),
+            grid_exported_kwh=_kwh(export_t),
+            battery_charged_kwh=_kwh(charge_t),
+            battery_discharged_kwh=_kwh(discharge_t),
+            home_consumed_kwh=_kwh(home_t),
+            self_consumption_pct=_pct(solar_t - to_grid_t, solar_t) if grid else None,
+            self_sufficiency_pct=_pct(home_t - grid_home_t, home_t) if grid else None,
+            flags={Flag.GAP} if gap else set(),
+        )
+
+    def _accumulate(self, totals: list[float], start_min: int, end_min: int) -> None:
+        """Add the flows of minutes [start_min, end_min) to `totals`, in order."""
+        if end_min <= start_min:
+            return
+        (
+            solar_t,
+            import_t,
+            export_t,
+            discharge_t,
+            charge_t,
+            home_t,
+            to_home_t,
+            to_battery_t,
+            to_grid_t,
+            grid_home_t,
+        ) = totals
         load = self._load
         for m in range(start_min, end_min):
             solar, grid_import, grid_export, discharge, charge = self._flows(m)
@@ -503,29 +597,30 @@ class SiteLedger:
             to_battery_t += to_battery
             to_grid_t += to_grid
             grid_home_t += min(grid_import, home - to_home - battery_home)
-        groups = self._seen_groups()
-        # Without a grid meter, exports and imports are unknown, and so are both shares.
-        grid = self._grid_seen()
-        checked_until = min(end_min, int(frontier // 60))
-        gap = any(
-            not covers(m) for m in range(start_min, checked_until) for covers in groups
+        totals[:] = (
+            solar_t,
+            import_t,
+            export_t,
+            discharge_t,
+            charge_t,
+            home_t,
+            to_home_t,
+            to_battery_t,
+            to_grid_t,
+            grid_home_t,
         )
-        return SiteDailySummary(
-            site_id=self.config.site_id,
-            day=day,
-            solar_produced_kwh=_kwh(solar_t),
-            to_home_kwh=_kwh(to_home_t),
-            to_battery_kwh=_kwh(to_battery_t),
-            to_grid_kwh=_kwh(to_grid_t),
-            grid_imported_kwh=_kwh(import_t),
-            grid_exported_kwh=_kwh(export_t),
-            battery_charged_kwh=_kwh(charge_t),
-            battery_discharged_kwh=_kwh(discharge_t),
-            home_consumed_kwh=_kwh(home_t),
-            self_consumption_pct=_pct(solar_t - to_grid_t, solar_t) if grid else None,
-            self_sufficiency_pct=_pct(home_t - grid_home_t, home_t) if grid else None,
-            flags={Flag.GAP} if gap else set(),
+
+    @staticmethod
+    def _gap_in(
+        start_min: int, end_min: int, groups: list[Callable[[int], bool]]
+    ) -> bool:
+        return any(
+            not covers(m) for m in range(start_min, end_min) for covers in groups
         )
+
+    def _has_data(self, start_min: int, end_min: int) -> bool:
+        channels = tuple(self._channels.values())
+        return any(m in c.coverage for m in range(start_min, end_min) for c in channels)
 
     # Snapshot ------------------------------------------------------------------------
 
