@@ -209,6 +209,18 @@ class ZoneSettlement:
     prices: PriceBook
     sites: dict[str, tuple[SiteLedger, AttributionPolicy]] = field(default_factory=dict)
 
+    def site_settled(self, session: ChargingSession, until: float) -> float | None:
+        """How far the session's site has final data, up to `until` (None: no site).
+
+        The solar split of energy before `until` cannot change once this reaches it.
+        """
+        zone = session.place.zone if session.place is not None else None
+        site = self.sites.get(normalize_zone(zone)) if zone else None
+        if site is None:
+            return None
+        settled = site[0].settled_until
+        return None if settled is None else min(settled, until)
+
     def __call__(self, session: ChargingSession) -> None:
         """Fill the session's solar split and cost (in place)."""
         zone = session.place.zone if session.place is not None else None

@@ -19,6 +19,7 @@ from homeassistant.core import HomeAssistant, State, callback
 from homeassistant.util import dt as dt_util
 
 from .adapter import state_reading, to_sample
+from .builders import ZoneSettlement
 from .compat import find_device
 from .const import DOMAIN, EVENT_SESSION_COMPLETED, EVENT_TRIP_COMPLETED
 from .db import entity_uuid
@@ -96,6 +97,10 @@ COUNTED_DAYS: Final = 7
 
 # Unchanged states reported again count as news at most this often per role.
 REPORT_INTERVAL_S: Final = 60.0
+# The in-progress row of a charging session is rewritten at most this often.
+UPSERT_INTERVAL_S: Final = 300.0
+# What settling adds to a session's flags (kept when its figures are reused).
+_SETTLE_FLAGS: Final = frozenset({Flag.SITE_GAP, Flag.PRICE_GAP})
 
 
 class VehicleRuntime(SourceRuntime["VehicleLedger"]):
@@ -138,6 +143,10 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self.price_gaps: Counter[str] = Counter()
         # When each role last fed a reported (unchanged) state.
         self._reported: dict[Role, float] = {}
+        # The running session as last priced, with what its price depended on.
+        self._settled: tuple[tuple[Any, ...], ChargingSession] | None = None
+        # When the in-progress row was last written.
+        self._upserted_at = -math.inf
         # The last charger power the ledger took (re-reported by ticks): a state the
         # adapter rejects changes nothing, as in the replay.
         self.held_power: Reading | None = None
@@ -277,32 +286,72 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         previous = self.current
         self.current = current = self.ledger.preview(ts)
         if current is None:
+            self._settled = None
             return
-        if self.ledger.settle is not None:
-            if not current.energy_by_minute and current.energy_kwh > 0:
-                # Previews carry no per-minute energy (kept cheap by the engine):
-                # spread it over the charging time for the running estimate. The
-                # completed session is priced from the engine's exact minutes.
-                # Without charging time (energy from the battery level, no window)
-                # the spans are instants: each takes an equal share, as the engine
-                # spreads it for the completed session.
-                windows = current.windows or []
-                spans = [(w.started_at, w.ended_at) for w in windows] or [
-                    (current.started_at, current.ended_at)
-                ]
-                seconds = sum(max(end - start, 0.0) for start, end in spans)
-                energy = float(current.energy_kwh)
-                for start, end in spans:
-                    share = (
-                        energy * max(end - start, 0.0) / seconds
-                        if seconds > 0
-                        else energy / len(spans)
-                    )
-                    spread(current.energy_by_minute, start, end, share)
-            self.ledger.settle(current)
-        if previous is None or previous.energy_kwh != current.energy_kwh:
-            # The in-progress row lets SQL users see a session as it happens.
+        settle = self.ledger.settle
+        if settle is not None:
+            key = self._settle_key(current, settle)
+            last = self._settled
+            if key is not None and last is not None and last[0] == key:
+                # Nothing that prices it changed (a plugged-in car not charging,
+                # every minute of a long night): its figures stand, not re-priced.
+                settled = last[1]
+                current.cost = settled.cost
+                current.solar = settled.solar
+                current.price_gap = settled.price_gap
+                current.flags |= settled.flags & _SETTLE_FLAGS
+            else:
+                self._settle(current, settle)
+                self._settled = None if key is None else (key, current)
+        if previous is None or (
+            previous.energy_kwh != current.energy_kwh
+            and ts - self._upserted_at >= UPSERT_INTERVAL_S
+        ):
+            # The in-progress row lets SQL users see a session as it happens; at a
+            # bounded rate (the completed session is written when it completes).
+            self._upserted_at = ts
             self.writer.enqueue_session(current)
+
+    @staticmethod
+    def _settle_key(current: ChargingSession, settle: Any) -> tuple[Any, ...] | None:
+        """What the running session's price and solar split depend on, or None."""
+        if current.energy_by_minute or not isinstance(settle, ZoneSettlement):
+            return None
+        spans = tuple((w.started_at, w.ended_at) for w in current.windows or ()) or (
+            (current.started_at, current.ended_at),
+        )
+        return (
+            id(settle),
+            current.id,
+            current.energy_kwh,
+            spans,
+            current.place,
+            settle.site_settled(current, spans[-1][1]),
+        )
+
+    @staticmethod
+    def _settle(current: ChargingSession, settle: Any) -> None:
+        if not current.energy_by_minute and current.energy_kwh > 0:
+            # Previews carry no per-minute energy (kept cheap by the engine): spread
+            # it over the charging time for the running estimate. The completed
+            # session is priced from the engine's exact minutes. Without charging
+            # time (energy from the battery level, no window) the spans are
+            # instants: each takes an equal share, as the engine spreads it for the
+            # completed session.
+            windows = current.windows or []
+            spans = [(w.started_at, w.ended_at) for w in windows] or [
+                (current.started_at, current.ended_at)
+            ]
+            seconds = sum(max(end - start, 0.0) for start, end in spans)
+            energy = float(current.energy_kwh)
+            for start, end in spans:
+                share = (
+                    energy * max(end - start, 0.0) / seconds
+                    if seconds > 0
+                    else energy / len(spans)
+                )
+                spread(current.energy_by_minute, start, end, share)
+        settle(current)
 
     # Outputs -----------------------------------------------------------------------
 
