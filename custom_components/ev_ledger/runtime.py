@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 import functools
 import logging
+import math
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from homeassistant.config_entries import ConfigEntry
@@ -37,6 +38,7 @@ from homeassistant.helpers.event import (
     async_track_utc_time_change,
 )
 from homeassistant.helpers.json import json_bytes
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -45,7 +47,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import builders, issues, statistics
 from .adapter import state_price
-from .backfill import Backfill, BackfillResult, default_start, recorder_loaded
+from .backfill import (
+    Backfill,
+    BackfillResult,
+    default_start,
+    read_chunk,
+    recorder_loaded,
+)
 from .chargers import charger_zones
 from .const import (
     CONF_NAME,
@@ -98,6 +106,9 @@ class Tuning:
     backoff: Backoff | None = None
     # A newly added vehicle or site starts from the recorder's history.
     initial_backfill: bool = True
+    # After a restart, restored vehicles are fed the recorder's states since their
+    # snapshot (what a crash lost), at most this far back.
+    catch_up: timedelta | None = timedelta(days=1)
 
 
 TUNING = Tuning()
@@ -246,6 +257,8 @@ class EvLedgerRuntime:
         default_factory=list
     )
     _backfill_task: asyncio.Task[None] | None = None
+    _catch_up_task: asyncio.Task[None] | None = None
+    _catching_up: set[str] = field(default_factory=set)
     _backfill_done: asyncio.Event = field(default_factory=asyncio.Event)
     _unsubs: list[CALLBACK_TYPE] = field(default_factory=list)
     _price_unsub: CALLBACK_TYPE | None = None
@@ -392,6 +405,9 @@ class EvLedgerRuntime:
             if stored:
                 vehicle.restore(stored)
             runtime.vehicles[subentry.subentry_id] = vehicle
+            # A completed record counted: saved at once, so no restart counts it
+            # again from an older snapshot.
+            vehicle.on_counted = runtime.async_save_snapshot_soon
             _register_vehicle(writer, subentry, config.usable_capacity_kwh)
         return runtime
 
@@ -602,6 +618,20 @@ class EvLedgerRuntime:
                 self._async_initial_backfill(set(self.fresh)),
                 f"{DOMAIN} initial backfill {self.title}",
             )
+        restored = {
+            key
+            for key, vehicle in self.vehicles.items()
+            if key not in self._gated and vehicle.ledger.now > -math.inf
+        }
+        if restored and self.tuning.catch_up is not None and recorder_loaded(hass):
+            # A snapshot is up to `snapshot_every` old (a crash loses what came
+            # after it): those states are in the recorder, fed before live ones.
+            self._gated |= restored
+            self._catching_up = set(restored)
+            self._catch_up_task = hass.async_create_background_task(
+                self._async_catch_up(restored),
+                f"{DOMAIN} catch-up {self.title}",
+            )
         gated, held = self._gated, self._held
 
         @callback
@@ -801,10 +831,94 @@ class EvLedgerRuntime:
                 # record live from now on (new records only).
                 if run is not None and not run.result.cancelled:
                     self._hand_off(run)
-                self._release(fresh, run)
+                self._release(fresh, run.replay.last_seen if run is not None else {})
             # Stopped (unload, shutdown): the sources stay gated, so the snapshot
             # saves them as new and the next start backfills them again (what this
             # run wrote is skipped as stored).
+
+    async def _async_catch_up(self, sources: set[str]) -> None:
+        """Feed restored vehicles the recorder's states since their snapshot.
+
+        The snapshot is saved every few minutes; a crash (kill -9, power loss) loses
+        what the ledgers took after it. Those states are in the recorder: fed again in
+        order, with the minute ticks between them, the ledgers end where they would
+        have been. Records completed again are stored again (the same ids) and are
+        counted and announced once (`VehicleRuntime._first_time`).
+        """
+        hass = self.hass
+        seen: dict[str, float] = {}
+        try:
+            vehicles = [self.vehicles[key] for key in sources]
+            end = dt_util.utcnow()
+            since = min(vehicle.ledger.now for vehicle in vehicles)
+            assert self.tuning.catch_up is not None
+            start = max(
+                datetime.fromtimestamp(since - 1.0, UTC), end - self.tuning.catch_up
+            )
+            if start < end:
+                recorder = get_instance(hass)
+                # States up to now must be in the recorder's database.
+                await recorder.async_block_till_done()
+                entity_ids = sorted({e for v in vehicles for e in v.by_entity})
+                chunk = await recorder.async_add_executor_job(
+                    functools.partial(
+                        read_chunk, hass, entity_ids, start, end, first=True
+                    )
+                )
+                self._feed_history(vehicles, chunk, since, end.timestamp(), seen)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _LOGGER.exception(
+                "The states since the last snapshot of %s could not be read;"
+                " continuing from the current states",
+                self.title,
+            )
+        finally:
+            self._catching_up = set()
+            if not self._stopped:
+                self._release(sources, seen)
+
+    @callback
+    def _feed_history(
+        self,
+        vehicles: list[VehicleRuntime],
+        chunk: list[tuple[float, str, State]],
+        since: float,
+        end: float,
+        seen: dict[str, float],
+    ) -> None:
+        """Feed recorded states in order, ticking on each minute until `end`."""
+        tick = (math.floor(since / 60.0) + 1) * 60.0
+        restored = [vehicle.ledger.now for vehicle in vehicles]
+
+        def tick_until(ts: float) -> float:
+            nonlocal tick
+            while tick <= ts:
+                moment = datetime.fromtimestamp(tick, UTC)
+                for vehicle in vehicles:
+                    vehicle.async_tick(moment)
+                tick += 60.0
+            return tick
+
+        fed = 0
+        for ts, entity_id, state in chunk:
+            tick_until(ts)
+            for vehicle, restored_at in zip(vehicles, restored, strict=True):
+                role = vehicle.by_entity.get(entity_id)
+                if role is None:
+                    continue
+                if ts > restored_at:
+                    # News to the restored ledger (even at the time of a tick's
+                    # re-report of the same role: a power falling to 0 at T+60).
+                    vehicle.async_on_state(role, state)
+                else:
+                    vehicle.async_on_current_state(role, state)
+            seen[entity_id] = max(seen.get(entity_id, -math.inf), ts)
+            fed += 1
+        # The minutes since, as live ticked them (a held power counts on).
+        tick_until(end)
+        _LOGGER.debug("Fed %s states since the last snapshot of %s", fed, self.title)
 
     @callback
     def _hand_off(self, run: Backfill) -> None:
@@ -828,11 +942,10 @@ class EvLedgerRuntime:
                 )
 
     @callback
-    def _release(self, sources: set[str], run: Backfill | None) -> None:
-        """Feed the held-back live states (those the backfill saw are skipped)."""
+    def _release(self, sources: set[str], seen: Mapping[str, float]) -> None:
+        """Feed the held-back live states (those already fed, by `seen`, skipped)."""
         self._gated -= sources
         self._revision += 1  # they are in the snapshot from now on
-        seen = run.replay.last_seen if run is not None else {}
         keep: list[tuple[str, str, Callable[[State | None], None], State | None]] = []
         for item in self._held:
             source, entity_id, handler, state = item
@@ -931,6 +1044,12 @@ class EvLedgerRuntime:
     # Snapshot and shutdown ---------------------------------------------------------
 
     @callback
+    @callback
+    def async_save_snapshot_soon(self) -> None:
+        """Save the snapshot now (a record was counted), unless stopped."""
+        if not self._stopped:
+            self._async_save_snapshot()
+
     def _async_save_snapshot(self) -> None:
         """Hand the store a copy of the snapshot taken now, if anything changed.
 
@@ -960,8 +1079,9 @@ class EvLedgerRuntime:
     @callback
     def snapshot(self) -> dict[str, Any]:
         """The whole in-progress state, JSON-safe."""
-        # A source still being backfilled is saved as new: backfilled again next time.
-        gated = self._gated
+        # A source still being backfilled is saved as new: backfilled again next time
+        # (one catching up is saved as it was restored).
+        gated = self._gated - self._catching_up
         return {
             "vehicles": {
                 k: v.snapshot() for k, v in self.vehicles.items() if k not in gated
@@ -991,10 +1111,11 @@ class EvLedgerRuntime:
         # A backfill stops after its chunk (what it wrote stays); the initial one
         # is cancelled outright if it does not stop in time.
         await self.async_cancel_backfill(self.tuning.writer_stop_timeout_s)
-        if self._backfill_task is not None and not self._backfill_task.done():
-            self._backfill_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._backfill_task
+        for task in (self._backfill_task, self._catch_up_task):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for issue_id in self.missing_issues:
             issues.async_delete(self.hass, issue_id)
         self.samples.flush()

@@ -6,11 +6,14 @@ writer, the bus, the event entities and the sensors (through listeners).
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+import functools
 import logging
 import math
 from typing import TYPE_CHECKING, Any, Final
@@ -143,6 +146,8 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self.price_gaps: Counter[str] = Counter()
         # When each role last fed a reported (unchanged) state.
         self._reported: dict[Role, float] = {}
+        # Called once a completed record is counted (the runtime saves its snapshot).
+        self.on_counted: Callable[[], None] | None = None
         # The running session as last priced, with what its price depended on.
         self._settled: tuple[tuple[Any, ...], ChargingSession] | None = None
         # When the in-progress row was last written.
@@ -363,6 +368,9 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self.writer.enqueue_session(session)
         if not self._first_time(self.counted_sessions, session.id, session.ended_at):
             return
+        self._when_durable(functools.partial(self._count_session, session))
+
+    def _count_session(self, session: ChargingSession) -> None:
         if session.price_gap is not None:
             self.price_gaps[session.price_gap.value] += 1
         totals = self.totals
@@ -391,10 +399,41 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self.writer.enqueue_trip(trip)
         if not self._first_time(self.counted_trips, trip.id, trip.ended_at):
             return
+        self._when_durable(functools.partial(self._count_trip, trip))
+
+    def _count_trip(self, trip: Trip) -> None:
         self.last_trip = data = trip_dict(trip)
         self._publish(
             KIND_TRIP, EVENT_TRIP_COMPLETED, Flag.INFERRED in trip.flags, data
         )
+
+    def _when_durable(self, count: Callable[[], None]) -> None:
+        """Count and announce a completed record once the writer has it durably.
+
+        Committed, or journaled on disk while the database is away: a crash before
+        then loses the record and its announcement together, and the engine (fed the
+        recorder's states again at start) completes it again, once. The totals change
+        only after the write succeeded.
+        """
+        future = self.writer.flush()
+
+        def counted() -> None:
+            self.revision += 1
+            count()
+            self.async_notify()
+            if self.on_counted is not None:
+                self.on_counted()
+
+        if future.done():
+            counted()
+            return
+
+        async def wait() -> None:
+            with contextlib.suppress(Exception):  # stopped: announced as before
+                await asyncio.wrap_future(future)
+            counted()
+
+        self.hass.async_create_task(wait(), f"{DOMAIN} record durable")
 
     @staticmethod
     def _first_time(counted: dict[str, float], record_id: str, ended_at: float) -> bool:

@@ -17,6 +17,7 @@ by field as a user would see them.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -148,6 +149,12 @@ class CaptureWriter:
         """Keep the samples in the order they were handed over."""
         self.samples.extend(samples)
 
+    def flush(self) -> Future[None]:
+        """Everything is kept at once: durable now."""
+        done: Future[None] = Future()
+        done.set_result(None)
+        return done
+
 
 class Live:
     """The runtime's own objects, fed and ticked as `EvLedgerRuntime` does it."""
@@ -169,6 +176,8 @@ class Live:
             cast("Any", None),
             snapshot,
         )
+        for vehicle in runtime.vehicles.values():
+            vehicle.on_counted = None  # no store here: restarts go through `snapshot`
         # As `_async_started` routes them: vehicles, then sites, then prices.
         routes: dict[str, list[Callable[[State], None]]] = {}
         for vehicle in runtime.vehicles.values():
