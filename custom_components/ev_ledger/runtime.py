@@ -817,6 +817,10 @@ class EvLedgerRuntime:
                 if run is not None and not run.result.cancelled:
                     self._hand_off(run)
                 self._release(fresh, run.replay.last_seen if run is not None else {})
+                # Saved at once: a crash before the first tick would otherwise find
+                # them new again (a session completed by a new backfill is stored,
+                # not announced).
+                self._async_save_snapshot()
             # Stopped (unload, shutdown): the sources stay gated, so the snapshot
             # saves them as new and the next start backfills them again (what this
             # run wrote is skipped as stored).
