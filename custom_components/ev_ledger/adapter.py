@@ -7,7 +7,7 @@ be converted is returned as a `Reject` reason for the caller to count.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Final
 
@@ -17,6 +17,7 @@ from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     STATE_NOT_HOME,
 )
+from homeassistant.helpers import entity_registry as er
 
 from .const import BATTERY_CHARGE_POSITIVE, GRID_EXPORT_POSITIVE
 from .db import Sample
@@ -24,7 +25,7 @@ from .logic import units, vocab
 from .logic.model import Place, Reading, Reject, Role, Value
 
 if TYPE_CHECKING:
-    from homeassistant.core import State
+    from homeassistant.core import HomeAssistant, State
 
 type Converter = Callable[[float, str | None, str | None], float | None]
 type TextParser = Callable[[str], Value]
@@ -51,6 +52,9 @@ _NUMERIC: Final[dict[Role, tuple[Converter, str | None]]] = {
     Role.HOME_LOAD: (units.to_kw, None),
 }
 
+# Roles whose words an entity's own list of states can change the meaning of.
+_IN_CONTEXT: Final = frozenset({Role.CHARGING_STATE, Role.PLUGGED})
+
 _TEXT: Final[dict[Role, TextParser]] = {
     Role.CHARGING_STATE: vocab.charge_state,
     Role.PLUGGED: vocab.plugged,
@@ -69,7 +73,11 @@ _CENT_PREFIXES: Final = ("ct/", "c/", "cent/", "cents/", "p/", "öre/", "ore/", 
 
 
 def state_reading(
-    role: Role, state: State, ts: float | None = None
+    role: Role,
+    state: State,
+    ts: float | None = None,
+    *,
+    options: Sequence[str] = (),
 ) -> Reading | Reject:
     """Convert a state into a reading of `role`, or say why it cannot be.
 
@@ -77,6 +85,9 @@ def state_reading(
         role: What the entity measures for EV Ledger.
         state: The Home Assistant state.
         ts: Timestamp to use (default: when the state last changed).
+        options: The entity's list of states (an enum's, from the entity registry:
+            the recorder does not keep a sensor's `options` attribute), to read an
+            ambiguous word the way this entity means it (`vocab.in_context`).
     """
     when = state.last_updated_timestamp if ts is None else ts
     text = state.state
@@ -96,6 +107,8 @@ def state_reading(
         return Reading(when, role, converted)
     parser = _TEXT.get(role)
     if parser is not None:
+        if options and role in _IN_CONTEXT:
+            text = vocab.in_context(text, options)
         parsed = parser(text)
         if parsed is None:
             return Reject.BAD_VALUE
@@ -196,3 +209,20 @@ def to_sample(source: str, reading: Reading) -> Sample:
             longitude=value.longitude,
         )
     return Sample(source, reading.role.value, reading.ts, None, str(value)[:200])
+
+
+def enum_options(
+    hass: HomeAssistant, entity_ids: Iterable[str]
+) -> dict[str, tuple[str, ...]]:
+    """Entity id → its list of states, for the enum sensors among `entity_ids`.
+
+    From the entity registry (capabilities), the same for live and for a backfill.
+    """
+    registry = er.async_get(hass)
+    found: dict[str, tuple[str, ...]] = {}
+    for entity_id in entity_ids:
+        entry = registry.async_get(entity_id)
+        options = (entry.capabilities or {}).get("options") if entry else None
+        if isinstance(options, list) and all(isinstance(o, str) for o in options):
+            found[entity_id] = tuple(options)
+    return found

@@ -43,6 +43,8 @@ from homeassistant.util import dt as dt_util
 from sqlalchemy import func, select
 
 from . import statistics
+from .adapter import enum_options
+from .builders import roles
 from .chargers import charger_zones
 from .const import DOMAIN
 from .db import entity_uuid
@@ -395,6 +397,10 @@ class Backfill:
             entry,
             dt_util.get_default_time_zone(),
             chargers=charger_zones(hass, entry),
+            options=enum_options(
+                hass,
+                [e for sub in entry.subentries.values() for e in roles(sub).values()],
+            ),
             vehicle_ids=vehicle_ids,
             site_ids=site_ids,
         )

@@ -42,7 +42,7 @@ from .samples import SampleOrder
 from .site_runtime import site_daily
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
     from datetime import tzinfo
 
     from homeassistant.config_entries import ConfigEntry
@@ -95,11 +95,15 @@ class Replay:
         site_ids: Iterable[str] = (),
         keep_samples: bool = True,
         chargers: Mapping[str, str] | None = None,
+        options: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         """Build the ledgers from the entry's subentries.
 
         `chargers`: wallbox entity → zone (`chargers.charger_zones`), as live uses.
+        `options`: enum entity → its list of states (`adapter.enum_options`), as
+        live reads them.
         """
+        self.options: Mapping[str, Sequence[str]] = options or {}
         by_type: dict[str, list[Any]] = {}
         for subentry in entry.subentries.values():
             by_type.setdefault(subentry.subentry_type, []).append(subentry)
@@ -173,7 +177,9 @@ class Replay:
             for source, role in self.routes.get(entity_id, ()):
                 vehicle = self.vehicles.get(source)
                 if vehicle is not None:
-                    reading = state_reading(role, state, ts)
+                    reading = state_reading(
+                        role, state, ts, options=self.options.get(entity_id, ())
+                    )
                     self._on_vehicle(source, vehicle, reading)
                 else:
                     site = self.sites[source]

@@ -46,7 +46,7 @@ from homeassistant.util.json import json_loads
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import builders, issues, statistics
-from .adapter import state_price
+from .adapter import enum_options, state_price
 from .backfill import (
     Backfill,
     BackfillResult,
@@ -393,6 +393,12 @@ class EvLedgerRuntime:
             )
             if stored:
                 vehicle.restore(stored)
+            options = enum_options(hass, vehicle.by_entity)
+            vehicle.options = {
+                role: options[entity_id]
+                for entity_id, role in vehicle.by_entity.items()
+                if entity_id in options
+            }
             runtime.vehicles[subentry.subentry_id] = vehicle
             # A completed record counted: saved at once, so no restart counts it
             # again from an older snapshot.

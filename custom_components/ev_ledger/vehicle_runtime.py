@@ -144,6 +144,8 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self.counted_trips: dict[str, float] = {}
         # Completed sessions whose energy could not be priced, per reason.
         self.price_gaps: Counter[str] = Counter()
+        # The list of states of the enum entities mapped, per role (`state_reading`).
+        self.options: dict[Role, tuple[str, ...]] = {}
         # When each role last fed a reported (unchanged) state.
         self._reported: dict[Role, float] = {}
         # Called once a completed record is counted (the runtime saves its snapshot).
@@ -181,7 +183,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         """Feed a new state of the entity mapped to `role`."""
         if state is None:
             return
-        reading = state_reading(role, state)
+        reading = state_reading(role, state, options=self.options.get(role, ()))
         if isinstance(reading, Reject):
             self.adapter_rejected[reading.value] += 1
             self.revision += 1
@@ -198,7 +200,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         """
         if state is None:
             return
-        reading = state_reading(role, state)
+        reading = state_reading(role, state, options=self.options.get(role, ()))
         if not isinstance(reading, Reject) and self.ledger.seen(role, reading.ts):
             return
         self.async_on_state(role, state)
@@ -214,7 +216,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         ts = state.last_reported_timestamp
         if ts - self._reported.get(role, -math.inf) < REPORT_INTERVAL_S:
             return
-        reading = state_reading(role, state, ts)
+        reading = state_reading(role, state, ts, options=self.options.get(role, ()))
         if isinstance(reading, Reject) or reading.value is None:
             return
         self._reported[role] = ts

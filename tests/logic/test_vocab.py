@@ -12,6 +12,7 @@ from custom_components.ev_ledger.logic.vocab import (
     charge_state,
     charge_state_implies_plug,
     charger_type,
+    in_context,
     is_gap,
     normalise,
     plugged,
@@ -391,3 +392,41 @@ def test_is_gap(text: str | None, expected: bool) -> None:
 )
 def test_normalise(text: str, expected: str) -> None:
     assert normalise(text) == expected
+
+
+TWC_OPTIONS = (
+    "booting",
+    "not_connected",
+    "connected",
+    "ready",
+    "negotiating",
+    "error",
+    "charging_finished",
+    "waiting_car",
+    "charging_reduced",
+    "charging",
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "state", "plugged_in"),
+    [
+        # Tesla Wall Connector: its own no-car state; "ready" is a car, ready.
+        ("ready", TWC_OPTIONS, ChargeState.PLUGGED, True),
+        ("not_connected", TWC_OPTIONS, ChargeState.DISCONNECTED, False),
+        ("charging", TWC_OPTIONS, ChargeState.CHARGING, True),
+        # Wallbox's free text (no list of states): "Ready" means no car.
+        ("Ready", (), ChargeState.DISCONNECTED, False),
+        # A list without a no-car state says nothing new about "ready".
+        ("ready", ("ready", "charging", "error"), ChargeState.DISCONNECTED, False),
+    ],
+)
+def test_ready_in_the_context_of_the_entitys_states(
+    text: str,
+    options: tuple[str, ...],
+    state: ChargeState,
+    plugged_in: bool,
+) -> None:
+    read = in_context(text, options)
+    assert charge_state(read) is state
+    assert plugged(read) is plugged_in

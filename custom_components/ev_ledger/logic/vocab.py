@@ -17,7 +17,7 @@ import unicodedata
 from .model import ChargeState, ChargeType
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 # Gap spellings Home Assistant itself uses; anything else is a value to interpret.
 _GAPS = frozenset({"", "unknown", "unavailable"})
@@ -217,6 +217,25 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+
+def in_context(text: str, options: Sequence[str]) -> str:
+    """A state text read with the entity's own list of states (an enum's `options`).
+
+    ``ready`` alone means *no car* (Wallbox's ``Ready``). An entity whose states
+    include a no-car state of their own (Tesla Wall Connector: ``not_connected``,
+    ``connected``, ``ready``) means a car connected and ready to charge by it.
+    """
+    if not options or _value_key(text) != "ready":
+        return text
+    for option in options:
+        if (
+            isinstance(option, str)
+            and _value_key(option) != "ready"
+            and charge_state(option) is ChargeState.DISCONNECTED
+        ):
+            return "ready to charge"
+    return text
 
 
 def charge_state(text: str) -> ChargeState | None:
