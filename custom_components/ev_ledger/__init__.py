@@ -15,7 +15,7 @@ from homeassistant.exceptions import (
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.storage import Store
 
-from . import issues, statistics
+from . import issues, statistics, websocket_api
 from .builders import db_config
 from .const import DOMAIN, EMBEDDED_FILENAME
 from .db import (
@@ -52,6 +52,7 @@ def schema_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions (they validate their config entry themselves)."""
     async_setup_services(hass)
+    websocket_api.async_register(hass)
     return True
 
 

@@ -123,12 +123,26 @@ class Reader:
 
     def latest_session(self, vehicle: str) -> dict[str, Any] | None:
         """Return the vehicle's most recent session (with its windows), or None."""
-        query = (
-            self._session_columns()
-            .where(
+        return self._one_session(
+            and_(
                 ChargingSession.vehicle_id == entity_uuid(vehicle),
                 ChargingSession.deleted_at.is_(None),
             )
+        )
+
+    def get_session(self, session_id: str) -> dict[str, Any] | None:
+        """Return one stored session (with its windows), None if missing or deleted."""
+        return self._one_session(
+            and_(
+                ChargingSession.id == entity_uuid(session_id),
+                ChargingSession.deleted_at.is_(None),
+            )
+        )
+
+    def _one_session(self, condition: Any) -> dict[str, Any] | None:
+        query = (
+            self._session_columns()
+            .where(condition)
             .order_by(ChargingSession.started_at.desc())
             .limit(1)
         )

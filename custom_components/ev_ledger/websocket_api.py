@@ -1,0 +1,318 @@
+"""The websocket API the panel and the card read the ledger through (issue 13).
+
+Commands (Home Assistant's authentication; edits for administrators only):
+
+- `ev_ledger/sessions`, `ev_ledger/trips`: a page of records, newest first, filtered
+  by vehicle and period, with `offset` paging (`total`, `has_more`);
+- `ev_ledger/session`: one session with its charging windows and the samples for its
+  charging curve (power, battery level);
+- `ev_ledger/session/update`, `ev_ledger/session/delete`: a correction or deletion,
+  through the same validation and logic as the actions.
+
+Queries run in the executor, on the indexed paths the actions use.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.components.websocket_api import async_register_command
+from homeassistant.components.websocket_api.decorators import (
+    async_response,
+    require_admin,
+    websocket_command,
+)
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.util import dt as dt_util
+from sqlalchemy.exc import SQLAlchemyError
+import voluptuous as vol
+
+from .const import DOMAIN
+from .db import DbError, entity_uuid
+from .logic.model import Role
+from .records import json_value, row_dict
+
+if TYPE_CHECKING:
+    from homeassistant.components.websocket_api.connection import ActiveConnection
+
+    from .db import Page
+    from .runtime import EvLedgerRuntime
+
+MAX_PAGE: Final = 200
+# Roles drawn in a session's charging curve.
+CURVE_ROLES: Final = [Role.CHARGER_POWER.value, Role.BATTERY_LEVEL.value]
+# Samples of a curve are read around the session by this much.
+CURVE_MARGIN: Final = timedelta(minutes=5)
+
+_LIST: dict[vol.Marker | str, Any] = {
+    vol.Required("entry_id"): cv.string,
+    vol.Optional("vehicle"): cv.string,
+    vol.Optional("start"): cv.datetime,
+    vol.Optional("end"): cv.datetime,
+    vol.Optional("offset", default=0): vol.All(int, vol.Range(min=0, max=10**7)),
+    vol.Optional("limit", default=50): vol.All(int, vol.Range(min=1, max=MAX_PAGE)),
+}
+
+
+@callback
+def async_register(hass: HomeAssistant) -> None:
+    """Register the commands (once, with the actions)."""
+    for command in (
+        ws_sessions,
+        ws_trips,
+        ws_session,
+        ws_update_session,
+        ws_delete_session,
+    ):
+        async_register_command(hass, command)
+
+
+def _runtime(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> EvLedgerRuntime | None:
+    """The loaded entry's runtime, or None after sending the error."""
+    entry = hass.config_entries.async_get_entry(msg["entry_id"])
+    if entry is None or entry.domain != DOMAIN:
+        connection.send_error(msg["id"], "not_found", "No such EV Ledger entry")
+        return None
+    if entry.state is not ConfigEntryState.LOADED:
+        connection.send_error(
+            msg["id"], "not_loaded", "The EV Ledger entry is not loaded"
+        )
+        return None
+    runtime: EvLedgerRuntime = entry.runtime_data
+    return runtime
+
+
+def _vehicle(
+    runtime: EvLedgerRuntime,
+    connection: ActiveConnection,
+    msg: dict[str, Any],
+) -> tuple[bool, str | None]:
+    """The optional vehicle filter (subentry id); (False, None) after an error."""
+    vehicle = msg.get("vehicle")
+    if vehicle is None:
+        return True, None
+    if vehicle in runtime.vehicles:
+        return True, vehicle
+    device = dr.async_get(runtime.hass).async_get(vehicle)
+    if device is not None:
+        for domain, identifier in device.identifiers:
+            if domain == DOMAIN and identifier in runtime.vehicles:
+                return True, identifier
+    connection.send_error(msg["id"], "not_found", "No such vehicle in this ledger")
+    return False, None
+
+
+def _period(
+    connection: ActiveConnection, msg: dict[str, Any]
+) -> tuple[bool, datetime | None, datetime | None]:
+    start = msg.get("start")
+    end = msg.get("end")
+    start = dt_util.as_utc(start) if start else None
+    end = dt_util.as_utc(end) if end else None
+    if start is not None and end is not None and end <= start:
+        connection.send_error(
+            msg["id"], "invalid_format", "The end is not after the start"
+        )
+        return False, None, None
+    return True, start, end
+
+
+def _page(key: str, page: Page) -> dict[str, Any]:
+    return {
+        key: [row_dict(item) for item in page.items],
+        "total": page.total,
+        "offset": page.offset,
+        "limit": page.limit,
+        "has_more": page.has_more,
+    }
+
+
+async def _list(
+    hass: HomeAssistant,
+    connection: ActiveConnection,
+    msg: dict[str, Any],
+    kind: str,
+) -> None:
+    runtime = _runtime(hass, connection, msg)
+    if runtime is None:
+        return
+    ok, vehicle = _vehicle(runtime, connection, msg)
+    if not ok:
+        return
+    ok, start, end = _period(connection, msg)
+    if not ok:
+        return
+    reader = runtime.reader
+    method = reader.list_sessions if kind == "sessions" else reader.list_trips
+    try:
+        await runtime.async_flush()
+        page = await hass.async_add_executor_job(
+            partial(
+                method,
+                vehicle=vehicle,
+                start=start,
+                end=end,
+                offset=msg["offset"],
+                limit=msg["limit"],
+            )
+        )
+    except (SQLAlchemyError, DbError) as err:
+        connection.send_error(
+            msg["id"], "database_error", runtime.db_config.redact(str(err))
+        )
+        return
+    connection.send_result(msg["id"], _page(kind, page))
+
+
+@websocket_command({vol.Required("type"): "ev_ledger/sessions", **_LIST})
+@async_response
+async def ws_sessions(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """A page of charging sessions."""
+    await _list(hass, connection, msg, "sessions")
+
+
+@websocket_command({vol.Required("type"): "ev_ledger/trips", **_LIST})
+@async_response
+async def ws_trips(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """A page of trips."""
+    await _list(hass, connection, msg, "trips")
+
+
+@websocket_command(
+    {
+        vol.Required("type"): "ev_ledger/session",
+        vol.Required("entry_id"): cv.string,
+        vol.Required("session_id"): cv.string,
+    }
+)
+@async_response
+async def ws_session(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """One session, its windows and the samples of its charging curve."""
+    runtime = _runtime(hass, connection, msg)
+    if runtime is None:
+        return
+    sources = {entity_uuid(key): key for key in runtime.vehicles}
+    reader = runtime.reader
+
+    def read() -> dict[str, Any] | None:
+        session = reader.get_session(msg["session_id"])
+        if session is None:
+            return None
+        source = sources.get(session["vehicle_id"])
+        samples = []
+        started, ended = session["started_at"], session["ended_at"]
+        if source is not None and started is not None:
+            samples = reader.samples(
+                source,
+                started - CURVE_MARGIN,
+                (ended or started) + CURVE_MARGIN,
+                roles=CURVE_ROLES,
+            )
+        session = row_dict(session)
+        session["samples"] = [
+            {"ts": sample.ts, "role": sample.role, "value": json_value(sample.value)}
+            for sample in samples
+        ]
+        return session
+
+    try:
+        await runtime.async_flush()
+        session = await hass.async_add_executor_job(read)
+    except (SQLAlchemyError, DbError, ValueError) as err:
+        connection.send_error(
+            msg["id"], "database_error", runtime.db_config.redact(str(err))
+        )
+        return
+    if session is None:
+        connection.send_error(msg["id"], "not_found", "No such session")
+        return
+    connection.send_result(msg["id"], {"session": session})
+
+
+async def _action(
+    hass: HomeAssistant,
+    connection: ActiveConnection,
+    msg: dict[str, Any],
+    service: str,
+    data: dict[str, Any],
+) -> None:
+    """Run the action behind an edit, as the connection's user."""
+    if _runtime(hass, connection, msg) is None:
+        return
+    try:
+        await hass.services.async_call(
+            DOMAIN,
+            service,
+            {"config_entry_id": msg["entry_id"], **data},
+            blocking=True,
+            context=connection.context(msg),
+        )
+    except vol.Invalid as err:
+        connection.send_error(msg["id"], "invalid_format", str(err))
+        return
+    except HomeAssistantError as err:
+        connection.send_error(
+            msg["id"],
+            err.translation_key or "home_assistant_error",
+            str(err),
+            translation_key=err.translation_key,
+            translation_domain=err.translation_domain,
+            translation_placeholders=err.translation_placeholders,
+        )
+        return
+    connection.send_result(msg["id"])
+
+
+@require_admin
+@websocket_command(
+    {
+        vol.Required("type"): "ev_ledger/session/update",
+        vol.Required("entry_id"): cv.string,
+        vol.Required("session_id"): cv.string,
+        vol.Optional("cost"): vol.Any(None, vol.Coerce(float)),
+        vol.Optional("location"): vol.Any(None, cv.string),
+        vol.Optional("notes"): vol.Any(None, cv.string),
+    }
+)
+@async_response
+async def ws_update_session(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Correct a session's cost, location or notes (administrators)."""
+    data = {
+        key: msg[key]
+        for key in ("session_id", "cost", "location", "notes")
+        if key in msg
+    }
+    await _action(hass, connection, msg, "update_session", data)
+
+
+@require_admin
+@websocket_command(
+    {
+        vol.Required("type"): "ev_ledger/session/delete",
+        vol.Required("entry_id"): cv.string,
+        vol.Required("session_id"): cv.string,
+    }
+)
+@async_response
+async def ws_delete_session(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Delete a session (administrators)."""
+    await _action(
+        hass, connection, msg, "delete_session", {"session_id": msg["session_id"]}
+    )

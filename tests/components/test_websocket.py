@@ -1,0 +1,221 @@
+"""The websocket API (issue 13): lists, one session, edits for administrators.
+
+Against both backends, through a real websocket connection with Home Assistant's
+authentication: an administrator and a read-only user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigEntryState
+import pytest
+
+from custom_components.ev_ledger.const import DOMAIN
+from custom_components.ev_ledger.db import Reader
+from tests.logic.test_scenarios import T
+from tests.logic.trace import hours
+
+from .conftest import VEHICLE_ID, device_of, make_entry
+from .test_services import _iso
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Awaitable, Callable
+
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from pytest_homeassistant_custom_component.typing import MockHAClientWebSocket
+
+    from custom_components.ev_ledger.runtime import EvLedgerRuntime
+
+    WsClient = Callable[..., Awaitable[MockHAClientWebSocket]]
+
+_ids = iter(range(1, 10**6))
+
+
+@pytest.fixture
+async def loaded(
+    hass: HomeAssistant, entry_data: dict[str, Any]
+) -> AsyncIterator[MockConfigEntry]:
+    """A ledger on each backend, on the real clock (tokens are checked against it)."""
+    entry = make_entry(entry_data)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    yield entry
+    if entry.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+async def _add(hass: HomeAssistant, entry: MockConfigEntry, start: float) -> str:
+    result = await hass.services.async_call(
+        DOMAIN,
+        "add_session",
+        {
+            "config_entry_id": entry.entry_id,
+            "vehicle": VEHICLE_ID,
+            "start": _iso(start),
+            "end": _iso(start + hours(1)),
+            "energy": 20,
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert result is not None
+    return str(result["session_id"])
+
+
+async def _stored(hass: HomeAssistant, entry: MockConfigEntry) -> list[dict[str, Any]]:
+    runtime: EvLedgerRuntime = entry.runtime_data
+    await runtime.async_flush()
+    await asyncio.wrap_future(runtime.writer.synced())
+    reader = Reader(runtime.db_config)
+    try:
+        page = await hass.async_add_executor_job(
+            lambda: reader.list_sessions(vehicle=VEHICLE_ID, limit=10)
+        )
+    finally:
+        await hass.async_add_executor_job(reader.close)
+    return list(page.items)
+
+
+async def _ask(ws: MockHAClientWebSocket, **msg: Any) -> dict[str, Any]:
+    await ws.send_json({"id": next(_ids), **msg})
+    answer: dict[str, Any] = await ws.receive_json()
+    return answer
+
+
+async def test_lists_paging_filters_and_one_session(
+    hass: HomeAssistant, loaded: MockConfigEntry, hass_ws_client: WsClient
+) -> None:
+    entry_id = loaded.entry_id
+    ids = [await _add(hass, loaded, T + i * hours(24)) for i in range(5)]
+    ws = await hass_ws_client(hass)
+
+    first = await _ask(ws, type="ev_ledger/sessions", entry_id=entry_id, limit=2)
+    assert first["success"], first
+    page = first["result"]
+    assert page["total"] == 5
+    assert page["has_more"] is True
+    assert [s["id"] for s in page["sessions"]] == [ids[4], ids[3]]  # newest first
+    last = await _ask(
+        ws, type="ev_ledger/sessions", entry_id=entry_id, offset=4, limit=2
+    )
+    assert [s["id"] for s in last["result"]["sessions"]] == [ids[0]]
+    assert last["result"]["has_more"] is False
+
+    # By vehicle (its device id too) and period.
+    device = device_of(hass, VEHICLE_ID)
+    assert device is not None
+    period = await _ask(
+        ws,
+        type="ev_ledger/sessions",
+        entry_id=entry_id,
+        vehicle=device.id,
+        start="2026-03-03T00:00:00+00:00",
+        end="2026-03-05T00:00:00+00:00",
+    )
+    assert period["success"], period
+    assert period["result"]["total"] == 2
+    nobody = await _ask(
+        ws, type="ev_ledger/sessions", entry_id=entry_id, vehicle="nobody"
+    )
+    assert nobody["error"]["code"] == "not_found"
+    backwards = await _ask(
+        ws,
+        type="ev_ledger/trips",
+        entry_id=entry_id,
+        start="2026-03-05T00:00:00+00:00",
+        end="2026-03-03T00:00:00+00:00",
+    )
+    assert backwards["error"]["code"] == "invalid_format"
+    trips = await _ask(ws, type="ev_ledger/trips", entry_id=entry_id)
+    assert trips["result"]["trips"] == []
+    too_many = await _ask(ws, type="ev_ledger/sessions", entry_id=entry_id, limit=201)
+    assert too_many["error"]["code"] == "invalid_format"
+
+    one = await _ask(ws, type="ev_ledger/session", entry_id=entry_id, session_id=ids[2])
+    assert one["success"], one
+    session = one["result"]["session"]
+    assert session["id"] == ids[2]
+    assert Decimal(session["energy_kwh"]) == Decimal(20)
+    assert isinstance(session["windows"], list)
+    assert isinstance(session["samples"], list)
+    gone = await _ask(
+        ws,
+        type="ev_ledger/session",
+        entry_id=entry_id,
+        session_id="6f1c6a3e-5d0b-4d57-9a57-1f0c2e6b9c11",
+    )
+    assert gone["error"]["code"] == "not_found"
+    missing = await _ask(ws, type="ev_ledger/sessions", entry_id="no-such-entry")
+    assert missing["error"]["code"] == "not_found"
+    assert await hass.config_entries.async_unload(entry_id)
+    unloaded = await _ask(ws, type="ev_ledger/sessions", entry_id=entry_id)
+    assert unloaded["error"]["code"] == "not_loaded"
+
+
+async def test_edits_are_for_administrators(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    hass_ws_client: WsClient,
+    hass_read_only_access_token: str,
+) -> None:
+    entry_id = loaded.entry_id
+    session_id = await _add(hass, loaded, T)
+    reader = await hass_ws_client(hass, hass_read_only_access_token)
+    refused = await _ask(
+        reader,
+        type="ev_ledger/session/update",
+        entry_id=entry_id,
+        session_id=session_id,
+        notes="mine",
+    )
+    assert refused["error"]["code"] == "unauthorized"
+    # Reading is for everyone.
+    listed = await _ask(reader, type="ev_ledger/sessions", entry_id=entry_id)
+    assert listed["result"]["total"] == 1
+
+    admin = await hass_ws_client(hass)
+    updated = await _ask(
+        admin,
+        type="ev_ledger/session/update",
+        entry_id=entry_id,
+        session_id=session_id,
+        notes="Charged at the office",
+        cost=4.5,
+    )
+    assert updated["success"], updated
+    [stored] = await _stored(hass, loaded)
+    assert stored["notes"] == "Charged at the office"
+    assert stored["cost"] == Decimal("4.5")
+    # The action's validation applies: a NUL is refused, with its translation key.
+    bad = await _ask(
+        admin,
+        type="ev_ledger/session/update",
+        entry_id=entry_id,
+        session_id=session_id,
+        notes="a\x00b",
+    )
+    assert bad["success"] is False
+    nothing = await _ask(
+        admin,
+        type="ev_ledger/session/update",
+        entry_id=entry_id,
+        session_id=session_id,
+    )
+    assert nothing["error"]["code"] == "nothing_to_update"
+
+    deleted = await _ask(
+        admin, type="ev_ledger/session/delete", entry_id=entry_id, session_id=session_id
+    )
+    assert deleted["success"], deleted
+    listed = await _ask(admin, type="ev_ledger/sessions", entry_id=entry_id)
+    assert listed["result"]["total"] == 0
+    again = await _ask(
+        admin, type="ev_ledger/session/delete", entry_id=entry_id, session_id=session_id
+    )
+    assert again["error"]["code"] == "session_not_found"
