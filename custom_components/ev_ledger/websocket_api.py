@@ -6,6 +6,8 @@ Commands (Home Assistant's authentication; edits for administrators only):
   by vehicle and period, with `offset` paging (`total`, `has_more`);
 - `ev_ledger/session`: one session with its charging windows and the samples for its
   charging curve (power, battery level);
+- `ev_ledger/summary`: totals per local month (sessions, energy, solar, cost, trips,
+  distance) of a vehicle or of the whole ledger, over a period;
 - `ev_ledger/session/update`, `ev_ledger/session/delete`: a correction or deletion,
   through the same validation and logic as the actions.
 
@@ -66,6 +68,7 @@ def async_register(hass: HomeAssistant) -> None:
         ws_sessions,
         ws_trips,
         ws_session,
+        ws_summary,
         ws_update_session,
         ws_delete_session,
     ):
@@ -240,6 +243,77 @@ async def ws_session(
         connection.send_error(msg["id"], "not_found", "No such session")
         return
     connection.send_result(msg["id"], {"session": session})
+
+
+@websocket_command(
+    {
+        vol.Required("type"): "ev_ledger/summary",
+        vol.Required("entry_id"): cv.string,
+        vol.Optional("vehicle"): cv.string,
+        vol.Optional("start"): cv.datetime,
+        vol.Optional("end"): cv.datetime,
+    }
+)
+@async_response
+async def ws_summary(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Totals per local month (default: the last 12 months up to now)."""
+    runtime = _runtime(hass, connection, msg)
+    if runtime is None:
+        return
+    ok, vehicle = _vehicle(runtime, connection, msg)
+    if not ok:
+        return
+    ok, start, end = _period(connection, msg)
+    if not ok:
+        return
+    end = end or dt_util.utcnow()
+    start = start or end - timedelta(days=366)
+    if end <= start:
+        connection.send_error(
+            msg["id"], "invalid_format", "The end is not after the start"
+        )
+        return
+    reader = runtime.reader
+    try:
+        await runtime.async_flush()
+        months = await hass.async_add_executor_job(
+            partial(
+                reader.totals,
+                start,
+                end,
+                vehicle=vehicle,
+                period="month",
+                tz=hass.config.time_zone,
+            )
+        )
+    except (SQLAlchemyError, DbError) as err:
+        connection.send_error(
+            msg["id"], "database_error", runtime.db_config.redact(str(err))
+        )
+        return
+    connection.send_result(
+        msg["id"],
+        {
+            "currency": hass.config.currency,
+            "months": [
+                {
+                    "month": month.period_start.date().isoformat(),
+                    "sessions": month.sessions,
+                    "energy_kwh": json_value(month.energy_kwh),
+                    "solar_kwh": json_value(month.solar_kwh),
+                    "grid_kwh": json_value(month.energy_kwh - month.solar_kwh),
+                    "cost": json_value(month.cost),
+                    "currencies": sorted(month.currencies),
+                    "trips": month.trips,
+                    "distance_km": json_value(month.distance_km),
+                    "trip_energy_kwh": json_value(month.trip_energy_kwh),
+                }
+                for month in months
+            ],
+        },
+    )
 
 
 async def _action(

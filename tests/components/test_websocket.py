@@ -137,6 +137,21 @@ async def test_lists_paging_filters_and_one_session(
     too_many = await _ask(ws, type="ev_ledger/sessions", entry_id=entry_id, limit=201)
     assert too_many["error"]["code"] == "invalid_format"
 
+    summary = await _ask(
+        ws,
+        type="ev_ledger/summary",
+        entry_id=entry_id,
+        start="2026-01-01T00:00:00+00:00",
+        end="2027-01-01T00:00:00+00:00",
+    )
+    assert summary["success"], summary
+    [march] = summary["result"]["months"]
+    assert march["month"] == "2026-03-01"
+    assert march["sessions"] == 5
+    assert Decimal(march["energy_kwh"]) == Decimal(100)
+    assert Decimal(march["grid_kwh"]) == Decimal(100)
+    assert summary["result"]["currency"] == hass.config.currency
+
     one = await _ask(ws, type="ev_ledger/session", entry_id=entry_id, session_id=ids[2])
     assert one["success"], one
     session = one["result"]["session"]
