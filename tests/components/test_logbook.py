@@ -1,0 +1,108 @@
+"""The logbook describes each completed record in words (issue 13)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import Event
+from pytest_homeassistant_custom_component.common import async_capture_events
+
+from custom_components.ev_ledger.const import (
+    DOMAIN,
+    EVENT_SESSION_COMPLETED,
+    EVENT_TRIP_COMPLETED,
+)
+from custom_components.ev_ledger.logbook import async_describe_events
+from custom_components.ev_ledger.logic.model import ChargeState, Place, Reading, Role
+from tests.logic.trace import at, hours, minutes
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from homeassistant.core import HomeAssistant
+
+    from .conftest import Ledger
+
+T = at("2026-03-02 18:00")
+
+
+def _describers(hass: HomeAssistant) -> dict[str, Callable[[Event], dict[str, str]]]:
+    found: dict[str, Callable[[Event], dict[str, str]]] = {}
+
+    def collect(
+        domain: str, event_type: str, describe: Callable[[Event], dict[str, str]]
+    ) -> None:
+        assert domain == DOMAIN
+        found[event_type] = describe
+
+    async_describe_events(hass, collect)
+    return found
+
+
+async def test_a_charge_at_home_in_words(hass: HomeAssistant, ledger: Ledger) -> None:
+    """11 kW for an hour at Home (0.30 EUR/kWh): the location by its configured name."""
+    await ledger.setup()
+    fired = async_capture_events(hass, EVENT_SESSION_COMPLETED)
+    await ledger.replay(
+        [
+            Reading(T, Role.LOCATION, Place("home", 52.5, 13.4)),
+            Reading(T, Role.PLUGGED, True),
+            Reading(T, Role.CHARGING_STATE, ChargeState.CHARGING),
+            Reading(T, Role.CHARGER_POWER, 11.0),
+            Reading(T + hours(1), Role.CHARGER_POWER, 0.0),
+            Reading(T + hours(1), Role.CHARGING_STATE, ChargeState.COMPLETE),
+            Reading(T + hours(1) + minutes(5), Role.PLUGGED, False),
+        ]
+    )
+    await ledger.at(T + hours(1) + minutes(10))
+    [event] = fired
+    described = _describers(hass)[EVENT_SESSION_COMPLETED](event)
+    assert described == {
+        "name": "Model Y",
+        "message": "charged 11.0 kWh at Home for 3.30 EUR",
+    }
+    await ledger.unload()
+
+
+def _event(event_type: str, data: dict[str, Any]) -> Event:
+    return Event(event_type, data)
+
+
+async def test_messages_from_partial_and_odd_data(hass: HomeAssistant) -> None:
+    described = _describers(hass)
+    session = described[EVENT_SESSION_COMPLETED]
+    trip = described[EVENT_TRIP_COMPLETED]
+    assert session(
+        _event(
+            EVENT_SESSION_COMPLETED,
+            {
+                "vehicle": "Ioniq 5",
+                "energy_kwh": "24.123",
+                "place": {"zone": "Supercharger Berlin"},
+                "cost": {"total": "9.1234", "currency": "EUR"},
+                "solar_share": "0.32",
+            },
+        )
+    ) == {
+        "name": "Ioniq 5",
+        "message": (
+            "charged 24.1 kWh at Supercharger Berlin for 9.12 EUR (32 % solar)"
+        ),
+    }
+    # Nothing known but the energy; junk where numbers should be.
+    assert session(
+        _event(
+            EVENT_SESSION_COMPLETED,
+            {"energy_kwh": "NaN", "cost": {"total": "x"}, "place": "home"},
+        )
+    ) == {"name": "EV Ledger", "message": "charged ? kWh"}
+    assert trip(
+        _event(
+            EVENT_TRIP_COMPLETED,
+            {"vehicle": "Model Y", "distance_km": "25.04", "efficiency_wh_km": "180"},
+        )
+    ) == {"name": "Model Y", "message": "drove 25.0 km, 18.0 kWh/100 km"}
+    assert trip(_event(EVENT_TRIP_COMPLETED, {"distance_km": None})) == {
+        "name": "EV Ledger",
+        "message": "drove ? km",
+    }
