@@ -42,6 +42,7 @@ from .const import (
     CONF_THRESHOLDS,
     CONF_USUAL_ZONE,
     CONF_VIN,
+    DOMAIN,
     SUBENTRY_VEHICLE,
     THRESHOLD_KEYS,
     subentry_unique_id,
@@ -146,7 +147,12 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
                 return await self.async_step_review()
             device = dr.async_get(self.hass).async_get(device_id)
             infos = device_entities(self.hass, device_id) if device else []
-            if self._device_in_use(device_id):
+            if device is not None and any(
+                domain == DOMAIN for domain, _ in device.identifiers
+            ):
+                # EV Ledger's own vehicle device (its sensors made it selectable).
+                errors[CONF_DEVICE_ID] = "device_is_ev_ledger"
+            elif self._device_in_use(device_id):
                 errors[CONF_DEVICE_ID] = "device_in_use"
             elif device is None or not infos:
                 errors[CONF_DEVICE_ID] = "no_entities"

@@ -450,3 +450,24 @@ async def test_usual_charging_location(hass: HomeAssistant) -> None:
     result = await _submit(hass, result["flow_id"], values)
     assert result["reason"] == "reconfigure_successful"
     assert "usual_zone" not in entry.subentries[vehicle.subentry_id].data
+
+
+async def test_ev_ledgers_own_device_is_refused(hass: HomeAssistant) -> None:
+    """EV Ledger's device for a vehicle has sensors too: picked, it is refused."""
+    entry = add_ledger(hass)
+    own = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, "01JVEHICLE0000000000000009")},
+        name="Model Y",
+    )
+    er.async_get(hass).async_get_or_create(
+        "sensor",
+        DOMAIN,
+        "01JVEHICLE0000000000000009-energy_charged",
+        config_entry=entry,
+        device_id=own.id,
+    )
+    result = await _start(hass, entry)
+    result = await _submit(hass, result["flow_id"], {"device_id": own.id})
+    assert result["step_id"] == "user"
+    assert result["errors"] == {"device_id": "device_is_ev_ledger"}
