@@ -26,6 +26,7 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 
 from .entity import EvLedgerEntity
+from .logbook import place_name
 from .logic.model import ChargeState, CostSource
 
 if TYPE_CHECKING:
@@ -124,12 +125,12 @@ def _last_solar_share(vehicle: VehicleRuntime) -> SensorValue:
 
 
 def _last_location(vehicle: VehicleRuntime) -> SensorValue:
+    """The configured name of the place (a charging location's, a zone's), else away."""
     last = vehicle.last_session
     place = last.get("place") if last else None
     if not place:
         return None
-    zone = place.get("zone")
-    return str(zone) if zone else "not_home"
+    return place_name(vehicle.hass, place) or "not_home"
 
 
 def _last_trip(field: str) -> Callable[[VehicleRuntime], SensorValue]:

@@ -79,7 +79,8 @@ async def test_scenario_end_to_end(hass: HomeAssistant, ledger: Ledger) -> None:
     assert Decimal(value("last_session_energy")) == scenario.SESSION_KWH
     assert Decimal(value("last_session_cost")) == scenario.SESSION_COST
     assert Decimal(value("last_session_cost_per_kwh")) == Decimal("0.3")
-    assert value("last_session_location") == "home"
+    # By the configured charging location's name, not the raw zone.
+    assert value("last_session_location") == "Home"
     assert Decimal(value("energy_charged")) == scenario.SESSION_KWH
     assert Decimal(value("charging_cost")) == scenario.SESSION_COST
     assert Decimal(value("charging_cost_this_month")) == scenario.SESSION_COST
