@@ -74,7 +74,9 @@ def _current(field: str) -> Callable[[VehicleRuntime], SensorValue]:
     def value(vehicle: VehicleRuntime) -> SensorValue:
         current = vehicle.current
         if current is None:
-            return None
+            # No session open: nothing charged, for no time, at no cost (as evcc
+            # and a wallbox's app show it), rather than "Unknown" on a dashboard.
+            return 0.0 if field == "duration" else Decimal(0)
         if field == "energy_kwh":
             return current.energy_kwh
         if field == "duration":

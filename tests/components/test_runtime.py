@@ -90,7 +90,10 @@ async def test_scenario_end_to_end(hass: HomeAssistant, ledger: Ledger) -> None:
     assert Decimal(value("efficiency")) == Decimal("12.5")
     # 12.5 kWh/100 km at 0.30 EUR/kWh.
     assert Decimal(value("cost_per_100_km")) == Decimal("3.75")
-    assert value("current_session_energy") == "unknown"
+    # No session open: 0, not unknown.
+    assert float(value("current_session_energy")) == 0.0
+    assert float(value("current_session_duration")) == 0.0
+    assert float(value("current_session_cost")) == 0.0
     assert float(value("charging_power")) == 0.0
     assert (
         get_state(hass, "sensor.model_y_charging_cost").attributes[
