@@ -6,6 +6,7 @@ Commands (Home Assistant's authentication; edits for administrators only):
   by vehicle and period, with `offset` paging (`total`, `has_more`);
 - `ev_ledger/session`: one session with its charging windows and the samples for its
   charging curve (power, battery level);
+- `ev_ledger/trip`: one trip with its route (the location samples with coordinates);
 - `ev_ledger/summary`: totals per local month (sessions, energy, solar, cost, trips,
   distance) of a vehicle or of the whole ledger, over a period;
 - `ev_ledger/session/update`, `ev_ledger/session/delete`: a correction or deletion,
@@ -68,6 +69,7 @@ def async_register(hass: HomeAssistant) -> None:
         ws_sessions,
         ws_trips,
         ws_session,
+        ws_trip,
         ws_summary,
         ws_update_session,
         ws_delete_session,
@@ -207,14 +209,15 @@ async def ws_session(
     runtime = _runtime(hass, connection, msg)
     if runtime is None:
         return
-    sources = {entity_uuid(key): key for key in runtime.vehicles}
+    # The rows' vehicle ids (uuids, as text in a plain row) → the vehicles' keys.
+    sources = {str(entity_uuid(key)): key for key in runtime.vehicles}
     reader = runtime.reader
 
     def read() -> dict[str, Any] | None:
         session = reader.get_session(msg["session_id"])
         if session is None:
             return None
-        source = sources.get(session["vehicle_id"])
+        source = sources.get(str(session["vehicle_id"]))
         samples = []
         started, ended = session["started_at"], session["ended_at"]
         if source is not None and started is not None:
@@ -243,6 +246,60 @@ async def ws_session(
         connection.send_error(msg["id"], "not_found", "No such session")
         return
     connection.send_result(msg["id"], {"session": session})
+
+
+@websocket_command(
+    {
+        vol.Required("type"): "ev_ledger/trip",
+        vol.Required("entry_id"): cv.string,
+        vol.Required("trip_id"): cv.string,
+    }
+)
+@async_response
+async def ws_trip(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """One trip and its route (where coordinates were recorded)."""
+    runtime = _runtime(hass, connection, msg)
+    if runtime is None:
+        return
+    # The rows' vehicle ids (uuids, as text in a plain row) → the vehicles' keys.
+    sources = {str(entity_uuid(key)): key for key in runtime.vehicles}
+    reader = runtime.reader
+
+    def read() -> dict[str, Any] | None:
+        trip = reader.get_trip(msg["trip_id"])
+        if trip is None:
+            return None
+        source = sources.get(str(trip["vehicle_id"]))
+        route = []
+        if source is not None:
+            route = [
+                [sample.ts, sample.latitude, sample.longitude]
+                for sample in reader.samples(
+                    source,
+                    trip["started_at"],
+                    trip["ended_at"] + timedelta(seconds=1),
+                    roles=[Role.LOCATION.value],
+                )
+                if sample.latitude is not None and sample.longitude is not None
+            ]
+        trip = row_dict(trip)
+        trip["route"] = route
+        return trip
+
+    try:
+        await runtime.async_flush()
+        trip = await hass.async_add_executor_job(read)
+    except (SQLAlchemyError, DbError, ValueError) as err:
+        connection.send_error(
+            msg["id"], "database_error", runtime.db_config.redact(str(err))
+        )
+        return
+    if trip is None:
+        connection.send_error(msg["id"], "not_found", "No such trip")
+        return
+    connection.send_result(msg["id"], {"trip": trip})
 
 
 @websocket_command(

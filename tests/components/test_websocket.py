@@ -14,7 +14,8 @@ from homeassistant.config_entries import ConfigEntryState
 import pytest
 
 from custom_components.ev_ledger.const import DOMAIN
-from custom_components.ev_ledger.db import Reader
+from custom_components.ev_ledger.db import Reader, Sample
+from tests.db.conftest import make_trip
 from tests.logic.test_scenarios import T
 from tests.logic.trace import hours
 
@@ -152,13 +153,25 @@ async def test_lists_paging_filters_and_one_session(
     assert Decimal(march["grid_kwh"]) == Decimal(100)
     assert summary["result"]["currency"] == hass.config.currency
 
+    # The curve: the power and battery level recorded during the session.
+    runtime: EvLedgerRuntime = loaded.runtime_data
+    during = T + hours(48) + 600
+    runtime.writer.enqueue_samples(
+        [
+            Sample(VEHICLE_ID, "charger_power", during, 7.2),
+            Sample(VEHICLE_ID, "battery_level", during, 55.0),
+            Sample(VEHICLE_ID, "speed", during, 0.0),  # not part of a curve
+        ]
+    )
     one = await _ask(ws, type="ev_ledger/session", entry_id=entry_id, session_id=ids[2])
     assert one["success"], one
     session = one["result"]["session"]
     assert session["id"] == ids[2]
     assert Decimal(session["energy_kwh"]) == Decimal(20)
     assert isinstance(session["windows"], list)
-    assert isinstance(session["samples"], list)
+    assert sorted(
+        (sample["role"], sample["value"]) for sample in session["samples"]
+    ) == [("battery_level", 55.0), ("charger_power", 7.2)]
     gone = await _ask(
         ws,
         type="ev_ledger/session",
@@ -234,3 +247,42 @@ async def test_edits_are_for_administrators(
         admin, type="ev_ledger/session/delete", entry_id=entry_id, session_id=session_id
     )
     assert again["error"]["code"] == "session_not_found"
+
+
+async def test_one_trip_with_its_route(
+    hass: HomeAssistant, loaded: MockConfigEntry, hass_ws_client: WsClient
+) -> None:
+    """A stored trip and the coordinates recorded during it, in time order."""
+    runtime: EvLedgerRuntime = loaded.runtime_data
+    trip = make_trip(0, vehicle=VEHICLE_ID)
+    inside = [trip.started_at + k * 300 for k in range(5)]
+    runtime.writer.enqueue_trip(trip)
+    runtime.writer.enqueue_samples(
+        [
+            Sample(VEHICLE_ID, "location", ts, None, None, 0, 52.5 + k / 100, 13.4)
+            for k, ts in enumerate(inside)
+        ]
+        # Before the trip, and a zone without coordinates: not on the route.
+        + [
+            Sample(VEHICLE_ID, "location", trip.started_at - 600, None, None, 0, 1, 1),
+            Sample(VEHICLE_ID, "location", trip.started_at + 1, None, "home", 0),
+        ]
+    )
+    ws = await hass_ws_client(hass)
+    answer = await _ask(
+        ws, type="ev_ledger/trip", entry_id=loaded.entry_id, trip_id=trip.id
+    )
+    assert answer["success"], answer
+    shown = answer["result"]["trip"]
+    assert shown["id"] == trip.id
+    assert Decimal(shown["distance_km"]) == trip.distance_km
+    assert shown["route"] == [[ts, 52.5 + k / 100, 13.4] for k, ts in enumerate(inside)]
+    gone = await _ask(
+        ws, type="ev_ledger/trip", entry_id=loaded.entry_id, trip_id=ids_missing()
+    )
+    assert gone["error"]["code"] == "not_found"
+
+
+def ids_missing() -> str:
+    """An id no record has."""
+    return "6f1c6a3e-5d0b-4d57-9a57-1f0c2e6b9c11"

@@ -139,6 +139,15 @@ class Reader:
             )
         )
 
+    def get_trip(self, trip_id: str) -> dict[str, Any] | None:
+        """Return one stored trip, None if missing or deleted."""
+        query = select(*Trip.__table__.c).where(
+            Trip.id == entity_uuid(trip_id), Trip.deleted_at.is_(None)
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return None if row is None else _plain(row)
+
     def _one_session(self, condition: Any) -> dict[str, Any] | None:
         query = (
             self._session_columns()
