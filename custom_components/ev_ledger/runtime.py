@@ -852,8 +852,10 @@ class EvLedgerRuntime:
             )
             if start < end:
                 recorder = get_instance(hass)
-                # States up to now must be in the recorder's database.
-                await recorder.async_block_till_done()
+                # Not waiting for the recorder's queue: what a crash cut short was
+                # committed by the process that died (or is lost to it too); its
+                # queue now holds this life's states, which arrive live. (Waiting,
+                # on a busy start, held every live state back for seconds.)
                 entity_ids = sorted({e for v in vehicles for e in v.by_entity})
                 chunk = await recorder.async_add_executor_job(
                     functools.partial(

@@ -68,6 +68,18 @@ def recorded_states(config: Path, entity_id: str) -> list[str] | None:
     return None if rows is None else [str(state) for (state,) in rows]
 
 
+def is_recorded(config: Path, entity_id: str, stamp: float) -> bool:
+    """Whether the recorder has committed `entity_id`'s state of time `stamp`."""
+    rows = _query(
+        config,
+        "SELECT 1 FROM states "
+        "JOIN states_meta ON states.metadata_id = states_meta.metadata_id "
+        "WHERE states_meta.entity_id = ? AND abs(states.last_updated_ts - ?) < 0.0005",
+        (entity_id, stamp),
+    )
+    return bool(rows)
+
+
 def _query(config: Path, sql: str, parameters: tuple[Any, ...]) -> list[Any] | None:
     """Rows of a read-only query of the recorder's database; None while unreadable.
 

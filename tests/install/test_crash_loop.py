@@ -9,7 +9,10 @@ the seed is printed, EV_LEDGER_CRASH_SEED=<seed> replays the plan, not the timin
 - `startup`: right after a restart (a clean one: SIGTERM, start), within a second of
   the ledger being loaded, before the charge;
 - `charging`: after one of the charge's state changes (plug in, charging, power on,
-  during the power's hold, power off, level, complete, unplug);
+  during the power's hold, power off, level, complete, unplug), once the recorder
+  has committed it: a state no process has durably written yet (a kill 30 ms after
+  the power went on) is lost to any design, and the car reports its current value
+  again after the restart, at a new time;
 - `completed`: once the session's completion event is in the recorder's database,
   at once, within the ledger writer's commit interval (1 s) or up to 5 s later.
   B1's window was the 90 s in which the restart snapshot is older than the
@@ -70,6 +73,7 @@ from . import test_real_install
 from .crash_support import (
     LogBook,
     durable_recorder,
+    is_recorded,
     poll,
     recorded_events,
     recorded_states,
@@ -433,6 +437,10 @@ class CrashLoop:
             elif name == "unplug":
                 fed.unplugged = stamp
             if killed_here:
+                # A state no one has durably recorded is lost to any design: the
+                # kill falls after the recorder committed it (a car integration
+                # re-reports the current value after a restart, at a new time).
+                await self.recorded(entity_id, stamp)
                 await self.sleep(kill.delay_s)
                 await self.crash(fed)
         await self.completion(fed)
@@ -440,6 +448,20 @@ class CrashLoop:
             await self.sleep(kill.delay_s)
             await self.crash(fed)
         return fed
+
+    async def recorded(self, entity_id: str, stamp: float) -> None:
+        """Wait until the recorder's database has the state of `entity_id` at `stamp`."""
+
+        async def probe() -> bool | None:
+            return is_recorded(self.hass.config, entity_id, stamp) or None
+
+        await poll(
+            f"{entity_id} at {stamp} in the recorder",
+            self.hass,
+            EVENT_TIMEOUT_S,
+            probe,
+            every_s=0.01,
+        )
 
     async def completion(self, fed: Fed) -> None:
         """Wait until the charge's completion event is in the recorder's database."""
