@@ -856,10 +856,13 @@ class EvLedgerRuntime:
                 # committed by the process that died (or is lost to it too); its
                 # queue now holds this life's states, which arrive live. (Waiting,
                 # on a busy start, held every live state back for seconds.)
+                # Only the states recorded after `start` (first=False): the history
+                # API's state "in effect at the start" carries the start as its
+                # time, and an old "charging" fed at that time opened a session.
                 entity_ids = sorted({e for v in vehicles for e in v.by_entity})
                 chunk = await recorder.async_add_executor_job(
                     functools.partial(
-                        read_chunk, hass, entity_ids, start, end, first=True
+                        read_chunk, hass, entity_ids, start, end, first=False
                     )
                 )
                 self._feed_history(vehicles, chunk, since, end.timestamp(), seen)
