@@ -428,7 +428,8 @@ def _writer_stopped(err: Exception) -> HomeAssistantError:
 # Queries -----------------------------------------------------------------------------
 
 
-def _page_response(key: str, page: Page) -> ServiceResponse:
+def page_response(key: str, page: Page) -> dict[str, Any]:
+    """A page of records, JSON-safe (actions and the websocket API)."""
     return {
         key: [row_dict(item) for item in page.items],
         "total": page.total,
@@ -475,7 +476,7 @@ async def _list_sessions(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
         page = await hass.async_add_executor_job(query)
     except (SQLAlchemyError, DbError) as err:
         raise _database_error(runtime, err) from err
-    return _page_response("sessions", page)
+    return page_response("sessions", page)
 
 
 async def _list_trips(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
@@ -496,7 +497,7 @@ async def _list_trips(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse
         )
     except (SQLAlchemyError, DbError) as err:
         raise _database_error(runtime, err) from err
-    return _page_response("trips", page)
+    return page_response("trips", page)
 
 
 # Corrections -------------------------------------------------------------------------

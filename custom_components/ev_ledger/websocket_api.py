@@ -39,11 +39,13 @@ from .const import DOMAIN
 from .db import DbError, entity_uuid
 from .logic.model import Role
 from .records import json_value, row_dict
+from .services import page_response
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeassistant.components.websocket_api.connection import ActiveConnection
 
-    from .db import Page
     from .runtime import EvLedgerRuntime
 
 MAX_PAGE: Final = 200
@@ -129,14 +131,22 @@ def _period(
     return True, start, end
 
 
-def _page(key: str, page: Page) -> dict[str, Any]:
-    return {
-        key: [row_dict(item) for item in page.items],
-        "total": page.total,
-        "offset": page.offset,
-        "limit": page.limit,
-        "has_more": page.has_more,
-    }
+async def _read[T](
+    hass: HomeAssistant,
+    connection: ActiveConnection,
+    msg: dict[str, Any],
+    runtime: EvLedgerRuntime,
+    job: Callable[[], T],
+) -> tuple[bool, T | None]:
+    """Flush, then run `job` in the executor; (False, None) after a database error."""
+    try:
+        await runtime.async_flush()
+        return True, await hass.async_add_executor_job(job)
+    except (SQLAlchemyError, DbError, ValueError) as err:
+        connection.send_error(
+            msg["id"], "database_error", runtime.db_config.redact(str(err))
+        )
+        return False, None
 
 
 async def _list(
@@ -156,24 +166,23 @@ async def _list(
         return
     reader = runtime.reader
     method = reader.list_sessions if kind == "sessions" else reader.list_trips
-    try:
-        await runtime.async_flush()
-        page = await hass.async_add_executor_job(
-            partial(
-                method,
-                vehicle=vehicle,
-                start=start,
-                end=end,
-                offset=msg["offset"],
-                limit=msg["limit"],
-            )
-        )
-    except (SQLAlchemyError, DbError) as err:
-        connection.send_error(
-            msg["id"], "database_error", runtime.db_config.redact(str(err))
-        )
+    ok, page = await _read(
+        hass,
+        connection,
+        msg,
+        runtime,
+        partial(
+            method,
+            vehicle=vehicle,
+            start=start,
+            end=end,
+            offset=msg["offset"],
+            limit=msg["limit"],
+        ),
+    )
+    if not ok or page is None:
         return
-    connection.send_result(msg["id"], _page(kind, page))
+    connection.send_result(msg["id"], page_response(kind, page))
 
 
 @websocket_command({vol.Required("type"): "ev_ledger/sessions", **_LIST})
@@ -234,13 +243,8 @@ async def ws_session(
         ]
         return session
 
-    try:
-        await runtime.async_flush()
-        session = await hass.async_add_executor_job(read)
-    except (SQLAlchemyError, DbError, ValueError) as err:
-        connection.send_error(
-            msg["id"], "database_error", runtime.db_config.redact(str(err))
-        )
+    ok, session = await _read(hass, connection, msg, runtime, read)
+    if not ok:
         return
     if session is None:
         connection.send_error(msg["id"], "not_found", "No such session")
@@ -288,13 +292,8 @@ async def ws_trip(
         trip["route"] = route
         return trip
 
-    try:
-        await runtime.async_flush()
-        trip = await hass.async_add_executor_job(read)
-    except (SQLAlchemyError, DbError, ValueError) as err:
-        connection.send_error(
-            msg["id"], "database_error", runtime.db_config.redact(str(err))
-        )
+    ok, trip = await _read(hass, connection, msg, runtime, read)
+    if not ok:
         return
     if trip is None:
         connection.send_error(msg["id"], "not_found", "No such trip")
@@ -333,22 +332,21 @@ async def ws_summary(
         )
         return
     reader = runtime.reader
-    try:
-        await runtime.async_flush()
-        months = await hass.async_add_executor_job(
-            partial(
-                reader.totals,
-                start,
-                end,
-                vehicle=vehicle,
-                period="month",
-                tz=hass.config.time_zone,
-            )
-        )
-    except (SQLAlchemyError, DbError) as err:
-        connection.send_error(
-            msg["id"], "database_error", runtime.db_config.redact(str(err))
-        )
+    ok, months = await _read(
+        hass,
+        connection,
+        msg,
+        runtime,
+        partial(
+            reader.totals,
+            start,
+            end,
+            vehicle=vehicle,
+            period="month",
+            tz=hass.config.time_zone,
+        ),
+    )
+    if not ok or months is None:
         return
     connection.send_result(
         msg["id"],
