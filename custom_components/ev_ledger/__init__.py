@@ -15,7 +15,7 @@ from homeassistant.exceptions import (
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.storage import Store
 
-from . import issues, statistics, websocket_api
+from . import issues, panel, statistics, websocket_api
 from .builders import db_config
 from .const import DOMAIN, EMBEDDED_FILENAME
 from .db import (
@@ -126,12 +126,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     runtime.async_start()
     Housekeeping(hass, entry, config).async_start()
+    await panel.async_setup_frontend(hass)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> bool:
     """Unload platforms; the runtime stops through `async_on_unload`."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        panel.async_remove_panel_if_last(hass, entry.entry_id)
+    return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> None:

@@ -1,0 +1,612 @@
+var j=globalThis,K=j.ShadowRoot&&(j.ShadyCSS===void 0||j.ShadyCSS.nativeShadow)&&"adoptedStyleSheets"in Document.prototype&&"replace"in CSSStyleSheet.prototype,st=Symbol(),vt=new WeakMap,D=class{constructor(e,t,s){if(this._$cssResult$=!0,s!==st)throw Error("CSSResult is not constructable. Use `unsafeCSS` or `css` instead.");this.cssText=e,this.t=t}get styleSheet(){let e=this.o,t=this.t;if(K&&e===void 0){let s=t!==void 0&&t.length===1;s&&(e=vt.get(t)),e===void 0&&((this.o=e=new CSSStyleSheet).replaceSync(this.cssText),s&&vt.set(t,e))}return e}toString(){return this.cssText}},xt=r=>new D(typeof r=="string"?r:r+"",void 0,st),U=(r,...e)=>{let t=r.length===1?r[0]:e.reduce((s,n,o)=>s+(i=>{if(i._$cssResult$===!0)return i.cssText;if(typeof i=="number")return i;throw Error("Value passed to 'css' function must be a 'css' function result: "+i+". Use 'unsafeCSS' to pass non-literal values, but take care to ensure page security.")})(n)+r[o+1],r[0]);return new D(t,r,st)},wt=(r,e)=>{if(K)r.adoptedStyleSheets=e.map(t=>t instanceof CSSStyleSheet?t:t.styleSheet);else for(let t of e){let s=document.createElement("style"),n=j.litNonce;n!==void 0&&s.setAttribute("nonce",n),s.textContent=t.cssText,r.appendChild(s)}},nt=K?r=>r:r=>r instanceof CSSStyleSheet?(e=>{let t="";for(let s of e.cssRules)t+=s.cssText;return xt(t)})(r):r;var{is:le,defineProperty:ce,getOwnPropertyDescriptor:he,getOwnPropertyNames:ue,getOwnPropertySymbols:de,getPrototypeOf:pe}=Object,q=globalThis,kt=q.trustedTypes,me=kt?kt.emptyScript:"",ge=q.reactiveElementPolyfillSupport,I=(r,e)=>r,rt={toAttribute(r,e){switch(e){case Boolean:r=r?me:null;break;case Object:case Array:r=r==null?r:JSON.stringify(r)}return r},fromAttribute(r,e){let t=r;switch(e){case Boolean:t=r!==null;break;case Number:t=r===null?null:Number(r);break;case Object:case Array:try{t=JSON.parse(r)}catch{t=null}}return t}},At=(r,e)=>!le(r,e),St={attribute:!0,type:String,converter:rt,reflect:!1,useDefault:!1,hasChanged:At};Symbol.metadata??=Symbol("metadata"),q.litPropertyMetadata??=new WeakMap;var v=class extends HTMLElement{static addInitializer(e){this._$Ei(),(this.l??=[]).push(e)}static get observedAttributes(){return this.finalize(),this._$Eh&&[...this._$Eh.keys()]}static createProperty(e,t=St){if(t.state&&(t.attribute=!1),this._$Ei(),this.prototype.hasOwnProperty(e)&&((t=Object.create(t)).wrapped=!0),this.elementProperties.set(e,t),!t.noAccessor){let s=Symbol(),n=this.getPropertyDescriptor(e,s,t);n!==void 0&&ce(this.prototype,e,n)}}static getPropertyDescriptor(e,t,s){let{get:n,set:o}=he(this.prototype,e)??{get(){return this[t]},set(i){this[t]=i}};return{get:n,set(i){let a=n?.call(this);o?.call(this,i),this.requestUpdate(e,a,s)},configurable:!0,enumerable:!0}}static getPropertyOptions(e){return this.elementProperties.get(e)??St}static _$Ei(){if(this.hasOwnProperty(I("elementProperties")))return;let e=pe(this);e.finalize(),e.l!==void 0&&(this.l=[...e.l]),this.elementProperties=new Map(e.elementProperties)}static finalize(){if(this.hasOwnProperty(I("finalized")))return;if(this.finalized=!0,this._$Ei(),this.hasOwnProperty(I("properties"))){let t=this.properties,s=[...ue(t),...de(t)];for(let n of s)this.createProperty(n,t[n])}let e=this[Symbol.metadata];if(e!==null){let t=litPropertyMetadata.get(e);if(t!==void 0)for(let[s,n]of t)this.elementProperties.set(s,n)}this._$Eh=new Map;for(let[t,s]of this.elementProperties){let n=this._$Eu(t,s);n!==void 0&&this._$Eh.set(n,t)}this.elementStyles=this.finalizeStyles(this.styles)}static finalizeStyles(e){let t=[];if(Array.isArray(e)){let s=new Set(e.flat(1/0).reverse());for(let n of s)t.unshift(nt(n))}else e!==void 0&&t.push(nt(e));return t}static _$Eu(e,t){let s=t.attribute;return s===!1?void 0:typeof s=="string"?s:typeof e=="string"?e.toLowerCase():void 0}constructor(){super(),this._$Ep=void 0,this.isUpdatePending=!1,this.hasUpdated=!1,this._$Em=null,this._$Ev()}_$Ev(){this._$ES=new Promise(e=>this.enableUpdating=e),this._$AL=new Map,this._$E_(),this.requestUpdate(),this.constructor.l?.forEach(e=>e(this))}addController(e){(this._$EO??=new Set).add(e),this.renderRoot!==void 0&&this.isConnected&&e.hostConnected?.()}removeController(e){this._$EO?.delete(e)}_$E_(){let e=new Map,t=this.constructor.elementProperties;for(let s of t.keys())this.hasOwnProperty(s)&&(e.set(s,this[s]),delete this[s]);e.size>0&&(this._$Ep=e)}createRenderRoot(){let e=this.shadowRoot??this.attachShadow(this.constructor.shadowRootOptions);return wt(e,this.constructor.elementStyles),e}connectedCallback(){this.renderRoot??=this.createRenderRoot(),this.enableUpdating(!0),this._$EO?.forEach(e=>e.hostConnected?.())}enableUpdating(e){}disconnectedCallback(){this._$EO?.forEach(e=>e.hostDisconnected?.())}attributeChangedCallback(e,t,s){this._$AK(e,s)}_$ET(e,t){let s=this.constructor.elementProperties.get(e),n=this.constructor._$Eu(e,s);if(n!==void 0&&s.reflect===!0){let o=(s.converter?.toAttribute!==void 0?s.converter:rt).toAttribute(t,s.type);this._$Em=e,o==null?this.removeAttribute(n):this.setAttribute(n,o),this._$Em=null}}_$AK(e,t){let s=this.constructor,n=s._$Eh.get(e);if(n!==void 0&&this._$Em!==n){let o=s.getPropertyOptions(n),i=typeof o.converter=="function"?{fromAttribute:o.converter}:o.converter?.fromAttribute!==void 0?o.converter:rt;this._$Em=n;let a=i.fromAttribute(t,o.type);this[n]=a??this._$Ej?.get(n)??a,this._$Em=null}}requestUpdate(e,t,s,n=!1,o){if(e!==void 0){let i=this.constructor;if(n===!1&&(o=this[e]),s??=i.getPropertyOptions(e),!((s.hasChanged??At)(o,t)||s.useDefault&&s.reflect&&o===this._$Ej?.get(e)&&!this.hasAttribute(i._$Eu(e,s))))return;this.C(e,t,s)}this.isUpdatePending===!1&&(this._$ES=this._$EP())}C(e,t,{useDefault:s,reflect:n,wrapped:o},i){s&&!(this._$Ej??=new Map).has(e)&&(this._$Ej.set(e,i??t??this[e]),o!==!0||i!==void 0)||(this._$AL.has(e)||(this.hasUpdated||s||(t=void 0),this._$AL.set(e,t)),n===!0&&this._$Em!==e&&(this._$Eq??=new Set).add(e))}async _$EP(){this.isUpdatePending=!0;try{await this._$ES}catch(t){Promise.reject(t)}let e=this.scheduleUpdate();return e!=null&&await e,!this.isUpdatePending}scheduleUpdate(){return this.performUpdate()}performUpdate(){if(!this.isUpdatePending)return;if(!this.hasUpdated){if(this.renderRoot??=this.createRenderRoot(),this._$Ep){for(let[n,o]of this._$Ep)this[n]=o;this._$Ep=void 0}let s=this.constructor.elementProperties;if(s.size>0)for(let[n,o]of s){let{wrapped:i}=o,a=this[n];i!==!0||this._$AL.has(n)||a===void 0||this.C(n,void 0,o,a)}}let e=!1,t=this._$AL;try{e=this.shouldUpdate(t),e?(this.willUpdate(t),this._$EO?.forEach(s=>s.hostUpdate?.()),this.update(t)):this._$EM()}catch(s){throw e=!1,this._$EM(),s}e&&this._$AE(t)}willUpdate(e){}_$AE(e){this._$EO?.forEach(t=>t.hostUpdated?.()),this.hasUpdated||(this.hasUpdated=!0,this.firstUpdated(e)),this.updated(e)}_$EM(){this._$AL=new Map,this.isUpdatePending=!1}get updateComplete(){return this.getUpdateComplete()}getUpdateComplete(){return this._$ES}shouldUpdate(e){return!0}update(e){this._$Eq&&=this._$Eq.forEach(t=>this._$ET(t,this[t])),this._$EM()}updated(e){}firstUpdated(e){}};v.elementStyles=[],v.shadowRootOptions={mode:"open"},v[I("elementProperties")]=new Map,v[I("finalized")]=new Map,ge?.({ReactiveElement:v}),(q.reactiveElementVersions??=[]).push("2.1.2");var ut=globalThis,Et=r=>r,G=ut.trustedTypes,Tt=G?G.createPolicy("lit-html",{createHTML:r=>r}):void 0,Dt="$lit$",w=`lit$${Math.random().toFixed(9).slice(2)}$`,Ut="?"+w,_e=`<${Ut}>`,T=document,H=()=>T.createComment(""),L=r=>r===null||typeof r!="object"&&typeof r!="function",dt=Array.isArray,fe=r=>dt(r)||typeof r?.[Symbol.iterator]=="function",it=`[ 	
+\f\r]`,O=/<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g,Rt=/-->/g,Ct=/>/g,A=RegExp(`>|${it}(?:([^\\s"'>=/]+)(${it}*=${it}*(?:[^ 	
+\f\r"'\`<>=]|("|')|))|$)`,"g"),Mt=/'/g,Pt=/"/g,It=/^(?:script|style|textarea|title)$/i,pt=r=>(e,...t)=>({_$litType$:r,strings:e,values:t}),c=pt(1),P=pt(2),Ne=pt(3),R=Symbol.for("lit-noChange"),g=Symbol.for("lit-nothing"),Nt=new WeakMap,E=T.createTreeWalker(T,129);function Ot(r,e){if(!dt(r)||!r.hasOwnProperty("raw"))throw Error("invalid template strings array");return Tt!==void 0?Tt.createHTML(e):e}var ye=(r,e)=>{let t=r.length-1,s=[],n,o=e===2?"<svg>":e===3?"<math>":"",i=O;for(let a=0;a<t;a++){let l=r[a],u,h,d=-1,p=0;for(;p<l.length&&(i.lastIndex=p,h=i.exec(l),h!==null);)p=i.lastIndex,i===O?h[1]==="!--"?i=Rt:h[1]!==void 0?i=Ct:h[2]!==void 0?(It.test(h[2])&&(n=RegExp("</"+h[2],"g")),i=A):h[3]!==void 0&&(i=A):i===A?h[0]===">"?(i=n??O,d=-1):h[1]===void 0?d=-2:(d=i.lastIndex-h[2].length,u=h[1],i=h[3]===void 0?A:h[3]==='"'?Pt:Mt):i===Pt||i===Mt?i=A:i===Rt||i===Ct?i=O:(i=A,n=void 0);let _=i===A&&r[a+1].startsWith("/>")?" ":"";o+=i===O?l+_e:d>=0?(s.push(u),l.slice(0,d)+Dt+l.slice(d)+w+_):l+w+(d===-2?a:_)}return[Ot(r,o+(r[t]||"<?>")+(e===2?"</svg>":e===3?"</math>":"")),s]},z=class r{constructor({strings:e,_$litType$:t},s){let n;this.parts=[];let o=0,i=0,a=e.length-1,l=this.parts,[u,h]=ye(e,t);if(this.el=r.createElement(u,s),E.currentNode=this.el.content,t===2||t===3){let d=this.el.content.firstChild;d.replaceWith(...d.childNodes)}for(;(n=E.nextNode())!==null&&l.length<a;){if(n.nodeType===1){if(n.hasAttributes())for(let d of n.getAttributeNames())if(d.endsWith(Dt)){let p=h[i++],_=n.getAttribute(d).split(w),x=/([.?@])?(.*)/.exec(p);l.push({type:1,index:o,name:x[2],strings:_,ctor:x[1]==="."?at:x[1]==="?"?lt:x[1]==="@"?ct:M}),n.removeAttribute(d)}else d.startsWith(w)&&(l.push({type:6,index:o}),n.removeAttribute(d));if(It.test(n.tagName)){let d=n.textContent.split(w),p=d.length-1;if(p>0){n.textContent=G?G.emptyScript:"";for(let _=0;_<p;_++)n.append(d[_],H()),E.nextNode(),l.push({type:2,index:++o});n.append(d[p],H())}}}else if(n.nodeType===8)if(n.data===Ut)l.push({type:2,index:o});else{let d=-1;for(;(d=n.data.indexOf(w,d+1))!==-1;)l.push({type:7,index:o}),d+=w.length-1}o++}}static createElement(e,t){let s=T.createElement("template");return s.innerHTML=e,s}};function C(r,e,t=r,s){if(e===R)return e;let n=s!==void 0?t._$Co?.[s]:t._$Cl,o=L(e)?void 0:e._$litDirective$;return n?.constructor!==o&&(n?._$AO?.(!1),o===void 0?n=void 0:(n=new o(r),n._$AT(r,t,s)),s!==void 0?(t._$Co??=[])[s]=n:t._$Cl=n),n!==void 0&&(e=C(r,n._$AS(r,e.values),n,s)),e}var ot=class{constructor(e,t){this._$AV=[],this._$AN=void 0,this._$AD=e,this._$AM=t}get parentNode(){return this._$AM.parentNode}get _$AU(){return this._$AM._$AU}u(e){let{el:{content:t},parts:s}=this._$AD,n=(e?.creationScope??T).importNode(t,!0);E.currentNode=n;let o=E.nextNode(),i=0,a=0,l=s[0];for(;l!==void 0;){if(i===l.index){let u;l.type===2?u=new W(o,o.nextSibling,this,e):l.type===1?u=new l.ctor(o,l.name,l.strings,this,e):l.type===6&&(u=new ht(o,this,e)),this._$AV.push(u),l=s[++a]}i!==l?.index&&(o=E.nextNode(),i++)}return E.currentNode=T,n}p(e){let t=0;for(let s of this._$AV)s!==void 0&&(s.strings!==void 0?(s._$AI(e,s,t),t+=s.strings.length-2):s._$AI(e[t])),t++}},W=class r{get _$AU(){return this._$AM?._$AU??this._$Cv}constructor(e,t,s,n){this.type=2,this._$AH=g,this._$AN=void 0,this._$AA=e,this._$AB=t,this._$AM=s,this.options=n,this._$Cv=n?.isConnected??!0}get parentNode(){let e=this._$AA.parentNode,t=this._$AM;return t!==void 0&&e?.nodeType===11&&(e=t.parentNode),e}get startNode(){return this._$AA}get endNode(){return this._$AB}_$AI(e,t=this){e=C(this,e,t),L(e)?e===g||e==null||e===""?(this._$AH!==g&&this._$AR(),this._$AH=g):e!==this._$AH&&e!==R&&this._(e):e._$litType$!==void 0?this.$(e):e.nodeType!==void 0?this.T(e):fe(e)?this.k(e):this._(e)}O(e){return this._$AA.parentNode.insertBefore(e,this._$AB)}T(e){this._$AH!==e&&(this._$AR(),this._$AH=this.O(e))}_(e){this._$AH!==g&&L(this._$AH)?this._$AA.nextSibling.data=e:this.T(T.createTextNode(e)),this._$AH=e}$(e){let{values:t,_$litType$:s}=e,n=typeof s=="number"?this._$AC(e):(s.el===void 0&&(s.el=z.createElement(Ot(s.h,s.h[0]),this.options)),s);if(this._$AH?._$AD===n)this._$AH.p(t);else{let o=new ot(n,this),i=o.u(this.options);o.p(t),this.T(i),this._$AH=o}}_$AC(e){let t=Nt.get(e.strings);return t===void 0&&Nt.set(e.strings,t=new z(e)),t}k(e){dt(this._$AH)||(this._$AH=[],this._$AR());let t=this._$AH,s,n=0;for(let o of e)n===t.length?t.push(s=new r(this.O(H()),this.O(H()),this,this.options)):s=t[n],s._$AI(o),n++;n<t.length&&(this._$AR(s&&s._$AB.nextSibling,n),t.length=n)}_$AR(e=this._$AA.nextSibling,t){for(this._$AP?.(!1,!0,t);e!==this._$AB;){let s=Et(e).nextSibling;Et(e).remove(),e=s}}setConnected(e){this._$AM===void 0&&(this._$Cv=e,this._$AP?.(e))}},M=class{get tagName(){return this.element.tagName}get _$AU(){return this._$AM._$AU}constructor(e,t,s,n,o){this.type=1,this._$AH=g,this._$AN=void 0,this.element=e,this.name=t,this._$AM=n,this.options=o,s.length>2||s[0]!==""||s[1]!==""?(this._$AH=Array(s.length-1).fill(new String),this.strings=s):this._$AH=g}_$AI(e,t=this,s,n){let o=this.strings,i=!1;if(o===void 0)e=C(this,e,t,0),i=!L(e)||e!==this._$AH&&e!==R,i&&(this._$AH=e);else{let a=e,l,u;for(e=o[0],l=0;l<o.length-1;l++)u=C(this,a[s+l],t,l),u===R&&(u=this._$AH[l]),i||=!L(u)||u!==this._$AH[l],u===g?e=g:e!==g&&(e+=(u??"")+o[l+1]),this._$AH[l]=u}i&&!n&&this.j(e)}j(e){e===g?this.element.removeAttribute(this.name):this.element.setAttribute(this.name,e??"")}},at=class extends M{constructor(){super(...arguments),this.type=3}j(e){this.element[this.name]=e===g?void 0:e}},lt=class extends M{constructor(){super(...arguments),this.type=4}j(e){this.element.toggleAttribute(this.name,!!e&&e!==g)}},ct=class extends M{constructor(e,t,s,n,o){super(e,t,s,n,o),this.type=5}_$AI(e,t=this){if((e=C(this,e,t,0)??g)===R)return;let s=this._$AH,n=e===g&&s!==g||e.capture!==s.capture||e.once!==s.once||e.passive!==s.passive,o=e!==g&&(s===g||n);n&&this.element.removeEventListener(this.name,this,s),o&&this.element.addEventListener(this.name,this,e),this._$AH=e}handleEvent(e){typeof this._$AH=="function"?this._$AH.call(this.options?.host??this.element,e):this._$AH.handleEvent(e)}},ht=class{constructor(e,t,s){this.element=e,this.type=6,this._$AN=void 0,this._$AM=t,this.options=s}get _$AU(){return this._$AM._$AU}_$AI(e){C(this,e)}};var $e=ut.litHtmlPolyfillSupport;$e?.(z,W),(ut.litHtmlVersions??=[]).push("3.3.3");var Ht=(r,e,t)=>{let s=t?.renderBefore??e,n=s._$litPart$;if(n===void 0){let o=t?.renderBefore??null;s._$litPart$=n=new W(e.insertBefore(H(),o),o,void 0,t??{})}return n._$AI(r),n};var mt=globalThis,k=class extends v{constructor(){super(...arguments),this.renderOptions={host:this},this._$Do=void 0}createRenderRoot(){let e=super.createRenderRoot();return this.renderOptions.renderBefore??=e.firstChild,e}update(e){let t=this.render();this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),super.update(e),this._$Do=Ht(t,this.renderRoot,this.renderOptions)}connectedCallback(){super.connectedCallback(),this._$Do?.setConnected(!0)}disconnectedCallback(){super.disconnectedCallback(),this._$Do?.setConnected(!1)}render(){return R}};k._$litElement$=!0,k.finalized=!0,mt.litElementHydrateSupport?.({LitElement:k});var be=mt.litElementPolyfillSupport;be?.({LitElement:k});(mt.litElementVersions??=[]).push("4.2.2");var S="ev_ledger";function Lt(r){let e={};for(let[t,s]of Object.entries(r))s!=null&&s!==""&&(e[t]=s);return e}async function zt(r){return(await r.callWS({type:"config_entries/get",domain:S})).map(t=>({entry_id:t.entry_id,title:t.title,state:t.state}))}async function Wt(r,e){let t=await r.callWS({type:"config/device_registry/list"}),s=[];for(let n of t){if(!n.config_entries.includes(e)||n.model!=="Vehicle")continue;let o=n.identifiers.find(([i])=>i===S);o&&s.push({id:n.id,key:o[1],name:n.name_by_user||n.name||o[1],rowId:ke(o[1])})}return s.sort((n,o)=>n.name.localeCompare(o.name))}async function Bt(r,e,t,s){let n=await r.callWS({type:`${S}/${e}`,entry_id:t,...Lt(s)});return{rows:n[e]??[],total:Number(n.total??0),hasMore:!!n.has_more}}async function gt(r,e,t){return(await r.callWS({type:`${S}/session`,entry_id:e,session_id:t})).session}async function Ft(r,e,t){return(await r.callWS({type:`${S}/trip`,entry_id:e,trip_id:t})).trip}async function Vt(r,e,t){return r.callWS({type:`${S}/summary`,entry_id:e,...Lt({vehicle:t})})}async function jt(r,e,t,s){await r.callWS({type:`${S}/session/update`,entry_id:e,session_id:t,...s})}async function Kt(r,e,t){await r.callWS({type:`${S}/session/delete`,entry_id:e,session_id:t})}var ve="6f1c6a3e-5d0b-4d57-9a57-1f0c2e6b9c11";function xe(r){let e=r.length,t=new Uint32Array(((e+8>>6)+1)*16);for(let i=0;i<e;i++)t[i>>2]|=r[i]<<24-i%4*8;t[e>>2]|=128<<24-e%4*8,t[t.length-1]=e*8;let s=[1732584193,4023233417,2562383102,271733878,3285377520],n=new Uint32Array(80);for(let i=0;i<t.length;i+=16){for(let p=0;p<80;p++)if(p<16)n[p]=t[i+p];else{let _=n[p-3]^n[p-8]^n[p-14]^n[p-16];n[p]=_<<1|_>>>31}let[a,l,u,h,d]=s;for(let p=0;p<80;p++){let _=p<20?l&u|~l&h:p<40?l^u^h:p<60?l&u|l&h|u&h:l^u^h,x=p<20?1518500249:p<40?1859775393:p<60?2400959708:3395469782,et=(a<<5|a>>>27)+_+d+x+n[p]>>>0;d=h,h=u,u=l<<30|l>>>2,l=a,a=et}s[0]=s[0]+a>>>0,s[1]=s[1]+l>>>0,s[2]=s[2]+u>>>0,s[3]=s[3]+h>>>0,s[4]=s[4]+d>>>0}let o=new Uint8Array(20);return s.forEach((i,a)=>{o[a*4]=i>>>24,o[a*4+1]=i>>>16&255,o[a*4+2]=i>>>8&255,o[a*4+3]=i&255}),o}function we(r,e){let t=r.replace(/-/g,""),s=new Uint8Array(16);for(let l=0;l<16;l++)s[l]=parseInt(t.slice(l*2,l*2+2),16);let n=new TextEncoder().encode(e),o=new Uint8Array(16+n.length);o.set(s),o.set(n,16);let i=xe(o).slice(0,16);i[6]=i[6]&15|80,i[8]=i[8]&63|128;let a=Array.from(i,l=>l.toString(16).padStart(2,"0")).join("");return`${a.slice(0,8)}-${a.slice(8,12)}-${a.slice(12,16)}-${a.slice(16,20)}-${a.slice(20)}`}function ke(r){return/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(r)?r.toLowerCase():we(ve,r)}function Gt(r){return{distance:r?.length==="mi"?"mi":"km",temperature:r?.temperature==="°F"?"°F":"°C"}}function m(r){if(r==null||r==="")return null;let e=typeof r=="number"?r:Number(r);return Number.isFinite(e)?e:null}function Y(r,e){let t=m(r);return t===null?null:e.distance==="mi"?t/1.609344:t}function Z(r,e){let t=m(r);return t===null?null:e.distance==="mi"?t*1.609344:t}function Yt(r,e){let t=m(r);return t===null?null:e.temperature==="°F"?t*9/5+32:t}function f(r,e,t){return r===null?"—":new Intl.NumberFormat(t,{minimumFractionDigits:e,maximumFractionDigits:e}).format(r)}function B(r,e,t){let s=m(r);if(s===null)return"—";if(!e)return f(s,2,t);try{return new Intl.NumberFormat(t,{style:"currency",currency:e}).format(s)}catch{return`${f(s,2,t)} ${e}`}}function F(r){let e=m(r);if(e===null)return"—";let t=Math.round(e/60),s=Math.floor(t/60),n=t%60;return s?`${s} h ${String(n).padStart(2,"0")} min`:`${n} min`}function _t(r,e){let t=new Intl.DateTimeFormat("en-US",{timeZone:e,hourCycle:"h23",year:"numeric",month:"2-digit",day:"2-digit",hour:"2-digit",minute:"2-digit",second:"2-digit"}).formatToParts(new Date(r)),s=o=>Number(t.find(i=>i.type===o)?.value??0);return Date.UTC(s("year"),s("month")-1,s("day"),s("hour")%24,s("minute"),s("second"))-Math.floor(r/1e3)*1e3}function qt(r,e,t,s){let n=Date.UTC(r,e-1,t),o=n-_t(n,s);return o=n-_t(o,s),new Date(o)}function Zt(r,e){let t=/^(\d{4})-(\d{2})$/.exec(r);if(!t)return null;let s=Number(t[1]),n=Number(t[2]);if(n<1||n>12)return null;let o=n===12?[s+1,1]:[s,n+1];return{start:qt(s,n,1,e).toISOString(),end:qt(o[0],o[1],1,e).toISOString()}}function Se(r,e){let t=Date.parse(r);if(Number.isNaN(t))return"";let s=new Date(t+_t(t,e));return`${s.getUTCFullYear()}-${String(s.getUTCMonth()+1).padStart(2,"0")}`}function ft(r,e){let t=/^(\d{4})-(\d{2})/.exec(r);return t?new Intl.DateTimeFormat(e,{year:"numeric",month:"long",timeZone:"UTC"}).format(new Date(Date.UTC(Number(t[1]),Number(t[2])-1,1))):r}function b(r,e,t){if(!r)return"—";let s=Date.parse(r);return Number.isNaN(s)?"—":new Intl.DateTimeFormat(t,{timeZone:e,year:"numeric",month:"short",day:"numeric",hour:"2-digit",minute:"2-digit"}).format(new Date(s))}function yt(r,e){let t=[];for(let s of r){let n=s.started_at?Se(s.started_at,e):"",o=t[t.length-1];(!o||o.month!==n)&&(o={month:n,rows:[],subtotal:{month:n,count:0,energyKwh:0,cost:0,distanceKm:0,currencies:[]}},t.push(o)),o.rows.push(s);let i=o.subtotal;i.count+=1,i.energyKwh+=m(s.energy_kwh)??0,i.cost+=m(s.cost)??0,i.distanceKm+=m(s.distance_km)??0,s.currency&&!i.currencies.includes(s.currency)&&i.currencies.push(s.currency)}return t}var Ae={gap:"A source was unavailable during the record: part of it is estimated.",inferred:"Inferred across a gap in the data, not observed directly.",counter_reset:"An energy counter reset during the session; the energy was stitched.",evse_mismatch:"The car's and the wallbox's energy disagree.",capacity_estimated:"Uses a learned or default battery capacity.",site_gap:"The energy site's data is incomplete: no solar attribution.",price_gap:"No price was known for part of the energy.",restored:"Continued across a Home Assistant restart.",energy_unknown:"No method could measure the energy."};function J(r){return Ae[r]??`Flag “${r.replace(/_/g," ")}”.`}function Jt(r,e,t={}){let s=new URLSearchParams;for(let o of["vehicle","start","end","location"]){let i=t[o];i&&s.set(o,i)}let n=s.toString();return`/api/ev_ledger/${encodeURIComponent(r)}/${e}.csv${n?`?${n}`:""}`}function Xt(r,e){let t=/filename="?([^";]+)"?/.exec(r??"");return t?t[1]:e}function $t(r,e,t,s){let[n,o]=t,[i,a]=s,l=o>n?e.width/(o-n):0,u=a>i?e.height/(a-i):0;return r.map((h,d)=>{let p=(h.x-n)*l,_=e.height-(h.y-i)*u;return`${d?"L":"M"}${p.toFixed(1)},${_.toFixed(1)}`}).join(" ")}function X(r){if(!r.length)return[0,1];let e=Math.min(...r),t=Math.max(...r);return e===t&&(e-=.5,t+=.5),[e,t]}function Q(r){return r.location_override||r.location_name||r.zone||"Unknown place"}function Qt(r){let e=new Map;for(let t of r){let s=m(t.latitude),n=m(t.longitude);if(s===null||n===null)continue;let o=Q(t),i=`${o}|${s.toFixed(3)}|${n.toFixed(3)}`,a=e.get(i)??{name:o,latitude:0,longitude:0,energyKwh:0,sessions:0,n:0};a.latitude=(a.latitude*a.n+s)/(a.n+1),a.longitude=(a.longitude*a.n+n)/(a.n+1),a.n+=1,a.sessions+=1,a.energyKwh+=m(t.energy_kwh)??0,e.set(i,a)}return[...e.values()].map(({n:t,...s})=>s).sort((t,s)=>s.energyKwh-t.energyKwh)}function te(r){if(!r)return"No tariff";let e=String(r.kind??"unknown").replace(/_/g," "),t=r.name?`${String(r.name)}: `:"",s=r.currency?` ${String(r.currency)}/kWh`:"/kWh",o=(Array.isArray(r.bands)?r.bands:[]).map(a=>m(a.price)).filter(a=>a!==null),i=m(r.price_per_kwh??r.price);if(o.length){let a=Math.min(...o),l=Math.max(...o);return`${t}${e} ${a===l?a:`${a}–${l}`}${s}`}return i!==null?`${t}${e} ${i}${s}`:`${t}${e}`}var $=600,y=200;function Ee(r){let e=m(r);if(e!==null)return e;if(typeof r=="string"){let t=Date.parse(r);return Number.isNaN(t)?null:t/1e3}return null}function ee(r,e){let t=[];for(let s of r){if(s.role!==e)continue;let n=Ee(s.ts),o=m(s.value);n!==null&&o!==null&&t.push({x:n,y:o})}return t.sort((s,n)=>s.x-n.x)}function se(r,e){let t=ee(r,"charger_power"),s=ee(r,"battery_level");if(!t.length&&!s.length)return c`<p class="muted">No samples recorded for this session's curve.</p>`;let n=X([...t,...s].map(l=>l.x)),o=[0,Math.max(1,...t.map(l=>l.y))],i=[0,100],a={width:$,height:y};return c`<figure class="chart">
+    <svg viewBox="-40 -10 ${$+80} ${y+30}" role="img" aria-label="Charging curve">
+      <line x1="0" y1=${y} x2=${$} y2=${y} class="axis"></line>
+      <text x="-6" y="4" class="tick" text-anchor="end">${o[1].toFixed(1)} kW</text>
+      <text x="-6" y=${y} class="tick" text-anchor="end">0</text>
+      <text x=${$+6} y="4" class="tick">100 %</text>
+      <text x="0" y=${y+18} class="tick">${e(n[0])}</text>
+      <text x=${$} y=${y+18} class="tick" text-anchor="end">${e(n[1])}</text>
+      ${t.length?P`<path class="curve curve-power" d=${$t(t,a,n,o)}></path>`:g}
+      ${s.length?P`<path class="curve curve-level" d=${$t(s,a,n,i)}></path>`:g}
+    </svg>
+    <figcaption>
+      <span class="key power"></span> Power (kW) <span class="key level"></span> Battery
+      level (%)
+    </figcaption>
+  </figure>`}function tt(r,e,t,s){if(!r.length)return c`<p class="muted">No data yet.</p>`;let n=r.map((l,u)=>e.reduce((h,d)=>h+(d.values[u]||0),0)),o=Math.max(1e-9,...n),i=$/r.length,a=Math.max(4,i*.6);return c`<figure class="chart">
+    <svg viewBox="-50 -10 ${$+60} ${y+40}" role="img" aria-label=${s}>
+      <line x1="0" y1=${y} x2=${$} y2=${y} class="axis"></line>
+      <text x="-6" y="4" class="tick" text-anchor="end">${o.toFixed(o<10?1:0)} ${t}</text>
+      ${r.map((l,u)=>{let h=y,d=u*i+(i-a)/2;return P`<g>
+          ${e.map(p=>{let _=(p.values[u]||0)/o*y;return h-=_,_>0?P`<rect class="bar ${p.className}" x=${d} y=${h} width=${a} height=${_}><title>${l}: ${p.label} ${(p.values[u]||0).toFixed(1)} ${t}</title></rect>`:g})}
+          <text x=${d+a/2} y=${y+16} class="tick" text-anchor="middle">${l}</text>
+        </g>`})}
+    </svg>
+    <figcaption>
+      ${e.map(l=>c`<span class="key ${l.className}"></span> ${l.label} `)}
+    </figcaption>
+  </figure>`}function ne(r,e,t,s=20){if(!r.length)return[];let n=r.map(N=>N[0]),o=r.map(N=>N[1]),[i,a]=X(n),[l,u]=X(o),h=Math.cos((i+a)/2*Math.PI/180),d=(u-l)*h,p=a-i,_=Math.min((e-2*s)/d,(t-2*s)/p),x=(e-d*_)/2,et=(t-p*_)/2;return r.map(([N,ae])=>({x:x+(ae-l)*h*_,y:t-et-(N-i)*_}))}function re(r){let e=r.map(i=>[m(i[1]),m(i[2])]).filter(i=>i[0]!==null&&i[1]!==null);if(e.length<2)return c`<p class="muted">No route: no coordinates were recorded during this trip.</p>`;let t=ne(e,$,300),s=t.map((i,a)=>`${a?"L":"M"}${i.x.toFixed(1)},${i.y.toFixed(1)}`).join(" "),n=t[0],o=t[t.length-1];return c`<figure class="chart">
+    <svg viewBox="0 0 ${$} 300" role="img" aria-label="Route">
+      <path class="route" d=${s}></path>
+      <circle class="start" cx=${n.x} cy=${n.y} r="6"></circle>
+      <circle class="end" cx=${o.x} cy=${o.y} r="6"></circle>
+    </svg>
+    <figcaption><span class="key start"></span> start <span class="key end"></span> end</figcaption>
+  </figure>`}function ie(r){if(!r.length)return c`<p class="muted">No charging sessions with coordinates in this selection.</p>`;let e=ne(r.map(s=>[s.latitude,s.longitude]),$,360,50),t=Math.max(...r.map(s=>s.energyKwh),1e-9);return c`<figure class="chart">
+    <svg viewBox="0 0 ${$} 360" role="img" aria-label="Charging locations">
+      ${r.map((s,n)=>{let o=6+34*Math.sqrt(s.energyKwh/t);return P`<g class="place">
+          <circle cx=${e[n].x} cy=${e[n].y} r=${o}><title>${s.name}: ${s.energyKwh.toFixed(1)} kWh in ${s.sessions} sessions</title></circle>
+          <text x=${e[n].x} y=${e[n].y-o-4} text-anchor="middle" class="tick">${s.name}</text>
+        </g>`})}
+    </svg>
+    <figcaption>Circles sized by the energy charged there.</figcaption>
+  </figure>`}var oe=U`
+  :host {
+    color: var(--primary-text-color, #212121);
+    font-family: var(--paper-font-body1_-_font-family, Roboto, sans-serif);
+  }
+  .muted {
+    color: var(--secondary-text-color, #727272);
+  }
+  .error {
+    color: var(--error-color, #db4437);
+  }
+  button,
+  select,
+  input,
+  textarea {
+    font: inherit;
+    color: inherit;
+  }
+  button {
+    cursor: pointer;
+    border: 1px solid var(--divider-color, #ccc);
+    background: var(--card-background-color, #fff);
+    border-radius: 6px;
+    padding: 6px 12px;
+  }
+  button.primary {
+    background: var(--primary-color, #03a9f4);
+    color: var(--text-primary-color, #fff);
+    border-color: transparent;
+  }
+  button.danger {
+    background: var(--error-color, #db4437);
+    color: #fff;
+    border-color: transparent;
+  }
+  select,
+  input,
+  textarea {
+    background: var(--card-background-color, #fff);
+    border: 1px solid var(--divider-color, #ccc);
+    border-radius: 6px;
+    padding: 6px 8px;
+    min-width: 0;
+  }
+  table {
+    border-collapse: collapse;
+    width: 100%;
+    white-space: nowrap;
+  }
+  th,
+  td {
+    text-align: left;
+    padding: 6px 10px;
+    border-bottom: 1px solid var(--divider-color, #e0e0e0);
+  }
+  td.num,
+  th.num {
+    text-align: right;
+    font-variant-numeric: tabular-nums;
+  }
+  tr.row {
+    cursor: pointer;
+  }
+  tr.row:hover {
+    background: var(--secondary-background-color, #f5f5f5);
+  }
+  tr.subtotal td {
+    font-weight: 500;
+    background: var(--secondary-background-color, #f5f5f5);
+  }
+  .chart svg {
+    width: 100%;
+    height: auto;
+  }
+  .chart {
+    margin: 0;
+  }
+  .axis {
+    stroke: var(--divider-color, #bbb);
+  }
+  .tick {
+    font-size: 12px;
+    fill: var(--secondary-text-color, #727272);
+  }
+  .curve {
+    fill: none;
+    stroke-width: 2;
+  }
+  .curve-power {
+    stroke: var(--primary-color, #03a9f4);
+  }
+  .curve-level {
+    stroke: var(--success-color, #43a047);
+  }
+  .route {
+    fill: none;
+    stroke: var(--primary-color, #03a9f4);
+    stroke-width: 3;
+  }
+  circle.start,
+  .key.start {
+    fill: var(--success-color, #43a047);
+    background: var(--success-color, #43a047);
+  }
+  circle.end,
+  .key.end {
+    fill: var(--error-color, #db4437);
+    background: var(--error-color, #db4437);
+  }
+  .place circle {
+    fill: var(--primary-color, #03a9f4);
+    fill-opacity: 0.45;
+    stroke: var(--primary-color, #03a9f4);
+  }
+  .bar.solar,
+  .key.solar {
+    fill: #fbc02d;
+    background: #fbc02d;
+  }
+  .bar.battery,
+  .key.battery {
+    fill: #8e24aa;
+    background: #8e24aa;
+  }
+  .bar.grid,
+  .key.grid {
+    fill: #607d8b;
+    background: #607d8b;
+  }
+  .bar.energy,
+  .key.energy {
+    fill: var(--primary-color, #03a9f4);
+    background: var(--primary-color, #03a9f4);
+  }
+  .bar.cost,
+  .key.cost {
+    fill: #ef6c00;
+    background: #ef6c00;
+  }
+  .bar.efficiency,
+  .key.efficiency {
+    fill: #00897b;
+    background: #00897b;
+  }
+  .key {
+    display: inline-block;
+    width: 10px;
+    height: 10px;
+    border-radius: 2px;
+    margin-left: 8px;
+  }
+  .key.power {
+    background: var(--primary-color, #03a9f4);
+  }
+  .key.level {
+    background: var(--success-color, #43a047);
+  }
+  figcaption {
+    font-size: 13px;
+    color: var(--secondary-text-color, #727272);
+  }
+`;var Te=[["sessions","Sessions"],["trips","Trips"],["charts","Charts"],["map","Map"]],V=class extends k{constructor(){super();this._started=!1;this._request=0;this.narrow=!1,this._entries=null,this._entryId=null,this._vehicles=[],this._tab="sessions",this._vehicle="",this._month="",this._offset=0,this._sessions=[],this._trips=[],this._total=0,this._hasMore=!1,this._loading=!1,this._error=null,this._summary=null,this._session=null,this._trip=null,this._confirmDelete=!1,this._saving=!1,this._message=null,this._mapRows=null}get _units(){return Gt(this.hass?.config?.unit_system)}get _tz(){return this.hass?.config?.time_zone||Intl.DateTimeFormat().resolvedOptions().timeZone}get _locale(){return this.hass?.locale?.language||this.hass?.language}get _currency(){return this._summary?.currency||this.hass?.config?.currency}get _isAdmin(){return!!this.hass?.user?.is_admin}updated(){this.hass&&!this._started&&(this._started=!0,this._start())}async _start(){try{let t=await zt(this.hass);this._entries=t;let s=t.find(n=>n.state==="loaded")??t[0];s&&await this._selectEntry(s.entry_id)}catch(t){this._error=this._errorText(t)}}_errorText(t){return t&&typeof t=="object"&&"message"in t?String(t.message):String(t)}async _selectEntry(t){this._entryId=t,this._vehicle="",this._offset=0,this._session=null,this._trip=null,this._vehicles=[],await Promise.all([this._loadRows(),this._loadVehicles(),this._loadSummary()])}async _loadVehicles(){if(this._entryId)try{this._vehicles=await Wt(this.hass,this._entryId)}catch{this._vehicles=[]}}async _loadSummary(){if(this._entryId)try{this._summary=await Vt(this.hass,this._entryId,this._vehicle||null)}catch{this._summary=null}}_period(){return(this._month?Zt(this._month,this._tz):null)??{}}async _loadRows(){if(!this._entryId)return;let t=this._tab==="trips"?"trips":"sessions",s=++this._request;this._loading=!0,this._error=null;try{let n=await Bt(this.hass,t,this._entryId,{vehicle:this._vehicle||null,...this._period(),offset:this._tab==="map"?0:this._offset,limit:this._tab==="map"?200:50});if(s!==this._request)return;this._tab==="map"?this._mapRows=n.rows:t==="trips"?this._trips=n.rows:this._sessions=n.rows,this._total=n.total,this._hasMore=n.hasMore}catch(n){s===this._request&&(this._error=this._errorText(n))}finally{s===this._request&&(this._loading=!1)}}_setTab(t){this._tab=t,this._offset=0,this._session=null,this._trip=null,t!=="charts"&&this._loadRows()}_filterChanged(){this._offset=0,this._loadRows(),this._loadSummary()}_vehicleName(t){return this._vehicles.find(s=>s.rowId===t)?.name??""}render(){return c`
+      <div class="toolbar">
+        ${customElements.get("ha-menu-button")?c`<ha-menu-button .hass=${this.hass} .narrow=${this.narrow}></ha-menu-button>`:g}
+        <div class="title">EV Ledger</div>
+      </div>
+      <main>${this._renderBody()}</main>
+    `}_renderBody(){return this._entries===null?this._error?c`<p class="error">${this._error}</p>`:c`<p class="muted">Loading…</p>`:this._entries.length?c`
+      ${this._renderTabs()} ${this._renderFilters()}
+      ${this._message?c`<p class="message" role="status">${this._message}</p>`:g}
+      ${this._error?c`<p class="error">${this._error}</p>`:g}
+      ${this._session?this._renderSession(this._session):this._trip?this._renderTrip(this._trip):this._renderTab()}
+    `:c`<p>No EV Ledger is set up yet: add the integration under Settings →
+        Devices &amp; services.</p>`}_renderTabs(){return c`<nav class="tabs" role="tablist">
+      ${Te.map(([t,s])=>c`<button
+            role="tab"
+            class="tab ${this._tab===t?"active":""}"
+            aria-selected=${this._tab===t?"true":"false"}
+            data-tab=${t}
+            @click=${()=>this._setTab(t)}
+          >
+            ${s}
+          </button>`)}
+    </nav>`}_renderFilters(){let t=this._entries??[];return c`<div class="filters">
+      ${t.length>1?c`<label
+            >Ledger
+            <select
+              id="entry"
+              @change=${s=>this._selectEntry(s.target.value)}
+            >
+              ${t.map(s=>c`<option value=${s.entry_id} ?selected=${s.entry_id===this._entryId}>
+                    ${s.title}
+                  </option>`)}
+            </select></label
+          >`:g}
+      <label
+        >Vehicle
+        <select
+          id="vehicle"
+          .value=${this._vehicle}
+          @change=${s=>{this._vehicle=s.target.value,this._filterChanged()}}
+        >
+          <option value="" ?selected=${!this._vehicle}>All vehicles</option>
+          ${this._vehicles.map(s=>c`<option value=${s.id} ?selected=${s.id===this._vehicle}>${s.name}</option>`)}
+        </select></label
+      >
+      <label
+        >Month
+        <input
+          id="month"
+          type="month"
+          .value=${this._month}
+          @change=${s=>{this._month=s.target.value,this._filterChanged()}}
+      /></label>
+      ${this._month||this._vehicle?c`<button
+            id="clear"
+            @click=${()=>{this._month="",this._vehicle="",this._filterChanged()}}
+          >
+            Clear filters
+          </button>`:g}
+      <button id="download" @click=${this._download}>Download CSV</button>
+    </div>`}_renderTab(){switch(this._tab){case"trips":return this._renderTrips();case"charts":return this._renderCharts();case"map":return this._renderMap();default:return this._renderSessions()}}_monthTotals(t){return this._summary?.months.find(s=>s.month.slice(0,7)===t)}_subtotalRow(t,s,n){let o=this._monthTotals(t.month),i=this._units,a=t.month?ft(t.month,this._locale):"Undated",l;if(s==="sessions"){let u=o&&!this._month?o.sessions:t.count,h=o&&!this._month?m(o.energy_kwh):t.energyKwh,d=o&&!this._month?m(o.cost):t.cost;l=`${u} sessions · ${f(h,1,this._locale)} kWh · ${B(d,t.currencies[0]||this._currency,this._locale)}`}else{let u=o&&!this._month?o.trips:t.count,h=o&&!this._month?m(o.distance_km):t.distanceKm;l=`${u} trips · ${f(Y(h,i),0,this._locale)} ${i.distance}`}return c`<tr class="subtotal" data-month=${t.month}>
+      <td colspan=${n}>${a}: ${l}</td>
+    </tr>`}_pager(){let t=this._total?this._offset+1:0,s=this._tab==="trips"?this._trips.length:this._sessions.length;return c`<div class="pager">
+      <button
+        id="prev"
+        ?disabled=${this._offset===0||this._loading}
+        @click=${()=>{this._offset=Math.max(0,this._offset-50),this._loadRows()}}
+      >
+        Newer
+      </button>
+      <span class="muted">${t}–${this._offset+s} of ${this._total}</span>
+      <button
+        id="next"
+        ?disabled=${!this._hasMore||this._loading}
+        @click=${()=>{this._offset+=50,this._loadRows()}}
+      >
+        Older
+      </button>
+    </div>`}_renderSessions(){if(!this._sessions.length)return c`<p class="muted empty">${this._loading?"Loading…":"No sessions in this selection."}</p>`;let t=this._vehicles.length>1,s=t?8:7,n=yt(this._sessions,this._tz);return c`<div class="card">
+      <div class="table-wrap">
+        <table id="sessions">
+          <thead>
+            <tr>
+              <th>Started</th>
+              ${t?c`<th>Vehicle</th>`:g}
+              <th>Location</th>
+              <th class="num">Energy (kWh)</th>
+              <th class="num">Duration</th>
+              <th class="num">Battery</th>
+              <th class="num">Cost</th>
+              <th class="num">Solar</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${n.map(o=>c`${this._subtotalRow(o.subtotal,"sessions",s)}
+              ${o.rows.map(i=>c`<tr
+                  class="row"
+                  data-id=${i.id}
+                  tabindex="0"
+                  @click=${()=>this._openSession(i.id)}
+                  @keydown=${a=>a.key==="Enter"&&this._openSession(i.id)}
+                >
+                  <td>${b(i.started_at,this._tz,this._locale)}</td>
+                  ${t?c`<td>${this._vehicleName(i.vehicle_id)}</td>`:g}
+                  <td>${Q(i)}${i.flags?.length?c` <span title=${i.flags.map(J).join(`
+`)}>⚠</span>`:g}</td>
+                  <td class="num">${f(m(i.energy_kwh),2,this._locale)}</td>
+                  <td class="num">${F(i.charging_seconds)}</td>
+                  <td class="num">${this._levels(i)}</td>
+                  <td class="num">${B(i.cost,i.currency||this._currency,this._locale)}</td>
+                  <td class="num">${this._share(i.solar_share)}</td>
+                </tr>`)}`)}
+          </tbody>
+        </table>
+      </div>
+      ${this._pager()}
+    </div>`}_levels(t){let s=m(t.start_level),n=m(t.end_level);return s===null&&n===null?"—":`${s===null?"?":Math.round(s)} → ${n===null?"?":Math.round(n)} %`}_share(t){let s=m(t);return s===null?"—":`${Math.round(s*100)} %`}_renderTrips(){if(!this._trips.length)return c`<p class="muted empty">${this._loading?"Loading…":"No trips in this selection."}</p>`;let t=this._units,s=this._vehicles.length>1,n=s?8:7;return c`<div class="card">
+      <div class="table-wrap">
+        <table id="trips">
+          <thead>
+            <tr>
+              <th>Started</th>
+              ${s?c`<th>Vehicle</th>`:g}
+              <th>From → to</th>
+              <th class="num">Distance (${t.distance})</th>
+              <th class="num">Duration</th>
+              <th class="num">Energy (kWh)</th>
+              <th class="num">Efficiency (Wh/${t.distance})</th>
+              <th class="num">Outside</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${yt(this._trips,this._tz).map(o=>c`${this._subtotalRow(o.subtotal,"trips",n)}
+              ${o.rows.map(i=>c`<tr class="row" data-id=${i.id} tabindex="0" @click=${()=>this._openTrip(i.id)}>
+                  <td>${b(i.started_at,this._tz,this._locale)}</td>
+                  ${s?c`<td>${this._vehicleName(i.vehicle_id)}</td>`:g}
+                  <td>${i.start_zone||"?"} → ${i.end_zone||"?"}</td>
+                  <td class="num">${f(Y(i.distance_km,t),1,this._locale)}</td>
+                  <td class="num">${F(i.duration_seconds)}</td>
+                  <td class="num">${f(m(i.energy_kwh),2,this._locale)}</td>
+                  <td class="num">${f(Z(i.efficiency_wh_km,t),0,this._locale)}</td>
+                  <td class="num">${this._temp(i.outside_temp_c)}</td>
+                </tr>`)}`)}
+          </tbody>
+        </table>
+      </div>
+      ${this._pager()}
+    </div>`}_temp(t){let s=Yt(t,this._units);return s===null?"—":`${f(s,1,this._locale)} ${this._units.temperature}`}_renderCharts(){let t=this._summary?.months??[],s=t.map(h=>ft(h.month,this._locale).split(" ")[0].slice(0,3)),n=t.map(h=>m(h.solar_kwh)??0),o=t.map(h=>m(h.battery_kwh)??0),i=t.map(h=>m(h.grid_kwh)??Math.max(0,(m(h.energy_kwh)??0)-(m(h.solar_kwh)??0))),a=o.some(h=>h>0),l=this._units,u=t.map(h=>{let d=m(h.distance_km),p=m(h.trip_energy_kwh);return d&&p?Z(p*1e3/d,l)??0:0});return c`<div class="grid">
+      <section class="card">
+        <h2>Energy per month</h2>
+        ${tt(s,[{label:"Solar",className:"solar",values:n},...a?[{label:"Home battery",className:"battery",values:o}]:[],{label:"Grid",className:"grid",values:i}],"kWh","Energy per month")}
+      </section>
+      <section class="card">
+        <h2>Cost per month</h2>
+        ${tt(s,[{label:`Cost (${this._currency??""})`,className:"cost",values:t.map(h=>m(h.cost)??0)}],this._currency??"","Cost per month")}
+      </section>
+      <section class="card">
+        <h2>Driving efficiency per month</h2>
+        ${tt(s,[{label:`Wh/${l.distance}`,className:"efficiency",values:u}],`Wh/${l.distance}`,"Efficiency per month")}
+      </section>
+    </div>`}_renderMap(){let t=this._mapRows??[],s=Qt(t);return c`<div class="grid">
+      <section class="card">
+        <h2>Charging locations</h2>
+        ${this._mapRows===null?c`<p class="muted">Loading…</p>`:ie(s)}
+      </section>
+      <section class="card">
+        <h2>Places</h2>
+        <div class="table-wrap">
+          <table id="places">
+            <thead>
+              <tr><th>Place</th><th class="num">Sessions</th><th class="num">Energy (kWh)</th></tr>
+            </thead>
+            <tbody>
+              ${s.map(n=>c`<tr>
+                  <td>${n.name}</td>
+                  <td class="num">${n.sessions}</td>
+                  <td class="num">${f(n.energyKwh,1,this._locale)}</td>
+                </tr>`)}
+            </tbody>
+          </table>
+        </div>
+        ${this._total>t.length?c`<p class="muted">The newest ${t.length} of ${this._total} sessions.</p>`:g}
+      </section>
+    </div>`}async _openSession(t){if(this._entryId){this._message=null,this._confirmDelete=!1;try{this._session=await gt(this.hass,this._entryId,t)}catch(s){this._error=this._errorText(s)}}}async _openTrip(t){if(this._entryId){this._message=null;try{this._trip=await Ft(this.hass,this._entryId,t)}catch(s){this._error=this._errorText(s)}}}_back(){this._session=null,this._trip=null,this._confirmDelete=!1,this._loadRows()}_fact(t,s){return c`<div class="fact"><span class="muted">${t}</span><span>${s}</span></div>`}_renderSession(t){let s=t.currency||this._currency,n=i=>b(new Date(i*1e3).toISOString(),this._tz,this._locale),o=t.flags??[];return c`<div class="detail" id="session-detail">
+      <button class="back" @click=${this._back}>← Back</button>
+      <div class="grid">
+        <section class="card">
+          <h2>Session at ${Q(t)}</h2>
+          <div class="facts">
+            ${this._fact("Vehicle",this._vehicleName(t.vehicle_id)||"—")}
+            ${this._fact("Started",b(t.started_at,this._tz,this._locale))}
+            ${this._fact("Ended",b(t.ended_at,this._tz,this._locale))}
+            ${this._fact("Energy",`${f(m(t.energy_kwh),2,this._locale)} kWh`)}
+            ${this._fact("Charging time",F(t.charging_seconds))}
+            ${this._fact("Battery",this._levels(t))}
+            ${this._fact("Peak power",`${f(m(t.power_max_kw),1,this._locale)} kW`)}
+            ${this._fact("Cost",B(t.cost,s,this._locale))}
+            ${this._fact("Tariff",te(t.tariff))}
+            ${this._fact("Energy sources",`solar ${f(m(t.solar_kwh),1,this._locale)} · battery ${f(m(t.battery_kwh),1,this._locale)} · grid ${f(m(t.grid_kwh),1,this._locale)} kWh`)}
+            ${this._fact("Status",`${t.status??"—"} (${t.source??"live"})`)}
+          </div>
+        </section>
+        <section class="card">
+          <h2>Charging curve</h2>
+          ${se(t.samples??[],n)}
+        </section>
+        <section class="card">
+          <h2>Charging windows</h2>
+          ${t.windows?.length?c`<ul class="windows">
+                ${t.windows.map(i=>c`<li>
+                      ${b(i.started_at,this._tz,this._locale)} –
+                      ${b(i.ended_at,this._tz,this._locale)}:
+                      ${f(m(i.energy_kwh),2,this._locale)} kWh
+                    </li>`)}
+              </ul>`:c`<p class="muted">No windows recorded.</p>`}
+          <h2>Data quality</h2>
+          ${o.length?c`<ul class="flags">
+                ${o.map(i=>c`<li data-flag=${i}>${J(i)}</li>`)}
+              </ul>`:c`<p class="muted">Measured without gaps.</p>`}
+        </section>
+        ${this._renderEdit(t)}
+      </div>
+    </div>`}_renderEdit(t){return this._isAdmin?c`<section class="card">
+      <h2>Correct this session</h2>
+      <form class="edit" @submit=${this._save}>
+        <label
+          >Cost (${t.currency||this._currency||""})
+          <input
+            name="cost"
+            type="number"
+            step="0.01"
+            min="0"
+            .value=${t.cost_override===null||t.cost_override===void 0?"":String(m(t.cost_override)??"")}
+            placeholder=${B(t.cost,t.currency||this._currency,this._locale)}
+        /></label>
+        <label
+          >Location
+          <input
+            name="location"
+            maxlength="200"
+            .value=${t.location_override??""}
+            placeholder=${t.location_name??""}
+        /></label>
+        <label
+          >Notes
+          <textarea name="notes" rows="3" maxlength="10000" .value=${t.notes??""}></textarea>
+        </label>
+        <div class="actions">
+          <button class="primary" type="submit" id="save" ?disabled=${this._saving}>Save</button>
+          ${this._confirmDelete?c`<span>Delete this session for good?</span>
+                <button type="button" class="danger" id="confirm-delete" @click=${this._delete}>
+                  Delete
+                </button>
+                <button type="button" @click=${()=>this._confirmDelete=!1}>Cancel</button>`:c`<button type="button" id="delete" @click=${()=>this._confirmDelete=!0}>
+                Delete…
+              </button>`}
+        </div>
+      </form>
+    </section>`:c`<section class="card">
+        <h2>Notes</h2>
+        <p>${t.notes||c`<span class="muted">None</span>`}</p>
+      </section>`}async _save(t){t.preventDefault();let s=this._session;if(!s||!this._entryId)return;let n=t.target,o=a=>n.elements.namedItem(a)?.value.trim()??"",i=o("cost");this._saving=!0,this._message=null;try{await jt(this.hass,this._entryId,s.id,{cost:i===""?null:Number(i),location:o("location")||null,notes:o("notes")||null}),this._session=await gt(this.hass,this._entryId,s.id),this._message="Saved.",this._loadSummary()}catch(a){this._error=this._errorText(a)}finally{this._saving=!1}}async _delete(){let t=this._session;if(!(!t||!this._entryId))try{await Kt(this.hass,this._entryId,t.id),this._message="Session deleted.",this._back(),this._loadSummary()}catch(s){this._error=this._errorText(s)}}_renderTrip(t){let s=this._units;return c`<div class="detail" id="trip-detail">
+      <button class="back" @click=${this._back}>← Back</button>
+      <div class="grid">
+        <section class="card">
+          <h2>Trip ${t.start_zone||"?"} → ${t.end_zone||"?"}</h2>
+          <div class="facts">
+            ${this._fact("Vehicle",this._vehicleName(t.vehicle_id)||"—")}
+            ${this._fact("Started",b(t.started_at,this._tz,this._locale))}
+            ${this._fact("Ended",b(t.ended_at,this._tz,this._locale))}
+            ${this._fact("Distance",`${f(Y(t.distance_km,s),1,this._locale)} ${s.distance}`)}
+            ${this._fact("Energy",`${f(m(t.energy_kwh),2,this._locale)} kWh`)}
+            ${this._fact("Efficiency",`${f(Z(t.efficiency_wh_km,s),0,this._locale)} Wh/${s.distance}`)}
+            ${this._fact("Outside temperature",this._temp(t.outside_temp_c))}
+            ${this._fact("Duration",F(t.duration_seconds))}
+          </div>
+          ${t.flags?.length?c`<ul class="flags">${t.flags.map(n=>c`<li>${J(n)}</li>`)}</ul>`:g}
+        </section>
+        <section class="card">
+          <h2>Route</h2>
+          ${re(t.route??[])}
+        </section>
+      </div>
+    </div>`}async _download(){if(!this._entryId)return;let t=this._tab==="trips"?"trips":"sessions",s=Jt(this._entryId,t,{vehicle:this._vehicle,...this._period()});try{if(!this.hass.fetchWithAuth)throw new Error("Downloads need a newer Home Assistant");let n=await this.hass.fetchWithAuth(s);if(!n.ok)throw new Error(`Download failed: ${n.status}`);let o=await n.blob(),i=document.createElement("a");i.href=URL.createObjectURL(o),i.download=Xt(n.headers.get("Content-Disposition"),`${t}.csv`),document.body.appendChild(i),i.click(),i.remove(),setTimeout(()=>URL.revokeObjectURL(i.href),1e4)}catch(n){this._error=this._errorText(n)}}};V.properties={hass:{attribute:!1},narrow:{type:Boolean},route:{attribute:!1},panel:{attribute:!1},_entries:{state:!0},_entryId:{state:!0},_vehicles:{state:!0},_tab:{state:!0},_vehicle:{state:!0},_month:{state:!0},_offset:{state:!0},_sessions:{state:!0},_trips:{state:!0},_total:{state:!0},_hasMore:{state:!0},_loading:{state:!0},_error:{state:!0},_summary:{state:!0},_session:{state:!0},_trip:{state:!0},_confirmDelete:{state:!0},_saving:{state:!0},_message:{state:!0},_mapRows:{state:!0}},V.styles=[oe,U`
+      :host {
+        display: block;
+        background: var(--primary-background-color, #fafafa);
+        min-height: 100vh;
+      }
+      .toolbar {
+        display: flex;
+        align-items: center;
+        height: var(--header-height, 56px);
+        padding: 0 12px;
+        background: var(--app-header-background-color, var(--primary-color, #03a9f4));
+        color: var(--app-header-text-color, #fff);
+        font-size: 20px;
+      }
+      .title {
+        margin-left: 12px;
+      }
+      main {
+        padding: 12px;
+        max-width: 1200px;
+        margin: 0 auto;
+      }
+      .tabs {
+        display: flex;
+        gap: 4px;
+        border-bottom: 1px solid var(--divider-color, #e0e0e0);
+        margin-bottom: 12px;
+        overflow-x: auto;
+      }
+      .tab {
+        border: none;
+        border-radius: 0;
+        background: none;
+        padding: 10px 16px;
+        border-bottom: 2px solid transparent;
+      }
+      .tab.active {
+        border-bottom-color: var(--primary-color, #03a9f4);
+        color: var(--primary-color, #03a9f4);
+      }
+      .filters {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 8px 12px;
+        align-items: end;
+        margin-bottom: 12px;
+      }
+      .filters label {
+        display: flex;
+        flex-direction: column;
+        font-size: 13px;
+        color: var(--secondary-text-color, #727272);
+        gap: 2px;
+      }
+      .card {
+        background: var(--card-background-color, #fff);
+        border-radius: var(--ha-card-border-radius, 12px);
+        box-shadow: var(--ha-card-box-shadow, 0 1px 3px rgba(0, 0, 0, 0.12));
+        border: var(--ha-card-border-width, 1px) solid var(--ha-card-border-color, var(--divider-color, #e0e0e0));
+        padding: 12px;
+        min-width: 0;
+      }
+      .card h2 {
+        font-size: 16px;
+        font-weight: 500;
+        margin: 4px 0 12px;
+      }
+      .table-wrap {
+        overflow-x: auto;
+        -webkit-overflow-scrolling: touch;
+      }
+      .grid {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(min(100%, 420px), 1fr));
+        gap: 12px;
+      }
+      .pager {
+        display: flex;
+        gap: 12px;
+        align-items: center;
+        justify-content: flex-end;
+        padding-top: 8px;
+      }
+      .facts {
+        display: grid;
+        grid-template-columns: 1fr;
+        gap: 6px;
+      }
+      .fact {
+        display: flex;
+        justify-content: space-between;
+        gap: 12px;
+      }
+      .fact span:last-child {
+        text-align: right;
+      }
+      .back {
+        margin-bottom: 12px;
+      }
+      .edit {
+        display: flex;
+        flex-direction: column;
+        gap: 10px;
+      }
+      .edit label {
+        display: flex;
+        flex-direction: column;
+        gap: 4px;
+      }
+      .actions {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 8px;
+        align-items: center;
+      }
+      .message {
+        color: var(--success-color, #43a047);
+      }
+      ul {
+        padding-left: 20px;
+        margin: 0 0 12px;
+      }
+    `];customElements.get("ev-ledger-panel")||customElements.define("ev-ledger-panel",V);export{V as EvLedgerPanel};
