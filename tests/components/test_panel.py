@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-    Client = Callable[..., Awaitable[TestClient]]
+    Client = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 
 @pytest.fixture
