@@ -46,7 +46,6 @@ from .logic.model import (
     Place,
     SessionStatus,
 )
-from .logic.tariff import normalize_zone
 from .records import row_dict
 
 if TYPE_CHECKING:
@@ -448,28 +447,15 @@ async def _list_sessions(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
     reader = runtime.reader
 
     def query() -> Page:
-        if location is None:
-            return reader.list_sessions(
-                vehicle=key, start=start, end=end, offset=offset, limit=limit
-            )
-        # The reader has no location filter: filter the pages here.
-        wanted = normalize_zone(location)
-        found: list[dict[str, Any]] = []
-        page_offset = 0
-        while True:
-            page = reader.list_sessions(
-                vehicle=key, start=start, end=end, offset=page_offset, limit=MAX_LIMIT
-            )
-            found.extend(
-                item
-                for item in page.items
-                if item.get("effective_location")
-                and normalize_zone(item["effective_location"]) == wanted
-            )
-            if not page.has_more:
-                break
-            page_offset += MAX_LIMIT
-        return type(page)(found[offset : offset + limit], len(found), offset, limit)
+        # Zones match as Home Assistant's do ("Home" is "zone.home"), in SQL.
+        return reader.list_sessions(
+            vehicle=key,
+            start=start,
+            end=end,
+            location=location,
+            offset=offset,
+            limit=limit,
+        )
 
     await runtime.async_flush()
     try:

@@ -106,6 +106,13 @@ async def test_add_list_correct_delete(hass: HomeAssistant, ledger: Ledger) -> N
     assert corrected["cost_without_overrides"] == "12.0000"
     assert corrected["notes"] == "member price"
     assert corrected["effective_location"] == "Fastned A9"
+    # The location filter follows the user's location, as a zone ("fastned_a9").
+    for place, found in (("fastned-a9", [away]), ("zone.fastned", [])):
+        moved = await _call(
+            hass, "list_sessions", {"config_entry_id": entry_id, "location": place}
+        )
+        assert [s["id"] for s in moved["sessions"]] == found
+        assert moved["total"] == len(found)
     assert Decimal(get_state(hass, "sensor.model_y_charging_cost").state) == Decimal(
         "11.49"
     )

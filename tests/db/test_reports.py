@@ -24,7 +24,6 @@ from custom_components.ev_ledger.db.reports import (
     SESSION_COLUMNS,
     TRIP_COLUMNS,
     Report,
-    _zone_key,
     describe_tariff,
     export_sessions_csv,
     export_trips_csv,
@@ -33,6 +32,7 @@ from custom_components.ev_ledger.db.reports import (
     parse_csv,
     write_csv,
 )
+from custom_components.ev_ledger.db.rows import zone_key
 from custom_components.ev_ledger.logic.model import (
     Cost,
     CostSource,
@@ -461,8 +461,9 @@ def test_describe_tariff(doc: dict[str, Any] | None, expected: str | None) -> No
 
 @pytest.mark.parametrize("zone", ["home", "Home", "zone.home", " Work Place ", "a-b"])
 def test_zone_keys_match_the_engine(zone: str) -> None:
-    assert _zone_key(zone) == normalize_zone(zone)
-    assert _zone_key(None) is None
+    assert zone_key(zone) == normalize_zone(zone)
+    assert zone_key(None) is None
+    assert zone_key(" ") is None  # no place, not a place named ""
 
 
 def test_parse_refuses_bad_cells(tmp_path: Path) -> None:

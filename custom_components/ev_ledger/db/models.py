@@ -43,6 +43,11 @@ NAMING_CONVENTION = {
 }
 
 
+# Zone keys the writer derives from other columns (migration 0008): an index path for
+# the location filters, never shown in a record or an export.
+DERIVED_COLUMNS = frozenset({"location_key", "start_zone_key", "end_zone_key"})
+
+
 class Base(DeclarativeBase):
     """Declarative base with the naming convention."""
 
@@ -115,6 +120,9 @@ class ChargingSession(Base):
     address: Mapped[str | None] = mapped_column(String(500))
     network: Mapped[str | None] = mapped_column(String(100))
     is_free: Mapped[bool | None] = mapped_column(Boolean)
+    # The effective location's zone key (`rows.zone_key` of the override, else of
+    # location_name), kept by the writer, so a location filter is indexed (0008)
+    location_key: Mapped[str | None] = mapped_column(String(200))
     # tracker / charger / assumed (migration 0003)
     place_source: Mapped[str | None] = mapped_column(String(16))
     # Power
@@ -175,6 +183,7 @@ class ChargingSession(Base):
     __table_args__ = (
         Index(None, "vehicle_id", "started_at"),
         Index(None, "started_at"),
+        Index(None, "vehicle_id", "location_key", "started_at"),
         CheckConstraint("energy_kwh >= 0", name="energy_not_negative"),
         CheckConstraint(
             "status IN ('in_progress', 'completed', 'inferred')", name="status"
@@ -219,6 +228,9 @@ class Trip(Base):
     start_latitude: Mapped[Decimal | None] = mapped_column(Amount(10, 7))
     start_longitude: Mapped[Decimal | None] = mapped_column(Amount(10, 7))
     end_zone: Mapped[str | None] = mapped_column(String(200))
+    # The zones' keys (`rows.zone_key`), kept by the writer (migration 0008)
+    start_zone_key: Mapped[str | None] = mapped_column(String(200))
+    end_zone_key: Mapped[str | None] = mapped_column(String(200))
     end_latitude: Mapped[Decimal | None] = mapped_column(Amount(10, 7))
     end_longitude: Mapped[Decimal | None] = mapped_column(Amount(10, 7))
     start_odometer_km: Mapped[Decimal | None] = mapped_column(Amount(12, 3))

@@ -7,17 +7,34 @@ for. Sessions carry `effective_location` (the user's correction, else the engine
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+import json
 from typing import TYPE_CHECKING, Any, Literal
 import uuid
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, func, select
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+)
 
 from .config import DbConfig, make_engine
 from .models import (
+    DERIVED_COLUMNS,
     ChargingSession,
     ChargingWindow,
     EnergySiteDaily,
@@ -27,28 +44,156 @@ from .models import (
     Trip,
 )
 from .retention import BUCKET
-from .rows import Sample as SampleRow, entity_uuid
+from .rows import Sample as SampleRow, entity_uuid, zone_key
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from sqlalchemy import Engine
 
 type Period = Literal["day", "week", "month", "year"]
 MAX_PAGE = 500
 
 
+type SessionSort = Literal["started_at", "energy_kwh", "cost"]
+type TripSort = Literal["started_at", "distance_km", "energy_kwh"]
+SORTS: dict[str, tuple[str, ...]] = {
+    "sessions": ("started_at", "energy_kwh", "cost"),
+    "trips": ("started_at", "distance_km", "energy_kwh"),
+}
+# A location filter whose name has nothing in it matches no row (no key is empty).
+_NO_PLACE = ""
+
+
+class BadCursor(ValueError):
+    """A page cursor that is not one of this list's (or for another sort)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of a list."""
+    """One page of a list; `next_cursor` continues after its last row."""
 
     items: list[dict[str, Any]]
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = None
 
     @property
     def has_more(self) -> bool:
         """Return True when another page follows."""
-        return self.offset + len(self.items) < self.total
+        return self.next_cursor is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _ListOrder:
+    """A list's order: one column (nulls last either way), then the id."""
+
+    kind: str
+    sort: str
+    descending: bool
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS[self.kind]:
+            raise ValueError(
+                f"{self.kind} sort by one of {', '.join(SORTS[self.kind])}"
+            )
+
+    def by(self, column: Any, row_id: Any) -> list[Any]:
+        if self.descending:
+            return [column.is_(None), column.desc(), row_id.desc()]
+        return [column.is_(None), column.asc(), row_id.asc()]
+
+    def after(self, column: Any, row_id: Any, last: tuple[Any, Any]) -> Any:
+        """Rows after (value, id) in this order, as a portable condition."""
+        value, last_id = last
+        descending = self.descending
+
+        def beyond(left: Any, right: Any) -> Any:
+            return left < right if descending else left > right
+
+        if value is None:  # among the trailing nulls
+            return and_(column.is_(None), beyond(row_id, last_id))
+        return or_(
+            column.is_(None),
+            beyond(column, value),
+            and_(column == value, beyond(row_id, last_id)),
+        )
+
+    def tag(self) -> str:
+        return f"{self.kind}:{self.sort}:{'d' if self.descending else 'a'}"
+
+    def encode(self, value: Any, row_id: Any) -> str:
+        if isinstance(value, datetime):
+            wire: Any = ["t", value.astimezone(UTC).isoformat()]
+        elif isinstance(value, Decimal):
+            wire = ["d", str(value)]
+        else:
+            wire = None
+        text = json.dumps([self.tag(), wire, str(row_id)], separators=(",", ":"))
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _cursor_value(wire: Any) -> Any:
+    """A cursor's sort value: None, an aware time or a finite Decimal."""
+    if wire is None:
+        return None
+    kind, text = wire
+    if kind == "t":
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            raise BadCursor("Not a page cursor")
+        return moment
+    if kind == "d":
+        amount = Decimal(text)
+        if not amount.is_finite():
+            raise BadCursor("Not a page cursor")
+        return amount
+    raise BadCursor("Not a page cursor")
+
+
+def decode_cursor(cursor: str, order: _ListOrder) -> tuple[Any, uuid.UUID]:
+    """The (sort value, id) a cursor of `order` continues after.
+
+    Raises:
+        BadCursor: Not a cursor of this list and order.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        tag, wire, row_id = json.loads(raw)
+        value, last_id = _cursor_value(wire), uuid.UUID(row_id)
+    except BadCursor:
+        raise
+    except (ValueError, TypeError, AttributeError, ArithmeticError) as err:
+        raise BadCursor("Not a page cursor") from err
+    if tag != order.tag():
+        raise BadCursor("The cursor belongs to another list or sort")
+    return value, last_id
+
+
+def check_cursor(
+    kind: Literal["sessions", "trips"], sort: str, descending: bool, cursor: str
+) -> None:
+    """Raise BadCursor (or ValueError for the sort) unless `cursor` fits the list."""
+    decode_cursor(cursor, _ListOrder(kind, sort, descending))
+
+
+def _shown(model: type[ChargingSession | Trip]) -> list[Any]:
+    """A record's columns, without the derived zone keys."""
+    return [c for c in model.__table__.c if c.name not in DERIVED_COLUMNS]
+
+
+def _any_flag(
+    model: type[ChargingSession | Trip], flags: Collection[str], dialect: str
+) -> ColumnElement[bool]:
+    """Records carrying any of `flags` (a JSON list of names in `flags`)."""
+    wanted = sorted(set(flags))
+    if not wanted:
+        return false()
+    if dialect == "postgresql":
+        return model.flags.op("?|")(cast(wanted, ARRAY(Text)))
+    each = func.json_each(model.flags).table_valued("value")
+    return exists(select(1).select_from(each).where(each.c.value.in_(wanted)))
 
 
 @dataclass(slots=True)
@@ -104,9 +249,8 @@ class Reader:
         return self._engine
 
     def _session_columns(self) -> Select[Any]:
-        table = ChargingSession.__table__
         return select(
-            *table.c,
+            *_shown(ChargingSession),
             func.coalesce(
                 ChargingSession.location_override, ChargingSession.location_name
             ).label("effective_location"),
@@ -141,7 +285,7 @@ class Reader:
 
     def get_trip(self, trip_id: str) -> dict[str, Any] | None:
         """Return one stored trip, None if missing or deleted."""
-        query = select(*Trip.__table__.c).where(
+        query = select(*_shown(Trip)).where(
             Trip.id == entity_uuid(trip_id), Trip.deleted_at.is_(None)
         )
         with self._engine.connect() as conn:
@@ -183,21 +327,43 @@ class Reader:
         start: datetime | None = None,
         end: datetime | None = None,
         status: str | None = None,
+        location: str | None = None,
+        flags: Collection[str] | None = None,
+        sort: SessionSort = "started_at",
+        descending: bool = True,
+        cursor: str | None = None,
         include_deleted: bool = False,
         offset: int = 0,
         limit: int = 50,
     ) -> Page:
-        """List sessions, newest first, filtered by vehicle, start time and status."""
+        """List sessions, newest first unless sorted otherwise.
+
+        Filters: vehicle, start time, status, location (a zone, as
+        `zone_key`: "Home" is "zone.home"; matched against the effective location)
+        and flags (any of them). `cursor` continues after the last row of a page
+        (`Page.next_cursor`, same sort); `offset` paging still works without one.
+
+        Raises:
+            BadCursor: The cursor is not one of this list's, for this sort.
+            ValueError: Offset or limit out of range.
+        """
         conditions = _record_filters(
             ChargingSession, vehicle, start, end, include_deleted=include_deleted
         )
         if status is not None:
             conditions.append(ChargingSession.status == status)
+        if location is not None:
+            conditions.append(
+                ChargingSession.location_key == (zone_key(location) or _NO_PLACE)
+            )
+        if flags is not None:
+            conditions.append(_any_flag(ChargingSession, flags, self._dialect))
         return self._page(
             self._session_columns(),
             ChargingSession,
-            and_(True, *conditions),
-            [ChargingSession.started_at.desc(), ChargingSession.id],
+            conditions,
+            _ListOrder("sessions", sort, descending),
+            cursor,
             offset,
             limit,
         )
@@ -208,46 +374,72 @@ class Reader:
         vehicle: str | None = None,
         start: datetime | None = None,
         end: datetime | None = None,
+        location: str | None = None,
+        flags: Collection[str] | None = None,
+        sort: TripSort = "started_at",
+        descending: bool = True,
+        cursor: str | None = None,
         include_deleted: bool = False,
         offset: int = 0,
         limit: int = 50,
     ) -> Page:
-        """List trips, newest first, filtered by vehicle and start time."""
+        """List trips, newest first unless sorted otherwise (see `list_sessions`).
+
+        `location` matches a trip's start or end zone.
+        """
         conditions = _record_filters(
             Trip, vehicle, start, end, include_deleted=include_deleted
         )
+        if location is not None:
+            key = zone_key(location) or _NO_PLACE
+            conditions.append(or_(Trip.start_zone_key == key, Trip.end_zone_key == key))
+        if flags is not None:
+            conditions.append(_any_flag(Trip, flags, self._dialect))
         return self._page(
-            select(*Trip.__table__.c),
+            select(*_shown(Trip)),
             Trip,
-            and_(True, *conditions),
-            [Trip.started_at.desc(), Trip.id],
+            conditions,
+            _ListOrder("trips", sort, descending),
+            cursor,
             offset,
             limit,
         )
+
+    @property
+    def _dialect(self) -> str:
+        return self._engine.dialect.name
 
     def _page(
         self,
         query: Select[Any],
         model: type[ChargingSession | Trip],
-        where: Any,
-        order: list[Any],
+        conditions: list[ColumnElement[bool]],
+        order: _ListOrder,
+        cursor: str | None,
         offset: int,
         limit: int,
     ) -> Page:
         if offset < 0 or not 0 < limit <= MAX_PAGE:
             raise ValueError(f"offset >= 0 and 0 < limit <= {MAX_PAGE}")
+        where = and_(True, *conditions)
+        column = getattr(model, order.sort)
+        query = query.where(where)
+        if cursor is not None:
+            after = decode_cursor(cursor, order)
+            query = query.where(order.after(column, model.id, after))
+            offset = 0
+        query = query.order_by(*order.by(column, model.id))
         with self._engine.connect() as conn:
             total = conn.execute(
                 select(func.count()).select_from(model).where(where)
             ).scalar_one()
-            rows = (
-                conn.execute(
-                    query.where(where).order_by(*order).offset(offset).limit(limit)
-                )
-                .mappings()
-                .all()
-            )
-        return Page([_plain(r) for r in rows], total, offset, limit)
+            rows = conn.execute(query.offset(offset).limit(limit + 1)).mappings().all()
+        items = [_plain(r) for r in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = order.encode(last[order.sort], last["id"])
+        return Page(items, total, offset, limit, next_cursor)
 
     def totals(
         self,
@@ -489,7 +681,7 @@ class Reader:
     ) -> list[dict[str, Any]]:
         """A vehicle's records (deleted ones too) that started in [start, end)."""
         model = ChargingSession if kind == "sessions" else Trip
-        query = select(*model.__table__.c).where(
+        query = select(*_shown(model)).where(
             *_record_filters(model, vehicle, start, end, include_deleted=True)
         )
         with self._engine.connect() as conn:

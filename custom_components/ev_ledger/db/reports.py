@@ -37,8 +37,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Boolean, Table, Uuid, and_, func, select
 
 from .journal import private_dir
-from .models import ChargingSession, Trip, Vehicle
+from .models import DERIVED_COLUMNS, ChargingSession, Trip, Vehicle
 from .queries import Reader, _record_filters
+from .rows import zone_key
 from .types import Amount, UTCDateTime
 
 if TYPE_CHECKING:
@@ -55,7 +56,11 @@ VEHICLE_COLUMNS = ("vehicle_key", "vehicle_name")
 
 
 def _record_columns(table: Table, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
-    rest = [c.name for c in table.columns if c.name not in {"id", "vehicle_id"}]
+    rest = [
+        c.name
+        for c in table.columns
+        if c.name not in {"id", "vehicle_id"} and c.name not in DERIVED_COLUMNS
+    ]
     return ("id", "vehicle_id", *VEHICLE_COLUMNS, *rest, *extra)
 
 
@@ -197,14 +202,6 @@ def _reader(source: Reader | DbConfig) -> Iterator[Reader]:
         reader.close()
 
 
-def _zone_key(name: str | None) -> str | None:
-    """Key of an HA zone, as logic.tariff.normalize_zone: "zone.home" is "Home"."""
-    if name is None:
-        return None
-    key = name.strip().casefold().removeprefix("zone.")
-    return "_".join(key.replace("-", " ").split())
-
-
 def _records(
     reader: Reader,
     kind: Kind,
@@ -251,11 +248,13 @@ def _records(
     rows = [{name: _plain_value(record[name]) for name in columns} for record in result]
     if location is None:
         return rows
-    wanted = _zone_key(location)
+    wanted = zone_key(location)
     places = (
         ("effective_location",) if kind == "sessions" else ("start_zone", "end_zone")
     )
-    return [row for row in rows if any(_zone_key(row[p]) == wanted for p in places)]
+    if wanted is None:  # a name with nothing in it is no place
+        return []
+    return [row for row in rows if any(zone_key(row[p]) == wanted for p in places)]
 
 
 def _plain_value(value: Any) -> Any:
@@ -359,13 +358,14 @@ def home_charging_rows(
     Rows are ordered by vehicle key, month and currency.
     """
     zone = ZoneInfo(tz)
-    home = _zone_key(home_zone)
+    home = zone_key(home_zone)
     groups: dict[tuple[str, str, str], Row] = {}
     tariffs: dict[tuple[str, str, str], list[str]] = {}
     for session in sessions:
         if (
             session["status"] not in REIMBURSED_STATUSES
-            or _zone_key(session["effective_location"]) != home
+            or home is None
+            or zone_key(session["effective_location"]) != home
         ):
             continue
         month = session["started_at"].astimezone(zone).strftime("%Y-%m")

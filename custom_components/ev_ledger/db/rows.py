@@ -81,6 +81,19 @@ class SiteDaily:
 
 
 @lru_cache(maxsize=4096)
+def zone_key(name: str | None) -> str | None:
+    """Key of an HA zone, as logic.tariff.normalize_zone: "zone.home" is "Home".
+
+    Stored beside a session's effective location and a trip's zones (migration 0008)
+    so a location filter is an indexed equality in SQL. None for no place or a name
+    with nothing in it.
+    """
+    if name is None:
+        return None
+    key = name.strip().casefold().removeprefix("zone.")
+    return "_".join(key.replace("-", " ").split()) or None
+
+
 def entity_uuid(key: str) -> uuid.UUID:
     """Return the row id of a vehicle, site, session or trip key.
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 import uuid
 
-from sqlalchemy import Connection, Table, func, insert, update
+from sqlalchemy import Connection, Table, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -33,7 +33,7 @@ from .models import (
     Trip,
     Vehicle,
 )
-from .rows import entity_uuid, to_params
+from .rows import entity_uuid, to_params, zone_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -294,7 +294,9 @@ def write_batch(conn: Connection, records: Sequence[Record]) -> None:
         for row in sessions:
             p = to_params(SESSIONS, row)
             p["cost"] = p.get("cost_without_overrides")
+            p["location_key"] = zone_key(p.get("location_name"))
             params.append(p)
+        excluded = _insert(conn, SESSIONS).excluded
         _upsert(
             conn,
             SESSIONS,
@@ -303,9 +305,13 @@ def write_batch(conn: Connection, records: Sequence[Record]) -> None:
             _SESSION_KEEP,
             {
                 "cost": func.coalesce(
-                    SESSIONS.c.cost_override,
-                    _insert(conn, SESSIONS).excluded.cost_without_overrides,
-                )
+                    SESSIONS.c.cost_override, excluded.cost_without_overrides
+                ),
+                # A user's location keeps its key; else the engine's place gives it.
+                "location_key": case(
+                    (SESSIONS.c.location_override.is_(None), excluded.location_key),
+                    else_=SESSIONS.c.location_key,
+                ),
             },
         )
         ids = [p["id"] for p in params]
@@ -318,7 +324,7 @@ def write_batch(conn: Connection, records: Sequence[Record]) -> None:
         if windows:
             conn.execute(insert(WINDOWS), _last_by(windows, "session_id", "started_at"))
 
-    _upsert(conn, TRIPS, [to_params(TRIPS, r) for r in trips], ["id"], _TRIP_KEEP)
+    _upsert(conn, TRIPS, [_trip_params(r) for r in trips], ["id"], _TRIP_KEEP)
     _upsert(
         conn,
         SITE_DAILY,
@@ -337,10 +343,26 @@ def write_batch(conn: Connection, records: Sequence[Record]) -> None:
         )
 
 
+def _trip_params(row: dict[str, Any]) -> dict[str, Any]:
+    params = to_params(TRIPS, row)
+    params["start_zone_key"] = zone_key(params.get("start_zone"))
+    params["end_zone_key"] = zone_key(params.get("end_zone"))
+    return params
+
+
 def _apply_override(conn: Connection, change: dict[str, Any]) -> None:
     values = {k: v for k, v in change.items() if k in _OVERRIDE_COLUMNS}
     params = to_params(SESSIONS, values)
     params["overridden_at"] = datetime.fromtimestamp(change["at"], UTC)
+    if "location_override" in params:
+        place = params["location_override"]
+        if place is None:  # cleared: the engine's place counts again
+            place = conn.execute(
+                select(SESSIONS.c.location_name).where(
+                    SESSIONS.c.id == uuid.UUID(change["id"])
+                )
+            ).scalar_one_or_none()
+        params["location_key"] = zone_key(place)
     if "cost_override" in params:
         params["cost"] = func.coalesce(
             params["cost_override"], SESSIONS.c.cost_without_overrides
