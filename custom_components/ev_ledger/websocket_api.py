@@ -3,12 +3,15 @@
 Commands (Home Assistant's authentication; edits for administrators only):
 
 - `ev_ledger/sessions`, `ev_ledger/trips`: a page of records, newest first, filtered
-  by vehicle and period, with `offset` paging (`total`, `has_more`);
+  by vehicle, period, location (a zone) and flags (any of), sorted by start, energy,
+  cost or distance either way, paged by `cursor` (`next_cursor`) or `offset`
+  (`total`, `has_more`);
 - `ev_ledger/session`: one session with its charging windows and the samples for its
   charging curve (power, battery level);
 - `ev_ledger/trip`: one trip with its route (the location samples with coordinates);
 - `ev_ledger/summary`: totals per local month (sessions, energy, solar, cost, trips,
-  distance) of a vehicle or of the whole ledger, over a period;
+  distance), per location and per energy source (solar, home battery, grid) of a
+  vehicle or of the whole ledger, over a period;
 - `ev_ledger/session/update`, `ev_ledger/session/delete`: a correction or deletion,
   through the same validation and logic as the actions.
 
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from homeassistant.components.websocket_api import async_register_command
 from homeassistant.components.websocket_api.decorators import (
@@ -37,7 +40,8 @@ import voluptuous as vol
 
 from .const import DOMAIN
 from .db import DbError, entity_uuid
-from .logic.model import Role
+from .db.queries import SORTS, BadCursor, Breakdown, check_cursor
+from .logic.model import Flag, Role
 from .records import json_value, row_dict
 from .services import page_response
 
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
 
     from homeassistant.components.websocket_api.connection import ActiveConnection
 
+    from .db.queries import Totals
     from .runtime import EvLedgerRuntime
 
 MAX_PAGE: Final = 200
@@ -54,11 +59,18 @@ CURVE_ROLES: Final = [Role.CHARGER_POWER.value, Role.BATTERY_LEVEL.value]
 # Samples of a curve are read around the session by this much.
 CURVE_MARGIN: Final = timedelta(minutes=5)
 
+MAX_CURSOR: Final = 1000
 _LIST: dict[vol.Marker | str, Any] = {
     vol.Required("entry_id"): cv.string,
     vol.Optional("vehicle"): cv.string,
     vol.Optional("start"): cv.datetime,
     vol.Optional("end"): cv.datetime,
+    vol.Optional("location"): vol.All(cv.string, vol.Length(max=200)),
+    vol.Optional("flags"): vol.All(
+        cv.ensure_list, [vol.In([flag.value for flag in Flag])]
+    ),
+    vol.Optional("order", default="desc"): vol.In(["asc", "desc"]),
+    vol.Optional("cursor"): vol.All(cv.string, vol.Length(max=MAX_CURSOR)),
     vol.Optional("offset", default=0): vol.All(int, vol.Range(min=0, max=10**7)),
     vol.Optional("limit", default=50): vol.All(int, vol.Range(min=1, max=MAX_PAGE)),
 }
@@ -153,7 +165,7 @@ async def _list(
     hass: HomeAssistant,
     connection: ActiveConnection,
     msg: dict[str, Any],
-    kind: str,
+    kind: Literal["sessions", "trips"],
 ) -> None:
     runtime = _runtime(hass, connection, msg)
     if runtime is None:
@@ -164,6 +176,14 @@ async def _list(
     ok, start, end = _period(connection, msg)
     if not ok:
         return
+    descending = msg["order"] == "desc"
+    cursor = msg.get("cursor")
+    if cursor is not None:
+        try:
+            check_cursor(kind, msg["sort"], descending, cursor)
+        except BadCursor as err:
+            connection.send_error(msg["id"], "invalid_format", str(err))
+            return
     reader = runtime.reader
     method = reader.list_sessions if kind == "sessions" else reader.list_trips
     ok, page = await _read(
@@ -176,16 +196,29 @@ async def _list(
             vehicle=vehicle,
             start=start,
             end=end,
+            location=msg.get("location"),
+            flags=msg.get("flags"),
+            sort=msg["sort"],
+            descending=descending,
+            cursor=cursor,
             offset=msg["offset"],
             limit=msg["limit"],
         ),
     )
     if not ok or page is None:
         return
-    connection.send_result(msg["id"], page_response(kind, page))
+    connection.send_result(
+        msg["id"], {**page_response(kind, page), "next_cursor": page.next_cursor}
+    )
 
 
-@websocket_command({vol.Required("type"): "ev_ledger/sessions", **_LIST})
+@websocket_command(
+    {
+        vol.Required("type"): "ev_ledger/sessions",
+        **_LIST,
+        vol.Optional("sort", default="started_at"): vol.In(SORTS["sessions"]),
+    }
+)
 @async_response
 async def ws_sessions(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
@@ -194,7 +227,13 @@ async def ws_sessions(
     await _list(hass, connection, msg, "sessions")
 
 
-@websocket_command({vol.Required("type"): "ev_ledger/trips", **_LIST})
+@websocket_command(
+    {
+        vol.Required("type"): "ev_ledger/trips",
+        **_LIST,
+        vol.Optional("sort", default="started_at"): vol.In(SORTS["trips"]),
+    }
+)
 @async_response
 async def ws_trips(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
@@ -332,26 +371,44 @@ async def ws_summary(
         )
         return
     reader = runtime.reader
-    ok, months = await _read(
-        hass,
-        connection,
-        msg,
-        runtime,
-        partial(
-            reader.totals,
-            start,
-            end,
-            vehicle=vehicle,
-            period="month",
-            tz=hass.config.time_zone,
-        ),
-    )
-    if not ok or months is None:
+    tz = hass.config.time_zone
+
+    def read() -> tuple[list[Totals], Breakdown]:
+        months = reader.totals(start, end, vehicle=vehicle, period="month", tz=tz)
+        return months, reader.breakdown(start, end, vehicle=vehicle)
+
+    ok, result = await _read(hass, connection, msg, runtime, read)
+    if not ok or result is None:
         return
+    months, breakdown = result
+    sources = breakdown.sources
     connection.send_result(
         msg["id"],
         {
             "currency": hass.config.currency,
+            "locations": [
+                {
+                    "location": place.key,
+                    "name": place.name,
+                    "sessions": place.sessions,
+                    "energy_kwh": json_value(place.energy_kwh),
+                    "solar_kwh": json_value(place.solar_kwh),
+                    "cost": json_value(place.cost),
+                    "currencies": sorted(place.currencies),
+                }
+                for place in breakdown.locations
+            ],
+            "sources": {
+                "solar_kwh": json_value(sources.solar_kwh),
+                "battery_kwh": json_value(sources.battery_kwh),
+                "grid_kwh": json_value(sources.grid_kwh),
+                "unattributed_kwh": json_value(sources.unattributed_kwh),
+                "energy_kwh": json_value(sources.energy_kwh),
+                "grid_priced_cost": json_value(sources.grid_priced_cost),
+                "solar_cost": json_value(sources.solar_cost),
+                "fees": json_value(sources.fees),
+                "cost": json_value(sources.cost),
+            },
             "months": [
                 {
                     "month": month.period_start.date().isoformat(),

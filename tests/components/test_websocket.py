@@ -7,6 +7,7 @@ authentication: an administrator and a read-only user.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,8 @@ import pytest
 
 from custom_components.ev_ledger.const import DOMAIN
 from custom_components.ev_ledger.db import Reader, Sample
-from tests.db.conftest import make_trip
+from custom_components.ev_ledger.logic.model import ChargingSession, Flag, Place
+from tests.db.conftest import make_session, make_trip
 from tests.logic.test_scenarios import T
 from tests.logic.trace import hours
 
@@ -286,3 +288,189 @@ async def test_one_trip_with_its_route(
 def ids_missing() -> str:
     """An id no record has."""
     return "6f1c6a3e-5d0b-4d57-9a57-1f0c2e6b9c11"
+
+
+async def _seed(loaded: MockConfigEntry) -> list[ChargingSession]:
+    """Twelve stored sessions at three places, with flags, ties and missing costs."""
+    runtime: EvLedgerRuntime = loaded.runtime_data
+    places = ["Home", "zone.home", "Work Place", None]
+    flag_sets = [set(), {Flag.GAP}, {Flag.PRICE_GAP}]
+    sessions = []
+    for index in range(12):
+        base = make_session(index, vehicle=VEHICLE_ID)
+        place = places[index % 4]
+        session = replace(
+            base,
+            place=None if place is None else Place(place, 52.5, 13.4),
+            flags=flag_sets[index % 3],
+            energy_kwh=Decimal(index % 3 + 10),
+            cost=None if index % 5 == 0 else base.cost,
+        )
+        runtime.writer.enqueue_session(session)
+        runtime.writer.enqueue_trip(
+            replace(make_trip(index, vehicle=VEHICLE_ID), end_place=Place(place))
+        )
+        sessions.append(session)
+    await runtime.async_flush()
+    await asyncio.wrap_future(runtime.writer.synced())
+    return sessions
+
+
+def _at_home(session: ChargingSession) -> bool:
+    return session.place is not None and session.place.zone in {"Home", "zone.home"}
+
+
+async def _all_pages(
+    ws: MockHAClientWebSocket, kind: str, **msg: Any
+) -> list[dict[str, Any]]:
+    """Every row through the cursors, pages of 5."""
+    rows: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        extra = {} if cursor is None else {"cursor": cursor}
+        answer = await _ask(ws, type=f"ev_ledger/{kind}", limit=5, **msg, **extra)
+        assert answer["success"], answer
+        page = answer["result"]
+        rows.extend(page[kind])
+        cursor = page["next_cursor"]
+        assert page["has_more"] is (cursor is not None)
+        if cursor is None:
+            return rows
+
+
+async def test_filters_sorts_and_cursor_paging(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    hass_ws_client: WsClient,
+    hass_read_only_access_token: str,
+) -> None:
+    entry_id = loaded.entry_id
+    sessions = await _seed(loaded)
+    # Reading, filters and cursors included, is for every user.
+    ws = await hass_ws_client(hass, hass_read_only_access_token)
+
+    home = await _all_pages(ws, "sessions", entry_id=entry_id, location="HOME")
+    expected = [s.id for s in reversed(sessions) if _at_home(s)]
+    assert [row["id"] for row in home] == expected
+    work = await _ask(
+        ws, type="ev_ledger/sessions", entry_id=entry_id, location="zone.work_place"
+    )
+    assert work["result"]["total"] == 3
+    flagged = await _all_pages(
+        ws, "sessions", entry_id=entry_id, flags=["gap", "price_gap"]
+    )
+    assert sorted(row["id"] for row in flagged) == sorted(
+        s.id for s in sessions if s.flags
+    )
+    # Energy, smallest first (ties by id), every row exactly once across the pages.
+    by_energy = await _all_pages(
+        ws, "sessions", entry_id=entry_id, sort="energy_kwh", order="asc"
+    )
+    assert sorted(row["id"] for row in by_energy) == sorted(s.id for s in sessions)
+    energies = [Decimal(row["energy_kwh"]) for row in by_energy]
+    assert energies == sorted(energies)
+    # Cost, largest first, the sessions without one last.
+    by_cost = await _all_pages(ws, "sessions", entry_id=entry_id, sort="cost")
+    assert len({row["id"] for row in by_cost}) == 12
+    assert [row["cost"] is None for row in by_cost] == [False] * 9 + [True] * 3
+    trips = await _all_pages(
+        ws, "trips", entry_id=entry_id, location="home", sort="distance_km"
+    )
+    assert len(trips) == 12  # every trip starts at home
+    assert (
+        await _ask(ws, type="ev_ledger/trips", entry_id=entry_id, location="work_place")
+    )["result"]["total"] == 3
+
+    # Offset paging still works beside the cursor.
+    offset = await _ask(ws, type="ev_ledger/sessions", entry_id=entry_id, offset=10)
+    assert offset["result"]["offset"] == 10
+    assert len(offset["result"]["sessions"]) == 2
+    assert offset["result"]["next_cursor"] is None
+
+
+@pytest.mark.parametrize(
+    ("msg", "message"),
+    [
+        ({"cursor": "not a cursor"}, "Not a page cursor"),
+        ({"cursor": "W10"}, "Not a page cursor"),
+        ({"cursor": "x" * 1001}, "length"),
+        ({"sort": "notes"}, "sort"),
+        ({"order": "up"}, "order"),
+        ({"flags": ["shiny"]}, "flags"),
+        ({"location": "x" * 201}, "location"),
+    ],
+)
+async def test_bad_list_input_is_a_clear_error(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    hass_ws_client: WsClient,
+    msg: dict[str, Any],
+    message: str,
+) -> None:
+    await _seed(loaded)
+    ws = await hass_ws_client(hass)
+    answer = await _ask(ws, type="ev_ledger/sessions", entry_id=loaded.entry_id, **msg)
+    assert answer["success"] is False
+    assert answer["error"]["code"] == "invalid_format"
+    assert message in answer["error"]["message"]
+
+
+async def test_a_cursor_of_another_order_is_refused(
+    hass: HomeAssistant, loaded: MockConfigEntry, hass_ws_client: WsClient
+) -> None:
+    await _seed(loaded)
+    ws = await hass_ws_client(hass)
+    first = await _ask(ws, type="ev_ledger/sessions", entry_id=loaded.entry_id, limit=3)
+    cursor = first["result"]["next_cursor"]
+    for other in ({"sort": "cost"}, {"order": "asc"}):
+        answer = await _ask(
+            ws,
+            type="ev_ledger/sessions",
+            entry_id=loaded.entry_id,
+            cursor=cursor,
+            **other,
+        )
+        assert answer["error"]["code"] == "invalid_format"
+        assert "another list or sort" in answer["error"]["message"]
+    trips = await _ask(
+        ws, type="ev_ledger/trips", entry_id=loaded.entry_id, cursor=cursor
+    )
+    assert trips["error"]["code"] == "invalid_format"
+
+
+async def test_summary_per_location_and_source(
+    hass: HomeAssistant, loaded: MockConfigEntry, hass_ws_client: WsClient
+) -> None:
+    sessions = await _seed(loaded)
+    ws = await hass_ws_client(hass)
+    answer = await _ask(
+        ws,
+        type="ev_ledger/summary",
+        entry_id=loaded.entry_id,
+        start="2025-01-01T00:00:00+00:00",
+        end="2026-01-01T00:00:00+00:00",
+    )
+    assert answer["success"], answer
+    result = answer["result"]
+    places = {place["location"]: place for place in result["locations"]}
+    assert set(places) == {"home", "work_place", None}
+    assert places["home"]["sessions"] == 6
+    assert places["home"]["name"] in {"Home", "zone.home"}
+    assert places["work_place"]["name"] == "Work Place"
+    assert Decimal(places["home"]["energy_kwh"]) == sum(
+        s.energy_kwh for s in sessions if _at_home(s)
+    )
+    assert places["home"]["currencies"] == ["EUR"]
+    sources = result["sources"]
+    # make_session: 4 kWh solar, 1 from the home battery, 5.5 from the grid each.
+    assert Decimal(sources["solar_kwh"]) == 48
+    assert Decimal(sources["battery_kwh"]) == 12
+    assert Decimal(sources["grid_kwh"]) == 66
+    assert Decimal(sources["energy_kwh"]) == sum(s.energy_kwh for s in sessions)
+    costs = [s.cost.total for s in sessions if s.cost is not None]
+    assert Decimal(sources["cost"]) == sum(costs)
+    assert Decimal(sources["grid_priced_cost"]) == sum(
+        s.cost.energy_cost for s in sessions if s.cost is not None
+    )
+    months = result["months"]
+    assert sum(month["sessions"] for month in months) == 12

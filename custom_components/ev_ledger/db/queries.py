@@ -211,6 +211,42 @@ class Totals:
     currencies: set[str] = field(default_factory=set)
 
 
+@dataclass(slots=True)
+class LocationTotals:
+    """Sessions at one place (a zone key, None for no place)."""
+
+    key: str | None
+    name: str | None
+    sessions: int = 0
+    energy_kwh: Decimal = Decimal(0)
+    cost: Decimal = Decimal(0)
+    solar_kwh: Decimal = Decimal(0)
+    currencies: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceTotals:
+    """Where the energy came from, and the engine's split of its cost."""
+
+    solar_kwh: Decimal
+    battery_kwh: Decimal
+    grid_kwh: Decimal
+    unattributed_kwh: Decimal
+    energy_kwh: Decimal
+    grid_priced_cost: Decimal  # energy priced by the tariff (grid and home battery)
+    solar_cost: Decimal  # solar energy valued at the solar price
+    fees: Decimal  # time, session and idle fees
+    cost: Decimal  # the effective cost (the user's where corrected)
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """A period's sessions per location (most energy first) and per energy source."""
+
+    locations: list[LocationTotals]
+    sources: SourceTotals
+
+
 def _plain(row: Any) -> dict[str, Any]:
     data = dict(row)
     for key, value in data.items():
@@ -503,6 +539,100 @@ class Reader:
             total.distance_km += distance
             total.trip_energy_kwh += energy or 0
         return [buckets[key] for key in sorted(buckets)]
+
+    def breakdown(
+        self, start: datetime, end: datetime, *, vehicle: str | None = None
+    ) -> Breakdown:
+        """Sessions that started in [start, end) summed per location and per source.
+
+        Two SQL aggregates over the stored sessions (not deleted). A location is a
+        zone key (`zone_key` of the effective location; None for no place), named by
+        one of its sessions' effective locations. The energy sources are the
+        sessions' solar attribution; their cost is the engine's split: energy priced
+        as grid (grid and home battery), solar valued at its price, and fees.
+        """
+        where = [
+            ChargingSession.started_at >= start,
+            ChargingSession.started_at < end,
+            ChargingSession.deleted_at.is_(None),
+        ]
+        if vehicle is not None:
+            where.append(ChargingSession.vehicle_id == entity_uuid(vehicle))
+        sqlite = self._engine.dialect.name == "sqlite"
+
+        def total(column: Any) -> Any:
+            if sqlite:  # REAL underneath: sum exact integers instead
+                column = cast(func.round(column * 10**4), BigInteger)
+            return func.coalesce(func.sum(column), 0)
+
+        s = ChargingSession
+        place = func.coalesce(s.location_override, s.location_name)
+        by_place = (
+            select(
+                s.location_key,
+                s.currency,
+                func.min(place),
+                func.count(),
+                total(s.energy_kwh),
+                total(s.cost),
+                total(s.solar_kwh),
+            )
+            .where(*where)
+            .group_by(s.location_key, s.currency)
+        )
+        by_source = select(
+            total(s.solar_kwh),
+            total(s.battery_kwh),
+            total(s.grid_kwh),
+            total(s.unattributed_kwh),
+            total(s.energy_kwh),
+            total(s.energy_cost),
+            total(s.solar_value),
+            total(s.time_cost),
+            total(s.session_fee),
+            total(s.idle_fee),
+            total(s.cost),
+        ).where(*where)
+        with self._engine.connect() as conn:
+            place_rows = conn.execute(by_place).all()
+            source_row = conn.execute(by_source).one()
+        unit = Decimal(1).scaleb(-4)
+
+        def amount(value: Any) -> Decimal:
+            return (Decimal(int(value)) * unit if sqlite else Decimal(value)).quantize(
+                unit
+            )
+
+        places: dict[str | None, LocationTotals] = {}
+        for key, currency, name, count, energy, cost, solar in place_rows:
+            totals = places.setdefault(key, LocationTotals(key, name))
+            if name is not None and (totals.name is None or name < totals.name):
+                totals.name = name
+            totals.sessions += count
+            totals.energy_kwh += amount(energy)
+            totals.cost += amount(cost)
+            totals.solar_kwh += amount(solar)
+            if currency:
+                totals.currencies.add(currency)
+        (solar, battery, grid, unattributed, energy, energy_cost, solar_value) = [
+            amount(v) for v in source_row[:7]
+        ]
+        fees = sum((amount(v) for v in source_row[7:10]), Decimal(0))
+        sources = SourceTotals(
+            solar_kwh=solar,
+            battery_kwh=battery,
+            grid_kwh=grid,
+            unattributed_kwh=unattributed,
+            energy_kwh=energy,
+            grid_priced_cost=energy_cost,
+            solar_cost=solar_value,
+            fees=fees,
+            cost=amount(source_row[10]),
+        )
+        ordered = sorted(
+            places.values(), key=lambda t: (-t.energy_kwh, t.key is None, t.key or "")
+        )
+        return Breakdown(ordered, sources)
 
     def vehicle_totals(
         self, vehicles: list[str], month_start: datetime
