@@ -58,3 +58,16 @@ def test_bundle_rebuilds_to_the_same_bytes(tmp_path: Path) -> None:
     )
     for name in (*MODULES, "build-stamp.txt"):
         assert (tmp_path / name).read_bytes() == (BUILT / name).read_bytes(), name
+
+
+@pytest.mark.skipif(
+    not (FRONTEND / "node_modules" / "vitest").is_dir() or shutil.which("npm") is None,
+    reason="node tools not installed (scripts/setup installs them)",
+)
+def test_frontend_unit_tests() -> None:
+    """Vitest: the formatting helpers and the elements against a fake hass."""
+    subprocess.run(
+        ["npm", "--prefix", str(FRONTEND), "test", "--silent"],
+        check=True,
+        timeout=300,
+    )

@@ -216,11 +216,12 @@ export async function getSummary(
   hass: Hass,
   entryId: string,
   vehicle?: string | null,
+  period: { start?: string; end?: string } = {},
 ): Promise<Summary> {
   return hass.callWS<Summary>({
     type: `${DOMAIN}/summary`,
     entry_id: entryId,
-    ...clean({ vehicle }),
+    ...clean({ vehicle, start: period.start, end: period.end }),
   });
 }
 
@@ -314,7 +315,9 @@ export function uuid5(namespace: string, name: string): string {
 
 /** The row id of a vehicle key: the key itself when it is a UUID, else its uuid5. */
 export function rowId(key: string): string {
-  return /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(key)
-    ? key.toLowerCase()
-    : uuid5(NAMESPACE, key);
+  if (!/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(key)) {
+    return uuid5(NAMESPACE, key);
+  }
+  const hex = key.replace(/-/g, "").toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

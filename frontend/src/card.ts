@@ -20,6 +20,7 @@ import {
   monthOf,
   num,
   placeName,
+  recentMonths,
   unitsOf,
 } from "./format";
 import { shared } from "./styles";
@@ -124,7 +125,12 @@ export class EvLedgerCard extends LitElement {
           ? listRecords<SessionRow>(this.hass, "sessions", entryId, filters)
           : null,
         show !== "sessions" ? listRecords<TripRow>(this.hass, "trips", entryId, filters) : null,
-        getSummary(this.hass, entryId, this._config.vehicle || null).catch(() => null),
+        getSummary(
+          this.hass,
+          entryId,
+          this._config.vehicle || null,
+          recentMonths(new Date(), 1, tz),
+        ).catch(() => null),
       ]);
       const thisMonth = monthOf(new Date().toISOString(), tz);
       this._sessions = sessions?.rows ?? null;

@@ -49,7 +49,7 @@ export function chargingCurve(
   const levelRange: [number, number] = [0, 100];
   const box = { width: W, height: H };
   return html`<figure class="chart">
-    <svg viewBox="-40 -10 ${W + 80} ${H + 30}" role="img" aria-label="Charging curve">
+    <svg viewBox="-64 -10 ${W + 110} ${H + 30}" role="img" aria-label="Charging curve">
       <line x1="0" y1=${H} x2=${W} y2=${H} class="axis"></line>
       <text x="-6" y="4" class="tick" text-anchor="end">${powerRange[1].toFixed(1)} kW</text>
       <text x="-6" y=${H} class="tick" text-anchor="end">0</text>
@@ -57,7 +57,7 @@ export function chargingCurve(
       <text x="0" y=${H + 18} class="tick">${formatTime(xs[0])}</text>
       <text x=${W} y=${H + 18} class="tick" text-anchor="end">${formatTime(xs[1])}</text>
       ${power.length
-        ? svg`<path class="curve curve-power" d=${svgPath(power, box, xs, powerRange)}></path>`
+        ? svg`<path class="curve curve-power" d=${svgPath(power, box, xs, powerRange, true)}></path>`
         : nothing}
       ${level.length
         ? svg`<path class="curve curve-level" d=${svgPath(level, box, xs, levelRange)}></path>`
@@ -89,7 +89,7 @@ export function stackedBars(
   const slot = W / labels.length;
   const bar = Math.max(4, slot * 0.6);
   return html`<figure class="chart">
-    <svg viewBox="-50 -10 ${W + 60} ${H + 40}" role="img" aria-label=${ariaLabel}>
+    <svg viewBox="-70 -10 ${W + 80} ${H + 40}" role="img" aria-label=${ariaLabel}>
       <line x1="0" y1=${H} x2=${W} y2=${H} class="axis"></line>
       <text x="-6" y="4" class="tick" text-anchor="end">${top.toFixed(top < 10 ? 1 : 0)} ${unit}</text>
       ${labels.map((label, i) => {

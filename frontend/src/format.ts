@@ -141,6 +141,21 @@ export function monthRange(
   };
 }
 
+/** The months [this month - (count - 1), next month) in a time zone, as ISO strings. */
+export function recentMonths(
+  now: Date,
+  count: number,
+  timeZone: string,
+): { start: string; end: string } {
+  const [year, month] = monthOf(now.toISOString(), timeZone).split("-").map(Number);
+  const first = new Date(Date.UTC(year, month - count, 1));
+  const next = new Date(Date.UTC(year, month, 1));
+  return {
+    start: zonedMidnight(first.getUTCFullYear(), first.getUTCMonth() + 1, 1, timeZone).toISOString(),
+    end: zonedMidnight(next.getUTCFullYear(), next.getUTCMonth() + 1, 1, timeZone).toISOString(),
+  };
+}
+
 /** The month "YYYY-MM" an ISO instant falls in, in a time zone. */
 export function monthOf(iso: string, timeZone: string): string {
   const instant = Date.parse(iso);
@@ -292,6 +307,7 @@ export function svgPath(
   box: { width: number; height: number },
   xRange: [number, number],
   yRange: [number, number],
+  step = false,
 ): string {
   const [x0, x1] = xRange;
   const [y0, y1] = yRange;
@@ -301,6 +317,8 @@ export function svgPath(
     .map((p, i) => {
       const x = (p.x - x0) * sx;
       const y = box.height - (p.y - y0) * sy;
+      // A step holds the last reading until the next one (a charger's power).
+      if (step && i) return `H${x.toFixed(1)} V${y.toFixed(1)}`;
       return `${i ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)}`;
     })
     .join(" ");
@@ -377,6 +395,9 @@ export function describeTariff(tariff: Record<string, unknown> | null | undefine
   const currency = tariff.currency ? ` ${String(tariff.currency)}/kWh` : "/kWh";
   const bands = Array.isArray(tariff.bands) ? (tariff.bands as { price?: unknown }[]) : [];
   const prices = bands.map((b) => num(b.price)).filter((p): p is number => p !== null);
+  if (tariff.kind === "price_entity") {
+    return `${name}${kind} (dynamic)${tariff.currency ? ` ${String(tariff.currency)}` : ""}`;
+  }
   const price = num(tariff.price_per_kwh ?? tariff.price);
   if (prices.length) {
     const low = Math.min(...prices);
@@ -385,4 +406,30 @@ export function describeTariff(tariff: Record<string, unknown> | null | undefine
   }
   if (price !== null) return `${name}${kind} ${price}${currency}`;
   return `${name}${kind}`;
+}
+
+/** A session's cost in parts: "energy €5.39 + session fee €1.00". */
+export function costBreakdown(
+  session: {
+    energy_cost?: unknown;
+    time_cost?: unknown;
+    session_fee?: unknown;
+    idle_fee?: unknown;
+    cost_override?: unknown;
+  },
+  currency: string | null | undefined,
+  locale?: string,
+): string {
+  const parts: string[] = [];
+  const add = (label: string, value: unknown): void => {
+    const amount = num(value);
+    if (amount) parts.push(`${label} ${fmtMoney(amount, currency, locale)}`);
+  };
+  add("energy", session.energy_cost);
+  add("time", session.time_cost);
+  add("session fee", session.session_fee);
+  add("idle fee", session.idle_fee);
+  let text = parts.join(" + ") || "—";
+  if (num(session.cost_override) !== null) text += " (corrected by hand)";
+  return text;
 }

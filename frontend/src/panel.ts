@@ -22,6 +22,7 @@ import {
 } from "./api";
 import { chargingCurve, placeMap, routeMap, stackedBars } from "./charts";
 import {
+  costBreakdown,
   csvUrl,
   describeTariff,
   distance,
@@ -38,6 +39,7 @@ import {
   num,
   placeName,
   placesOf,
+  recentMonths,
   temperature,
   unitsOf,
   type Subtotal,
@@ -201,7 +203,14 @@ export class EvLedgerPanel extends LitElement {
   private async _loadSummary(): Promise<void> {
     if (!this._entryId) return;
     try {
-      this._summary = await getSummary(this.hass, this._entryId, this._vehicle || null);
+      // The last 12 months up to the end of this one (records may end in the future
+      // of a clock that is behind, as the demo's replay).
+      this._summary = await getSummary(
+        this.hass,
+        this._entryId,
+        this._vehicle || null,
+        recentMonths(new Date(), 12, this._tz),
+      );
     } catch {
       this._summary = null;
     }
@@ -692,14 +701,18 @@ export class EvLedgerPanel extends LitElement {
             ${this._fact("Peak power", `${fmtNumber(num(s.power_max_kw), 1, this._locale)} kW`)}
             ${this._fact("Cost", fmtMoney(s.cost, currency, this._locale))}
             ${this._fact("Tariff", describeTariff(s.tariff))}
-            ${this._fact(
-              "Energy sources",
-              `solar ${fmtNumber(num(s.solar_kwh), 1, this._locale)} · battery ${fmtNumber(
-                num(s.battery_kwh),
-                1,
-                this._locale,
-              )} · grid ${fmtNumber(num(s.grid_kwh), 1, this._locale)} kWh`,
-            )}
+            ${this._fact("Cost breakdown", costBreakdown(s, currency, this._locale))}
+            ${[s.solar_kwh, s.battery_kwh, s.grid_kwh].some((v) => num(v) !== null)
+              ? this._fact(
+                  "Energy sources",
+                  `solar ${fmtNumber(num(s.solar_kwh), 1, this._locale)} · battery ${fmtNumber(
+                    num(s.battery_kwh),
+                    1,
+                    this._locale,
+                  )} · grid ${fmtNumber(num(s.grid_kwh), 1, this._locale)} kWh`,
+                )
+              : nothing}
+            ${s.notes ? this._fact("Notes", s.notes) : nothing}
             ${this._fact("Status", `${s.status ?? "—"} (${s.source ?? "live"})`)}
           </div>
         </section>
