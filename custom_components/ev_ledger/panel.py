@@ -17,7 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.components import frontend, panel_custom
-from homeassistant.components.http import StaticPathConfig
+
+# Defined in http/__init__ on 2025.4, re-exported there from http.server later.
+from homeassistant.components.http import (  # type: ignore[attr-defined,unused-ignore]
+    StaticPathConfig,
+)
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import callback
 
