@@ -214,21 +214,52 @@ class ZoneSettlement:
 
         The solar split of energy before `until` cannot change once this reaches it.
         """
-        zone = session.place.zone if session.place is not None else None
-        site = self.sites.get(normalize_zone(zone)) if zone else None
+        site = self._site(session.place.zone if session.place is not None else None)
         if site is None:
             return None
         settled = site[0].settled_until
         return None if settled is None else min(settled, until)
 
-    def __call__(self, session: ChargingSession) -> None:
-        """Fill the session's solar split and cost (in place)."""
-        zone = session.place.zone if session.place is not None else None
-        site = self.sites.get(normalize_zone(zone)) if zone else None
-        Settlement(
+    def _site(self, zone: str | None) -> tuple[SiteLedger, AttributionPolicy] | None:
+        return self.sites.get(normalize_zone(zone)) if zone else None
+
+    def settlement(self, zone: str | None) -> Settlement:
+        """The settlement of sessions in `zone`: its site, if it has one."""
+        site = self._site(zone)
+        return Settlement(
             tariffs=self.tariffs,
             tz=self.tz,
             prices=self.prices,
             site=site[0] if site else None,
             policy=site[1] if site else AttributionPolicy.HOUSE_FIRST,
-        )(session)
+        )
+
+    def __call__(self, session: ChargingSession) -> None:
+        """Fill the session's solar split and cost (in place)."""
+        self.settlement(session.place.zone if session.place is not None else None)(
+            session
+        )
+
+    def running_key(self, zone: str | None) -> tuple[object, ...]:
+        """What a running settlement in `zone` was made of: when it changes, renew.
+
+        Tariffs and sites are replaced (not changed) when the user edits them, and a
+        price entity's series when it is first seen.
+        """
+        site = self._site(zone)
+        tariff = self.tariffs.for_zone(zone)
+        series = (
+            ()
+            if tariff is None
+            else tuple(
+                id(self.prices.get(s))
+                for s in (tariff.price_series_id, tariff.feed_in_series_id)
+            )
+        )
+        return (
+            zone,
+            id(self.tariffs),
+            id(tariff),
+            None if site is None else id(site[0]),
+            series,
+        )

@@ -41,6 +41,7 @@ from .logic.model import (
     Trip,
     TripCompleted,
 )
+from .logic.settle import RunningSettlement
 from .records import session_dict, trip_dict
 from .source_runtime import SourceRuntime, held_json, held_reading
 
@@ -152,6 +153,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self.on_counted: Callable[[], None] | None = None
         # The running session as last priced, with what its price depended on.
         self._settled: tuple[tuple[Any, ...], ChargingSession] | None = None
+        self._running: tuple[tuple[Any, ...], RunningSettlement] | None = None
         # When the in-progress row was last written.
         self._upserted_at = -math.inf
         # The last charger power the ledger took (re-reported by ticks): a state the
@@ -293,10 +295,23 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         previous = self.current
         self.current = current = self.ledger.preview(ts)
         if current is None:
-            self._settled = None
+            self._settled = self._running = None
             return
         settle = self.ledger.settle
-        if settle is not None:
+        minutes = self.ledger.measured()
+        if minutes is not None and isinstance(settle, ZoneSettlement):
+            # Measured energy has exact minutes: each is priced once, as it becomes
+            # final, whatever the session's age.
+            zone = current.place.zone if current.place is not None else None
+            made_of = (id(settle), current.id, id(minutes), settle.running_key(zone))
+            running = self._running
+            if running is None or running[0] != made_of:
+                running = self._running = (
+                    made_of,
+                    RunningSettlement(settle.settlement(zone), zone),
+                )
+            running[1](current, minutes, ts)
+        elif settle is not None:
             key = self._settle_key(current, settle)
             last = self._settled
             if key is not None and last is not None and last[0] == key:

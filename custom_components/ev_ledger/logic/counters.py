@@ -22,7 +22,7 @@ class CounterTracker(MinuteEnergy):
     that drop to 0 whenever charging pauses.
     """
 
-    __slots__ = ("floor", "kwh", "last_ts", "last_value", "resets")
+    __slots__ = ("floor", "kwh", "last_value", "resets")
 
     def __init__(
         self, baseline: float | None = None, baseline_ts: float | None = None

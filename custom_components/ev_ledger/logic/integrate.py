@@ -49,9 +49,11 @@ class MinuteEnergy:
     snapshot/restore sums in exactly the same order as an uninterrupted run.
     """
 
-    __slots__ = ("_data", "_end", "_minute", "_pending", "_start")
+    __slots__ = ("_data", "_end", "_minute", "_pending", "_start", "last_ts")
 
     def __init__(self) -> None:
+        # The time of the last reading: energy added later never lands before it.
+        self.last_ts: float | None = None
         self._data: dict[int, float] = {}
         self._minute = 0
         self._start = math.inf
@@ -82,6 +84,23 @@ class MinuteEnergy:
         if self._pending:
             data[self._minute] = data.get(self._minute, 0.0) + self._pending
         return data
+
+    def first_minute(self) -> int | None:
+        """The earliest minute that holds energy (None: none yet)."""
+        data = self._data
+        first = min(data) if data else None
+        if self._pending and (first is None or self._minute < first):
+            first = self._minute
+        return first
+
+    def final_before(self, now: float) -> int:
+        """The first minute that may still receive energy; earlier ones are final.
+
+        Energy is added from the last reading onwards (an interval closes at the next
+        reading); without one, from the next reading, which is no earlier than `now`.
+        """
+        last = self.last_ts
+        return int((now if last is None else last) // 60)
 
     def minute_kwh(self, minute: int) -> float:
         """Energy of one epoch minute."""
@@ -126,14 +145,13 @@ class PowerIntegrator(MinuteEnergy):
     not integrated and `gaps` is incremented (the caller flags the record).
     """
 
-    __slots__ = ("gaps", "kwh", "last_kw", "last_ts", "max_gap", "method", "zoh")
+    __slots__ = ("gaps", "kwh", "last_kw", "max_gap", "method", "zoh")
 
     def __init__(self, method: IntegrationMethod, max_gap: float) -> None:
         super().__init__()
         self.method = method
         self.zoh = method is IntegrationMethod.ZOH
         self.max_gap = max_gap
-        self.last_ts: float | None = None
         self.last_kw: float | None = None
         self.kwh = 0.0
         self.gaps = 0

@@ -199,60 +199,95 @@ def price_session(inp: CostInput, tariff: Tariff, tz: tzinfo, book: PriceBook) -
     Energy without a known price (a gap in a price series) costs nothing and is
     reported in `unpriced_kwh`, so the caller can flag the session.
     """
-    if tariff.kind is TariffKind.FREE:
-        return Cost(
-            total=_ZERO.quantize(MONEY_QUANTUM),
-            currency=tariff.currency,
-            source=tariff.cost_source,
-            tariff=tariff.to_dict(),
-        )
-    grid_price = _grid_price_fn(tariff, tz, book)
-    solar_price = _solar_price_fn(tariff, book)
-    solar_by_minute = inp.solar_by_minute or {}
+    prices = EnergyPrices(tariff, tz, book)
+    if tariff.kind is not TariffKind.FREE:
+        solar_by_minute = inp.solar_by_minute or {}
+        add = prices.add
+        for minute, kwh in inp.energy_by_minute.items():
+            add(minute, kwh, solar_by_minute.get(minute, 0.0))
+    return prices.cost(inp)
 
-    # Sum kWh per distinct price in float, multiply once per price in Decimal: the
-    # session has few distinct prices but up to ~1000 minutes.
-    grid_kwh: dict[Decimal, float] = {}
-    solar_kwh: dict[Decimal, float] = {}
-    unpriced = 0.0
-    for minute, kwh in inp.energy_by_minute.items():
-        solar = min(max(solar_by_minute.get(minute, 0.0), 0.0), max(kwh, 0.0))
+
+class EnergyPrices:
+    """A session's energy by price, minute by minute; then its cost.
+
+    kWh are summed per distinct price in float and multiplied once per price in
+    Decimal: a session has few distinct prices but up to thousands of minutes. A
+    running session adds each minute once and copies the sums to add the open ones.
+    """
+
+    __slots__ = ("grid", "grid_price", "solar", "solar_price", "tariff", "unpriced")
+
+    def __init__(self, tariff: Tariff, tz: tzinfo, book: PriceBook) -> None:
+        self.tariff = tariff
+        self.grid_price = _grid_price_fn(tariff, tz, book)
+        self.solar_price = _solar_price_fn(tariff, book)
+        self.grid: dict[Decimal, float] = {}
+        self.solar: dict[Decimal, float] = {}
+        self.unpriced = 0.0
+
+    def copy(self) -> EnergyPrices:
+        """The sums so far."""
+        other = EnergyPrices.__new__(EnergyPrices)
+        other.tariff = self.tariff
+        other.grid_price = self.grid_price
+        other.solar_price = self.solar_price
+        other.grid = dict(self.grid)
+        other.solar = dict(self.solar)
+        other.unpriced = self.unpriced
+        return other
+
+    def add(self, minute: int, kwh: float, solar: float) -> None:
+        """Minute `minute`'s energy, `solar` of it from the sun."""
+        solar = min(max(solar, 0.0), max(kwh, 0.0))
         grid = kwh - solar
         if grid:
-            price = grid_price(minute)
+            price = self.grid_price(minute)
             if price is None:
-                unpriced += grid
+                self.unpriced += grid
             else:
-                grid_kwh[price] = grid_kwh.get(price, 0.0) + grid
+                self.grid[price] = self.grid.get(price, 0.0) + grid
         if solar:
-            price = solar_price(minute)
+            price = self.solar_price(minute)
             if price is None:
-                unpriced += solar
+                self.unpriced += solar
             else:
-                solar_kwh[price] = solar_kwh.get(price, 0.0) + solar
+                self.solar[price] = self.solar.get(price, 0.0) + solar
 
-    energy_cost = _money(_dot(grid_kwh))
-    solar_value = _money(_dot(solar_kwh))
-    time_cost = _money(tariff.per_minute * _basis_minutes(inp, tariff.per_minute_basis))
-    session_fee = _money(tariff.session_fee)
-    idle_fee = _money(
-        tariff.idle_fee_per_minute
-        * _billable_idle_minutes(inp, tariff.idle_grace_minutes)
-    )
-    return Cost(
-        total=energy_cost + solar_value + time_cost + session_fee + idle_fee,
-        currency=tariff.currency,
-        source=tariff.cost_source,
-        energy_cost=energy_cost,
-        time_cost=time_cost,
-        session_fee=session_fee,
-        idle_fee=idle_fee,
-        solar_value=solar_value,
-        unpriced_kwh=Decimal(repr(unpriced)).quantize(
-            ENERGY_QUANTUM, rounding=ROUND_HALF_EVEN
-        ),
-        tariff=tariff.to_dict(),
-    )
+    def cost(self, inp: CostInput) -> Cost:
+        """The cost: the energy added, and the fees of `inp`'s times."""
+        tariff = self.tariff
+        if tariff.kind is TariffKind.FREE:
+            return Cost(
+                total=_ZERO.quantize(MONEY_QUANTUM),
+                currency=tariff.currency,
+                source=tariff.cost_source,
+                tariff=tariff.to_dict(),
+            )
+        energy_cost = _money(_dot(self.grid))
+        solar_value = _money(_dot(self.solar))
+        time_cost = _money(
+            tariff.per_minute * _basis_minutes(inp, tariff.per_minute_basis)
+        )
+        session_fee = _money(tariff.session_fee)
+        idle_fee = _money(
+            tariff.idle_fee_per_minute
+            * _billable_idle_minutes(inp, tariff.idle_grace_minutes)
+        )
+        return Cost(
+            total=energy_cost + solar_value + time_cost + session_fee + idle_fee,
+            currency=tariff.currency,
+            source=tariff.cost_source,
+            energy_cost=energy_cost,
+            time_cost=time_cost,
+            session_fee=session_fee,
+            idle_fee=idle_fee,
+            solar_value=solar_value,
+            unpriced_kwh=Decimal(repr(self.unpriced)).quantize(
+                ENERGY_QUANTUM, rounding=ROUND_HALF_EVEN
+            ),
+            tariff=tariff.to_dict(),
+        )
 
 
 def _dot(kwh_by_price: Mapping[Decimal, float]) -> Decimal:

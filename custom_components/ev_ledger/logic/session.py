@@ -210,27 +210,11 @@ class OpenSession:
         # The per-minute energy is read only for final records: previews stay cheap.
         source: MinuteEnergy | None = None
         by_minute: dict[int, float] = {}
-        if self.vehicle.kwh > 0:
-            method, energy, source = (
-                EnergyMethod.VEHICLE_COUNTER,
-                self.vehicle.kwh,
-                self.vehicle,
-            )
-            if self.vehicle.resets:
-                flags.add(Flag.COUNTER_RESET)
-        elif self.power.kwh > 0:
-            method, energy, source = (
-                EnergyMethod.POWER_INTEGRATION,
-                self.power.kwh,
-                self.power,
-            )
-        elif self.evse.kwh > 0:
-            method, energy, source = (
-                EnergyMethod.EVSE_COUNTER,
-                self.evse.kwh,
-                self.evse,
-            )
-            if self.evse.resets:
+        measured = self.measured()
+        if measured is not None:
+            method, source = measured
+            energy = source.kwh
+            if isinstance(source, CounterTracker) and source.resets:
                 flags.add(Flag.COUNTER_RESET)
         else:
             method = EnergyMethod.BATTERY_DELTA
@@ -312,6 +296,20 @@ class OpenSession:
             flags=flags,
             energy_by_minute=minutes,
         )
+
+    def measured(self) -> tuple[EnergyMethod, CounterTracker | PowerIntegrator] | None:
+        """The measurement the record's energy comes from, best first (None: none).
+
+        The vehicle's own counter, else the integrated charger power, else the
+        wallbox's meter; its minute buckets are the session's energy per minute.
+        """
+        if self.vehicle.kwh > 0:
+            return EnergyMethod.VEHICLE_COUNTER, self.vehicle
+        if self.power.kwh > 0:
+            return EnergyMethod.POWER_INTEGRATION, self.power
+        if self.evse.kwh > 0:
+            return EnergyMethod.EVSE_COUNTER, self.evse
+        return None
 
     def locate(self, config: VehicleConfig) -> tuple[Place | None, PlaceSource | None]:
         """Where the session happened, from the best evidence there is.

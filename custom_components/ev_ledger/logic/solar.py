@@ -63,25 +63,72 @@ def attribute(
     """
     if not 0.0 <= min_coverage <= 1.0:
         raise ValueError("min_coverage must be within [0, 1]")
-    includes_ev = site.config.load_includes_ev
-    house_first = policy is AttributionPolicy.HOUSE_FIRST
-    total = covered_t = solar_t = battery_t = unattributed_t = 0.0
-    solar_by_minute: dict[int, float] = {}
-    battery_by_minute: dict[int, float] = {}
+    sums = SolarSums(site, policy, by_minute=True)
+    add = sums.add
     for m, energy in ev_by_minute.items():
+        add(m, energy)
+    return sums.split(min_coverage)
+
+
+class SolarSums:
+    """A session's attribution, minute by minute: running sums, then the split.
+
+    `attribute` feeds every minute at once; a running session feeds each minute once,
+    when it is final, and copies the sums to add the minutes still open.
+    """
+
+    __slots__ = (
+        "battery",
+        "battery_by_minute",
+        "covered",
+        "house_first",
+        "includes_ev",
+        "site",
+        "solar",
+        "solar_by_minute",
+        "total",
+        "unattributed",
+    )
+
+    def __init__(
+        self,
+        site: SiteLedger,
+        policy: AttributionPolicy,
+        *,
+        by_minute: bool = False,
+    ) -> None:
+        self.site = site
+        self.includes_ev = site.config.load_includes_ev
+        self.house_first = policy is AttributionPolicy.HOUSE_FIRST
+        self.total = self.covered = self.solar = self.battery = 0.0
+        self.unattributed = 0.0
+        # Per-minute parts only where a record needs them (pricing, hourly shares).
+        self.solar_by_minute: dict[int, float] | None = {} if by_minute else None
+        self.battery_by_minute: dict[int, float] | None = {} if by_minute else None
+
+    def copy(self) -> SolarSums:
+        """The sums so far (per-minute parts are not copied)."""
+        other = SolarSums.__new__(SolarSums)
+        for name in self.__slots__:
+            setattr(other, name, getattr(self, name))
+        other.solar_by_minute = other.battery_by_minute = None
+        return other
+
+    def add(self, m: int, energy: float) -> float:
+        """Attribute minute `m`'s energy; return its solar part."""
         if not energy > 0:
-            continue
-        total += energy
-        flows = site.minute(m)
+            return 0.0
+        self.total += energy
+        flows = self.site.minute(m)
         if flows is None:
-            unattributed_t += energy
-            continue
-        covered_t += energy
+            self.unattributed += energy
+            return 0.0
+        self.covered += energy
         solar, battery = flows.solar, flows.battery_discharge
-        if house_first:
+        if self.house_first:
             # A derived load is a balance of the site's meters: it always holds the EV.
             load = flows.home_load
-            if includes_ev or not flows.load_measured:
+            if self.includes_ev or not flows.load_measured:
                 other = max(0.0, load - energy)
             else:
                 other = load
@@ -93,25 +140,34 @@ def attribute(
             from_solar = min(energy, solar)
             from_battery = min(energy - from_solar, battery)
         if from_solar > 0:
-            solar_by_minute[m] = from_solar
-            solar_t += from_solar
+            self.solar += from_solar
+            if self.solar_by_minute is not None:
+                self.solar_by_minute[m] = from_solar
+        else:
+            from_solar = 0.0
         if from_battery > 0:
-            battery_by_minute[m] = from_battery
-            battery_t += from_battery
-    if total > 0 and covered_t / total < min_coverage:
-        return None
-    # Quantize running sums, not parts, so every part stays >= 0 and they add up
-    # exactly to the quantized total.
-    upto_solar = min(solar_t, total)
-    upto_battery = min(upto_solar + battery_t, total)
-    upto_unattributed = min(upto_battery + unattributed_t, total)
-    q_solar, q_battery = _q(upto_solar), _q(upto_battery)
-    q_unattributed, q_total = _q(upto_unattributed), _q(total)
-    return SolarSplit(
-        solar_kwh=q_solar,
-        battery_kwh=q_battery - q_solar,
-        grid_kwh=q_total - q_unattributed,
-        unattributed_kwh=q_unattributed - q_battery,
-        solar_by_minute=solar_by_minute,
-        battery_by_minute=battery_by_minute,
-    )
+            self.battery += from_battery
+            if self.battery_by_minute is not None:
+                self.battery_by_minute[m] = from_battery
+        return from_solar
+
+    def split(self, min_coverage: float = 0.95) -> SolarSplit | None:
+        """The split of what was added (None: the site covered too little of it)."""
+        total = self.total
+        if total > 0 and self.covered / total < min_coverage:
+            return None
+        # Quantize running sums, not parts, so every part stays >= 0 and they add up
+        # exactly to the quantized total.
+        upto_solar = min(self.solar, total)
+        upto_battery = min(upto_solar + self.battery, total)
+        upto_unattributed = min(upto_battery + self.unattributed, total)
+        q_solar, q_battery = _q(upto_solar), _q(upto_battery)
+        q_unattributed, q_total = _q(upto_unattributed), _q(total)
+        return SolarSplit(
+            solar_kwh=q_solar,
+            battery_kwh=q_battery - q_solar,
+            grid_kwh=q_total - q_unattributed,
+            unattributed_kwh=q_unattributed - q_battery,
+            solar_by_minute=self.solar_by_minute or {},
+            battery_by_minute=self.battery_by_minute or {},
+        )

@@ -39,6 +39,7 @@ from .trip import OpenTrip
 
 if TYPE_CHECKING:
     from .config import VehicleConfig
+    from .integrate import MinuteEnergy
 
 EMPTY: tuple[DomainEvent, ...] = ()
 INF = math.inf
@@ -301,6 +302,16 @@ class VehicleLedger:
             self.config,
             final=False,
         )
+
+    def measured(self) -> MinuteEnergy | None:
+        """The minute buckets of the open session's energy, as a preview's (or None).
+
+        A live view of the session's own measurement (not a copy): minutes before its
+        `final_before` never change again, so a running price takes each once.
+        """
+        session = self.session
+        measured = None if session is None else session.measured()
+        return None if measured is None else measured[1]
 
     @property
     def charge_status(self) -> ChargeState:
