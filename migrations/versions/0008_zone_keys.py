@@ -4,8 +4,9 @@
 (the user's `location_override`, else `location_name`); `trips.start_zone_key` and
 `end_zone_key` those of the trip's zones. A key is what `logic.tariff.normalize_zone`
 makes of a name ("zone.home", "home" and " Home " are `home`), NULL for no place. The
-writer keeps them; this revision computes them for the rows already stored, and
-indexes sessions on (vehicle, location key, start).
+writer keeps them; this revision computes them for the rows already stored. Two
+partial indexes over the sessions not deleted, (vehicle, start) and (vehicle, location
+key, start), serve a list's page and its count without reading older rows.
 
 Revision ID: 0008
 Revises: 0007
@@ -28,7 +29,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BATCH = 5000
-INDEX = "ix_charging_sessions_vehicle_id_location_key_started_at"
+# Partial: lists and their counts read the kept (not deleted) sessions.
+INDEXES = {
+    "ix_charging_sessions_kept": ["vehicle_id", "started_at"],
+    "ix_charging_sessions_kept_location": ["vehicle_id", "location_key", "started_at"],
+}
 
 
 def zone_key(name: str | None) -> str | None:
@@ -77,13 +82,19 @@ def upgrade() -> None:
             "end_zone_key": zone_key(end),
         },
     )
-    op.create_index(
-        INDEX, "charging_sessions", ["vehicle_id", "location_key", "started_at"]
-    )
+    for name, columns in INDEXES.items():
+        op.create_index(
+            name,
+            "charging_sessions",
+            columns,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
 
 
 def downgrade() -> None:
-    op.drop_index(INDEX, table_name="charging_sessions")
+    for name in INDEXES:
+        op.drop_index(name, table_name="charging_sessions")
     # Plain DROP COLUMN (SQLite 3.35+): a batch copy of the table would break the
     # report views that read it.
     op.execute("ALTER TABLE trips DROP COLUMN end_zone_key")

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -92,6 +93,12 @@ class Vehicle(Base):
         CheckConstraint("vin IS NULL OR length(vin) = 17", name="vin_length"),
         CheckConstraint("year IS NULL OR year BETWEEN 1886 AND 2200", name="year"),
     )
+
+
+_KEPT: dict[str, Any] = {
+    "sqlite_where": text("deleted_at IS NULL"),
+    "postgresql_where": text("deleted_at IS NULL"),
+}
 
 
 class ChargingSession(Base):
@@ -183,7 +190,16 @@ class ChargingSession(Base):
     __table_args__ = (
         Index(None, "vehicle_id", "started_at"),
         Index(None, "started_at"),
-        Index(None, "vehicle_id", "location_key", "started_at"),
+        # Lists and their counts read the kept (not deleted) sessions: partial
+        # indexes cover them, so a page and its total do not touch older rows (0008).
+        Index("ix_charging_sessions_kept", "vehicle_id", "started_at", **_KEPT),
+        Index(
+            "ix_charging_sessions_kept_location",
+            "vehicle_id",
+            "location_key",
+            "started_at",
+            **_KEPT,
+        ),
         CheckConstraint("energy_kwh >= 0", name="energy_not_negative"),
         CheckConstraint(
             "status IN ('in_progress', 'completed', 'inferred')", name="status"
