@@ -106,12 +106,33 @@ export interface MonthTotals {
 export interface Summary {
   currency?: string | null;
   months: MonthTotals[];
-  by_location?: unknown;
-  by_source?: unknown;
+  locations?: LocationTotals[];
+  sources?: SourceTotals;
+}
+
+export interface LocationTotals {
+  location: string;
+  name: string | null;
+  sessions: number;
+  energy_kwh: string | number | null;
+  solar_kwh: string | number | null;
+  cost: string | number | null;
+  currencies: string[];
+}
+
+export interface SourceTotals {
+  solar_kwh?: string | number | null;
+  battery_kwh?: string | number | null;
+  grid_kwh?: string | number | null;
+  unattributed_kwh?: string | number | null;
+  energy_kwh?: string | number | null;
+  cost?: string | number | null;
 }
 
 export interface ListFilters {
   vehicle?: string | null;
+  location?: string | null;
+  sort?: string | null;
   start?: string | null;
   end?: string | null;
   offset?: number;

@@ -108,7 +108,9 @@ export function stackedBars(
       })}
     </svg>
     <figcaption>
-      ${series.map((s) => html`<span class="key ${s.className}"></span> ${s.label} `)}
+      ${series.map(
+        (s) => html`<span class="legend"><span class="key ${s.className}"></span> ${s.label}</span> `,
+      )}
     </figcaption>
   </figure>`;
 }

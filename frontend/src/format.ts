@@ -365,7 +365,8 @@ export function placesOf(rows: PlaceRow[]): PlaceTotal[] {
     const lat = num(row.latitude);
     const lon = num(row.longitude);
     if (lat === null || lon === null) continue;
-    const name = placeName(row);
+    const named = row.location_override || row.location_name || row.zone;
+    const name = named || `${lat.toFixed(3)}, ${lon.toFixed(3)}`;
     const key = `${name}|${lat.toFixed(3)}|${lon.toFixed(3)}`;
     const place = places.get(key) ?? {
       name,

@@ -81,6 +81,8 @@ export class EvLedgerPanel extends LitElement {
     _saving: { state: true },
     _message: { state: true },
     _mapRows: { state: true },
+    _location: { state: true },
+    _sort: { state: true },
   };
 
   declare hass: Hass;
@@ -107,6 +109,8 @@ export class EvLedgerPanel extends LitElement {
   declare _saving: boolean;
   declare _message: string | null;
   declare _mapRows: SessionRow[] | null;
+  declare _location: string;
+  declare _sort: string;
 
   private _started = false;
   private _request = 0;
@@ -134,6 +138,8 @@ export class EvLedgerPanel extends LitElement {
     this._saving = false;
     this._message = null;
     this._mapRows = null;
+    this._location = "";
+    this._sort = "started_at";
   }
 
   private get _units(): Units {
@@ -184,6 +190,7 @@ export class EvLedgerPanel extends LitElement {
   private async _selectEntry(entryId: string): Promise<void> {
     this._entryId = entryId;
     this._vehicle = "";
+    this._location = "";
     this._offset = 0;
     this._session = null;
     this._trip = null;
@@ -230,6 +237,9 @@ export class EvLedgerPanel extends LitElement {
     try {
       const page = await listRecords<SessionRow & TripRow>(this.hass, kind, this._entryId, {
         vehicle: this._vehicle || null,
+        // Only what differs from the defaults: an older API takes neither.
+        location: this._location || null,
+        sort: this._tab === "map" ? null : this._sortFor(kind),
         ...this._period(),
         offset: this._tab === "map" ? 0 : this._offset,
         limit: this._tab === "map" ? 200 : PAGE_SIZE,
@@ -247,8 +257,14 @@ export class EvLedgerPanel extends LitElement {
     }
   }
 
+  private _sortFor(kind: "sessions" | "trips"): string | null {
+    const allowed = kind === "trips" ? ["energy_kwh", "distance_km"] : ["energy_kwh", "cost"];
+    return allowed.includes(this._sort) ? this._sort : null;
+  }
+
   private _setTab(tab: Tab): void {
     this._tab = tab;
+    this._sort = "started_at";
     this._offset = 0;
     this._session = null;
     this._trip = null;
@@ -364,12 +380,61 @@ export class EvLedgerPanel extends LitElement {
             this._filterChanged();
           }}
       /></label>
-      ${this._month || this._vehicle
+      ${this._summary?.locations?.length && this._tab !== "charts"
+        ? html`<label
+            >Location
+            <select
+              id="location"
+              @change=${(e: Event) => {
+                this._location = (e.target as HTMLSelectElement).value;
+                this._filterChanged();
+              }}
+            >
+              <option value="" ?selected=${!this._location}>All places</option>
+              ${this._summary.locations.map(
+                (l) =>
+                  html`<option value=${l.location} ?selected=${l.location === this._location}>
+                    ${l.name || l.location}
+                  </option>`,
+              )}
+            </select></label
+          >`
+        : nothing}
+      ${this._tab === "sessions" || this._tab === "trips"
+        ? html`<label
+            >Sort
+            <select
+              id="sort"
+              @change=${(e: Event) => {
+                this._sort = (e.target as HTMLSelectElement).value;
+                this._filterChanged();
+              }}
+            >
+              ${(this._tab === "trips"
+                ? [
+                    ["started_at", "Newest first"],
+                    ["distance_km", "Longest first"],
+                    ["energy_kwh", "Most energy first"],
+                  ]
+                : [
+                    ["started_at", "Newest first"],
+                    ["energy_kwh", "Most energy first"],
+                    ["cost", "Highest cost first"],
+                  ]
+              ).map(
+                ([value, label]) =>
+                  html`<option value=${value} ?selected=${value === this._sort}>${label}</option>`,
+              )}
+            </select></label
+          >`
+        : nothing}
+      ${this._month || this._vehicle || this._location
         ? html`<button
             id="clear"
             @click=${() => {
               this._month = "";
               this._vehicle = "";
+              this._location = "";
               this._filterChanged();
             }}
           >
@@ -397,23 +462,28 @@ export class EvLedgerPanel extends LitElement {
     return this._summary?.months.find((m) => m.month.slice(0, 7) === month);
   }
 
-  private _subtotalRow(total: Subtotal, kind: "sessions" | "trips", span: number): TemplateResult {
+  private _subtotalRow(
+    total: Subtotal | null,
+    kind: "sessions" | "trips",
+    span: number,
+  ): TemplateResult | typeof nothing {
+    if (total === null) return nothing;
     const month = this._monthTotals(total.month);
     const u = this._units;
     const label = total.month ? fmtMonth(total.month, this._locale) : "Undated";
     let text: string;
     if (kind === "sessions") {
-      const count = month && !this._month ? month.sessions : total.count;
-      const energy = month && !this._month ? num(month.energy_kwh) : total.energyKwh;
-      const cost = month && !this._month ? num(month.cost) : total.cost;
+      const count = month && !this._month && !this._location ? month.sessions : total.count;
+      const energy = month && !this._month && !this._location ? num(month.energy_kwh) : total.energyKwh;
+      const cost = month && !this._month && !this._location ? num(month.cost) : total.cost;
       text = `${count} sessions · ${fmtNumber(energy, 1, this._locale)} kWh · ${fmtMoney(
         cost,
         total.currencies[0] || this._currency,
         this._locale,
       )}`;
     } else {
-      const count = month && !this._month ? month.trips : total.count;
-      const km = month && !this._month ? num(month.distance_km) : total.distanceKm;
+      const count = month && !this._month && !this._location ? month.trips : total.count;
+      const km = month && !this._month && !this._location ? num(month.distance_km) : total.distanceKm;
       text = `${count} trips · ${fmtNumber(distance(km, u), 0, this._locale)} ${u.distance}`;
     }
     return html`<tr class="subtotal" data-month=${total.month}>
@@ -455,7 +525,7 @@ export class EvLedgerPanel extends LitElement {
     }
     const many = this._vehicles.length > 1;
     const span = many ? 8 : 7;
-    const groups = groupByMonth(this._sessions, this._tz);
+    const groups = this._grouped(this._sessions);
     return html`<div class="card">
       <div class="table-wrap">
         <table id="sessions">
@@ -500,6 +570,12 @@ export class EvLedgerPanel extends LitElement {
     </div>`;
   }
 
+  /** Rows by month with subtotals in time order; one group without them otherwise. */
+  private _grouped<T extends SessionRow | TripRow>(rows: T[]): { month: string; rows: T[]; subtotal: Subtotal | null }[] {
+    if (this._sort === "started_at") return groupByMonth(rows, this._tz);
+    return [{ month: "", rows, subtotal: null }];
+  }
+
   private _levels(row: SessionRow): string {
     const a = num(row.start_level);
     const b = num(row.end_level);
@@ -535,7 +611,7 @@ export class EvLedgerPanel extends LitElement {
             </tr>
           </thead>
           <tbody>
-            ${groupByMonth(this._trips, this._tz).map(
+            ${this._grouped(this._trips).map(
               (group) => html`${this._subtotalRow(group.subtotal, "trips", span)}
               ${group.rows.map(
                 (row) => html`<tr class="row" data-id=${row.id} tabindex="0" @click=${() => this._openTrip(row.id)}>
@@ -587,7 +663,7 @@ export class EvLedgerPanel extends LitElement {
             ...(hasBattery
               ? [{ label: "Home battery", className: "battery", values: battery }]
               : []),
-            { label: "Grid", className: "grid", values: grid },
+            { label: hasBattery ? "Grid" : "Grid and home battery", className: "grid", values: grid },
           ],
           "kWh",
           "Energy per month",
@@ -602,6 +678,7 @@ export class EvLedgerPanel extends LitElement {
           "Cost per month",
         )}
       </section>
+      ${this._renderBreakdown()}
       <section class="card">
         <h2>Driving efficiency per month</h2>
         ${stackedBars(
@@ -612,6 +689,59 @@ export class EvLedgerPanel extends LitElement {
         )}
       </section>
     </div>`;
+  }
+
+  private _renderBreakdown(): TemplateResult {
+    const sources = this._summary?.sources;
+    const locations = (this._summary?.locations ?? []).slice(0, 8);
+    const parts: [string, string, number][] = sources
+      ? ([
+          ["Solar", "solar", num(sources.solar_kwh) ?? 0],
+          ["Home battery", "battery", num(sources.battery_kwh) ?? 0],
+          ["Grid", "grid", num(sources.grid_kwh) ?? 0],
+          ["Unattributed", "energy", num(sources.unattributed_kwh) ?? 0],
+        ] as [string, string, number][])
+      : [];
+    const shown = parts.filter(([, , value]) => value > 0);
+    return html`${shown.length
+        ? html`<section class="card">
+            <h2>Energy by source (12 months)</h2>
+            ${stackedBars(
+              shown.map(([label]) => label),
+              shown.map(([label, className, value], i) => ({
+                label,
+                className,
+                values: shown.map((_, j) => (i === j ? value : 0)),
+              })),
+              "kWh",
+              "Energy by source",
+            )}
+          </section>`
+        : nothing}
+      ${locations.length
+        ? html`<section class="card">
+            <h2>Energy and cost by location (12 months)</h2>
+            ${stackedBars(
+              locations.map((l) => l.name || l.location),
+              [
+                { label: "Solar", className: "solar", values: locations.map((l) => num(l.solar_kwh) ?? 0) },
+                {
+                  label: "Other",
+                  className: "grid",
+                  values: locations.map((l) => (num(l.energy_kwh) ?? 0) - (num(l.solar_kwh) ?? 0)),
+                },
+              ],
+              "kWh",
+              "Energy by location",
+            )}
+            ${stackedBars(
+              locations.map((l) => l.name || l.location),
+              [{ label: `Cost (${this._currency ?? ""})`, className: "cost", values: locations.map((l) => num(l.cost) ?? 0) }],
+              this._currency ?? "",
+              "Cost by location",
+            )}
+          </section>`
+        : nothing}`;
   }
 
   private _renderMap(): TemplateResult {
@@ -872,7 +1002,11 @@ export class EvLedgerPanel extends LitElement {
   private async _download(): Promise<void> {
     if (!this._entryId) return;
     const kind = this._tab === "trips" ? "trips" : "sessions";
-    const url = csvUrl(this._entryId, kind, { vehicle: this._vehicle, ...this._period() });
+    const url = csvUrl(this._entryId, kind, {
+      vehicle: this._vehicle,
+      location: this._location,
+      ...this._period(),
+    });
     try {
       if (!this.hass.fetchWithAuth) throw new Error("Downloads need a newer Home Assistant");
       const response = await this.hass.fetchWithAuth(url);

@@ -157,6 +157,9 @@ export const shared = css`
   .key.level {
     background: var(--success-color, #43a047);
   }
+  .legend {
+    white-space: nowrap;
+  }
   figcaption {
     font-size: 13px;
     color: var(--secondary-text-color, #727272);

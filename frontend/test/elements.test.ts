@@ -62,6 +62,11 @@ function fakeHass(overrides: Partial<Hass> = {}): Hass & { calls: Record<string,
         case "ev_ledger/summary":
           return {
             currency: "EUR",
+            locations: [
+              { location: "home", name: "Home", sessions: 3, energy_kwh: "60", solar_kwh: "20", cost: "15", currencies: ["EUR"] },
+              { location: "work", name: "Work", sessions: 1, energy_kwh: "20", solar_kwh: "0", cost: "9", currencies: ["EUR"] },
+            ],
+            sources: { solar_kwh: "20", battery_kwh: "5", grid_kwh: "55", unattributed_kwh: "0", energy_kwh: "80", cost: "24" },
             months: [
               { month: "2026-03-01", sessions: 4, energy_kwh: "80", solar_kwh: "20", grid_kwh: "60", cost: "24", currencies: ["EUR"], trips: 2, distance_km: "50", trip_energy_kwh: "9" },
             ],
@@ -154,6 +159,31 @@ describe("ev-ledger-panel", () => {
     expect(last).toMatchObject({ vehicle: DEVICE, offset: 0, limit: 50 });
   });
 
+  it("filters by location and sorts, without subtotals out of time order", async () => {
+    const hass = fakeHass();
+    const panel = document.createElement("ev-ledger-panel");
+    panel.hass = hass;
+    document.body.appendChild(panel);
+    await settle(panel);
+    const root = panel.shadowRoot!;
+    const location = root.querySelector("#location") as HTMLSelectElement;
+    expect([...location.options].map((o) => o.textContent!.trim())).toEqual(["All places", "Home", "Work"]);
+    location.value = "work";
+    location.dispatchEvent(new Event("change"));
+    await settle(panel);
+    expect(hass.calls.filter((c) => c.type === "ev_ledger/sessions").pop()).toMatchObject({ location: "work" });
+    // The subtotal is the page's own once a filter narrows the rows.
+    expect(root.querySelector("tr.subtotal")!.textContent).toContain("1 sessions");
+    const sort = root.querySelector("#sort") as HTMLSelectElement;
+    sort.value = "cost";
+    sort.dispatchEvent(new Event("change"));
+    await settle(panel);
+    expect(hass.calls.filter((c) => c.type === "ev_ledger/sessions").pop()).toMatchObject({ sort: "cost" });
+    expect(root.querySelector("tr.subtotal")).toBeNull();
+    const first = hass.calls.find((c) => c.type === "ev_ledger/sessions")!;
+    expect("sort" in first).toBe(false); // the default is not sent
+  });
+
   it("shows trips in miles for an imperial unit system, and a trip's route", async () => {
     const hass = fakeHass({
       config: { unit_system: { length: "mi", temperature: "°F" }, currency: "USD", time_zone: "UTC" },
@@ -179,8 +209,11 @@ describe("ev-ledger-panel", () => {
     await settle(panel);
     (panel.shadowRoot!.querySelector('[data-tab="charts"]') as HTMLElement).click();
     await settle(panel);
-    expect(panel.shadowRoot!.querySelectorAll("rect.bar.solar").length).toBe(1);
-    expect(panel.shadowRoot!.querySelectorAll("rect.bar.grid").length).toBe(1);
+    expect(panel.shadowRoot!.querySelectorAll("rect.bar.solar").length).toBe(3);
+    // Per month (1), per source (1 of 3 bars is grid) and per location (2 "other" bars).
+    expect(panel.shadowRoot!.querySelectorAll("rect.bar.grid").length).toBe(4);
+    expect(panel.shadowRoot!.querySelectorAll("rect.bar.battery").length).toBe(1);
+    expect(panel.shadowRoot!.textContent).toContain("Energy and cost by location");
     (panel.shadowRoot!.querySelector('[data-tab="map"]') as HTMLElement).click();
     await settle(panel);
     expect(panel.shadowRoot!.querySelectorAll(".place circle").length).toBe(1);

@@ -143,10 +143,12 @@ describe("places and charts", () => {
       { latitude: "52.3901", longitude: "13.0601", energy_kwh: "5", location_name: "Work" },
       { latitude: "52.52", longitude: "13.40", energy_kwh: "20", location_name: "home", location_override: "Home" },
       { latitude: null, longitude: null, energy_kwh: "99", location_name: "Nowhere" },
+      { latitude: "51.0", longitude: "11.5", energy_kwh: "1" },
     ]);
     expect(places.map((p) => [p.name, p.sessions, p.energyKwh])).toEqual([
       ["Home", 1, 20],
       ["Work", 2, 15],
+      ["51.000, 11.500", 1, 1],
     ]);
   });
   it("draws a path scaled into its box", () => {

@@ -119,9 +119,12 @@ class Demo:
             conn.close()
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """The demo on a free port, its config in a temporary folder; stopped after."""
+@pytest.fixture
+def demo(tmp_path: Path, socket_enabled: None) -> Iterator[Demo]:
+    """The demo on a free port, its config in a temporary folder; stopped after.
+
+    `socket_enabled` keeps the test plugin's loopback-only guard for the free port.
+    """
     _chromium()
     # A demo already running (scripts/demo --detach) may be reused while developing:
     # EV_LEDGER_BROWSER_DEMO=<its config folder> with EV_LEDGER_DEMO_PORT.
@@ -130,7 +133,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         reused = os.environ.get("EV_LEDGER_DEMO_PORT", "8123")
         yield Demo(f"http://127.0.0.1:{reused}", Path(reuse))
         return
-    config = tmp_path_factory.mktemp("demo") / "config"
+    config = tmp_path / "demo-config"
     port = _free_port()
     env = {
         **os.environ,

@@ -157,6 +157,9 @@ var L=globalThis,I=L.ShadowRoot&&(L.ShadyCSS===void 0||L.ShadyCSS.nativeShadow)&
   .key.level {
     background: var(--success-color, #43a047);
   }
+  .legend {
+    white-space: nowrap;
+  }
   figcaption {
     font-size: 13px;
     color: var(--secondary-text-color, #727272);
