@@ -35,6 +35,7 @@ import {
   fmtNumber,
   fmtTime,
   groupByMonth,
+  monthOf,
   monthRange,
   num,
   placeName,
@@ -548,6 +549,8 @@ export class EvLedgerPanel extends LitElement {
                 (row) => html`<tr
                   class="row"
                   data-id=${row.id}
+                  data-status=${row.status ?? ""}
+                  data-month=${row.started_at ? monthOf(row.started_at, this._tz) : ""}
                   tabindex="0"
                   @click=${() => this._openSession(row.id)}
                   @keydown=${(e: KeyboardEvent) => e.key === "Enter" && this._openSession(row.id)}
