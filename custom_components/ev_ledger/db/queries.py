@@ -106,9 +106,9 @@ class _ListOrder:
             )
 
     def by(self, column: Any, row_id: Any) -> list[Any]:
-        if self.descending:
-            return [column.is_(None), column.desc(), row_id.desc()]
-        return [column.is_(None), column.asc(), row_id.asc()]
+        """ORDER BY terms; a column that cannot be null keeps its index's order."""
+        ends = [column.desc(), row_id.desc()] if self.descending else [column, row_id]
+        return [column.is_(None), *ends] if column.nullable else ends
 
     def after(self, column: Any, row_id: Any, last: tuple[Any, Any]) -> Any:
         """Rows after (value, id) in this order, as a portable condition."""
@@ -120,11 +120,10 @@ class _ListOrder:
 
         if value is None:  # among the trailing nulls
             return and_(column.is_(None), beyond(row_id, last_id))
-        return or_(
-            column.is_(None),
-            beyond(column, value),
-            and_(column == value, beyond(row_id, last_id)),
+        later = or_(
+            beyond(column, value), and_(column == value, beyond(row_id, last_id))
         )
+        return or_(column.is_(None), later) if column.nullable else later
 
     def tag(self) -> str:
         return f"{self.kind}:{self.sort}:{'d' if self.descending else 'a'}"
@@ -464,7 +463,7 @@ class Reader:
         if offset < 0 or not 0 < limit <= MAX_PAGE:
             raise ValueError(f"offset >= 0 and 0 < limit <= {MAX_PAGE}")
         where = and_(True, *conditions)
-        column = getattr(model, order.sort)
+        column = model.__table__.c[order.sort]
         query = query.where(where)
         if cursor is not None:
             after = decode_cursor(cursor, order)
