@@ -185,3 +185,35 @@ export function placeMap(places: Place[]): TemplateResult {
     <figcaption>Circles sized by the energy charged there.</figcaption>
   </figure>`;
 }
+
+export interface ScatterPoint {
+  x: number;
+  y: number;
+  label: string;
+}
+
+/** Labelled points on two axes (e.g. efficiency against outside temperature). */
+export function scatter(points: ScatterPoint[], xUnit: string, yUnit: string, ariaLabel: string): TemplateResult {
+  if (!points.length) return html`<p class="muted">No trips with both figures yet.</p>`;
+  const [x0, x1] = extent(points.map((p) => p.x));
+  const [y0, y1] = extent(points.map((p) => p.y));
+  const sx = (x: number): number => ((x - x0) / (x1 - x0)) * (W - 40) + 20;
+  const sy = (y: number): number => H - 20 - ((y - y0) / (y1 - y0)) * (H - 40);
+  return html`<figure class="chart">
+    <svg viewBox="-70 -10 ${W + 80} ${H + 40}" role="img" aria-label=${ariaLabel}>
+      <line x1="0" y1=${H} x2=${W} y2=${H} class="axis"></line>
+      <line x1="0" y1="0" x2="0" y2=${H} class="axis"></line>
+      <text x="-6" y="24" class="tick" text-anchor="end">${y1.toFixed(0)} ${yUnit}</text>
+      <text x="-6" y=${H - 16} class="tick" text-anchor="end">${y0.toFixed(0)}</text>
+      <text x="20" y=${H + 16} class="tick">${x0.toFixed(1)} ${xUnit}</text>
+      <text x=${W - 20} y=${H + 16} class="tick" text-anchor="end">${x1.toFixed(1)} ${xUnit}</text>
+      ${points.map(
+        (p) => svg`<g class="point">
+          <circle class="dot" cx=${sx(p.x)} cy=${sy(p.y)} r="6"><title>${p.label}: ${p.y.toFixed(0)} ${yUnit} at ${p.x.toFixed(1)} ${xUnit}</title></circle>
+          <text x=${sx(p.x)} y=${sy(p.y) - 10} class="tick" text-anchor="middle">${p.label}</text>
+        </g>`,
+      )}
+    </svg>
+    <figcaption>Each month's driving efficiency against its mean outside temperature.</figcaption>
+  </figure>`;
+}

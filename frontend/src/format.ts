@@ -434,3 +434,50 @@ export function costBreakdown(
   if (num(session.cost_override) !== null) text += " (corrected by hand)";
   return text;
 }
+
+export interface MonthEfficiency {
+  month: string;
+  trips: number;
+  distanceKm: number;
+  /** Wh/km over the month's trips with energy, null without any. */
+  whPerKm: number | null;
+  /** Mean outside temperature (°C) of the trips that recorded it, else null. */
+  outsideC: number | null;
+}
+
+interface TripLike {
+  started_at?: string | null;
+  distance_km?: unknown;
+  energy_kwh?: unknown;
+  outside_temp_c?: unknown;
+}
+
+/** Driving efficiency and mean outside temperature per local month, oldest first. */
+export function monthlyEfficiency(trips: TripLike[], timeZone: string): MonthEfficiency[] {
+  const months = new Map<string, { trips: number; km: number; kwhKm: number; kwh: number; temps: number[] }>();
+  for (const trip of trips) {
+    if (!trip.started_at) continue;
+    const month = monthOf(trip.started_at, timeZone);
+    const entry = months.get(month) ?? { trips: 0, km: 0, kwhKm: 0, kwh: 0, temps: [] };
+    const km = num(trip.distance_km) ?? 0;
+    const kwh = num(trip.energy_kwh);
+    entry.trips += 1;
+    entry.km += km;
+    if (kwh !== null && km > 0) {
+      entry.kwh += kwh;
+      entry.kwhKm += km;
+    }
+    const temp = num(trip.outside_temp_c);
+    if (temp !== null) entry.temps.push(temp);
+    months.set(month, entry);
+  }
+  return [...months.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([month, e]) => ({
+      month,
+      trips: e.trips,
+      distanceKm: e.km,
+      whPerKm: e.kwhKm > 0 ? (e.kwh * 1000) / e.kwhKm : null,
+      outsideC: e.temps.length ? e.temps.reduce((a, b) => a + b, 0) / e.temps.length : null,
+    }));
+}

@@ -20,7 +20,7 @@ import {
   type TripRow,
   type Vehicle,
 } from "./api";
-import { chargingCurve, placeMap, routeMap, stackedBars } from "./charts";
+import { chargingCurve, placeMap, routeMap, scatter, stackedBars } from "./charts";
 import {
   costBreakdown,
   csvUrl,
@@ -37,6 +37,7 @@ import {
   groupByMonth,
   monthOf,
   monthRange,
+  monthlyEfficiency,
   num,
   placeName,
   placesOf,
@@ -84,6 +85,7 @@ export class EvLedgerPanel extends LitElement {
     _mapRows: { state: true },
     _location: { state: true },
     _sort: { state: true },
+    _chartTrips: { state: true },
   };
 
   declare hass: Hass;
@@ -112,6 +114,7 @@ export class EvLedgerPanel extends LitElement {
   declare _mapRows: SessionRow[] | null;
   declare _location: string;
   declare _sort: string;
+  declare _chartTrips: TripRow[] | null;
 
   private _started = false;
   private _request = 0;
@@ -141,6 +144,7 @@ export class EvLedgerPanel extends LitElement {
     this._mapRows = null;
     this._location = "";
     this._sort = "started_at";
+    this._chartTrips = null;
   }
 
   private get _units(): Units {
@@ -270,9 +274,26 @@ export class EvLedgerPanel extends LitElement {
     this._session = null;
     this._trip = null;
     if (tab !== "charts") void this._loadRows();
+    else void this._loadChartTrips();
+  }
+
+  /** The last 12 months' trips (up to 200) for efficiency against temperature. */
+  private async _loadChartTrips(): Promise<void> {
+    if (!this._entryId) return;
+    try {
+      const page = await listRecords<TripRow>(this.hass, "trips", this._entryId, {
+        vehicle: this._vehicle || null,
+        ...recentMonths(new Date(), 12, this._tz),
+        limit: 200,
+      });
+      this._chartTrips = page.rows;
+    } catch {
+      this._chartTrips = [];
+    }
   }
 
   private _filterChanged(): void {
+    if (this._tab === "charts") void this._loadChartTrips();
     this._offset = 0;
     void this._loadRows();
     void this._loadSummary();
@@ -666,7 +687,7 @@ export class EvLedgerPanel extends LitElement {
             ...(hasBattery
               ? [{ label: "Home battery", className: "battery", values: battery }]
               : []),
-            { label: hasBattery ? "Grid" : "Grid and home battery", className: "grid", values: grid },
+            { label: hasBattery ? "Grid" : "Grid and home battery", className: "from-grid", values: grid },
           ],
           "kWh",
           "Energy per month",
@@ -690,6 +711,20 @@ export class EvLedgerPanel extends LitElement {
           `Wh/${u.distance}`,
           "Efficiency per month",
         )}
+        ${this._chartTrips === null
+          ? nothing
+          : scatter(
+              monthlyEfficiency(this._chartTrips, this._tz)
+                .filter((m) => m.whPerKm !== null && m.outsideC !== null)
+                .map((m) => ({
+                  x: temperature(m.outsideC, u) ?? 0,
+                  y: efficiency(m.whPerKm, u) ?? 0,
+                  label: fmtMonth(m.month, this._locale).split(" ")[0].slice(0, 3),
+                })),
+              u.temperature,
+              `Wh/${u.distance}`,
+              "Efficiency against outside temperature",
+            )}
       </section>
     </div>`;
   }
@@ -701,7 +736,7 @@ export class EvLedgerPanel extends LitElement {
       ? ([
           ["Solar", "solar", num(sources.solar_kwh) ?? 0],
           ["Home battery", "battery", num(sources.battery_kwh) ?? 0],
-          ["Grid", "grid", num(sources.grid_kwh) ?? 0],
+          ["Grid", "from-grid", num(sources.grid_kwh) ?? 0],
           ["Unattributed", "energy", num(sources.unattributed_kwh) ?? 0],
         ] as [string, string, number][])
       : [];
@@ -730,7 +765,7 @@ export class EvLedgerPanel extends LitElement {
                 { label: "Solar", className: "solar", values: locations.map((l) => num(l.solar_kwh) ?? 0) },
                 {
                   label: "Other",
-                  className: "grid",
+                  className: "from-grid",
                   values: locations.map((l) => (num(l.energy_kwh) ?? 0) - (num(l.solar_kwh) ?? 0)),
                 },
               ],

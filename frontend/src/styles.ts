@@ -109,6 +109,9 @@ export const shared = css`
     fill: var(--error-color, #db4437);
     background: var(--error-color, #db4437);
   }
+  .dot {
+    fill: #00897b;
+  }
   .place circle {
     fill: var(--primary-color, #03a9f4);
     fill-opacity: 0.45;
@@ -124,8 +127,8 @@ export const shared = css`
     fill: #8e24aa;
     background: #8e24aa;
   }
-  .bar.grid,
-  .key.grid {
+  .bar.from-grid,
+  .key.from-grid {
     fill: #607d8b;
     background: #607d8b;
   }

@@ -34,6 +34,7 @@ const trip = {
   distance_km: "25.000",
   energy_kwh: "4.5",
   efficiency_wh_km: "180",
+  outside_temp_c: "12",
   start_zone: "Home",
   end_zone: "Work",
 };
@@ -197,23 +198,28 @@ describe("ev-ledger-panel", () => {
     const table = panel.shadowRoot!.querySelector("table#trips")!;
     expect(table.textContent).toContain("Distance (mi)");
     expect(table.textContent).toContain("15.5");
+    expect(table.textContent).toContain("53.6 °F");
     (table.querySelector("tr.row") as HTMLElement).click();
     await settle(panel);
     expect(panel.shadowRoot!.querySelector("#trip-detail path.route")).not.toBeNull();
   });
 
   it("draws charts and the map", async () => {
+    const hass = fakeHass();
     const panel = document.createElement("ev-ledger-panel");
-    panel.hass = fakeHass();
+    panel.hass = hass;
     document.body.appendChild(panel);
     await settle(panel);
     (panel.shadowRoot!.querySelector('[data-tab="charts"]') as HTMLElement).click();
     await settle(panel);
     expect(panel.shadowRoot!.querySelectorAll("rect.bar.solar").length).toBe(3);
     // Per month (1), per source (1 of 3 bars is grid) and per location (2 "other" bars).
-    expect(panel.shadowRoot!.querySelectorAll("rect.bar.grid").length).toBe(4);
+    expect(panel.shadowRoot!.querySelectorAll("rect.bar.from-grid").length).toBe(4);
     expect(panel.shadowRoot!.querySelectorAll("rect.bar.battery").length).toBe(1);
     expect(panel.shadowRoot!.textContent).toContain("Energy and cost by location");
+    // Efficiency against outside temperature: one month, one point.
+    expect(panel.shadowRoot!.querySelectorAll("circle.dot").length).toBe(1);
+    expect(hass.calls.filter((c) => c.type === "ev_ledger/trips").pop()).toMatchObject({ limit: 200 });
     (panel.shadowRoot!.querySelector('[data-tab="map"]') as HTMLElement).click();
     await settle(panel);
     expect(panel.shadowRoot!.querySelectorAll(".place circle").length).toBe(1);

@@ -13,6 +13,7 @@ import {
   groupByMonth,
   monthOf,
   monthRange,
+  monthlyEfficiency,
   num,
   placesOf,
   recentMonths,
@@ -133,6 +134,23 @@ describe("download URL", () => {
   it("takes the file name from Content-Disposition", () => {
     expect(filenameOf('attachment; filename="ev_ledger_sessions_1.csv"', "x.csv")).toBe("ev_ledger_sessions_1.csv");
     expect(filenameOf(null, "x.csv")).toBe("x.csv");
+  });
+});
+
+describe("efficiency per month", () => {
+  it("weighs by distance and averages the outside temperature", () => {
+    const months = monthlyEfficiency(
+      [
+        { started_at: "2026-03-02T10:00:00Z", distance_km: "20", energy_kwh: "4", outside_temp_c: "10" },
+        { started_at: "2026-03-05T10:00:00Z", distance_km: "30", energy_kwh: "5", outside_temp_c: "14" },
+        { started_at: "2026-03-06T10:00:00Z", distance_km: "5", energy_kwh: null },
+        { started_at: "2026-02-06T10:00:00Z", distance_km: "10", energy_kwh: "2" },
+      ],
+      "UTC",
+    );
+    expect(months.map((m) => m.month)).toEqual(["2026-02", "2026-03"]);
+    expect(months[1]).toMatchObject({ trips: 3, distanceKm: 55, whPerKm: 180, outsideC: 12 });
+    expect(months[0]).toMatchObject({ whPerKm: 200, outsideC: null });
   });
 });
 
