@@ -11,10 +11,12 @@ import csv
 from decimal import Decimal
 import io
 from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
 
 from homeassistant.components import frontend
 from homeassistant.config_entries import ConfigEntryState
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from custom_components.ev_ledger import panel
 from custom_components.ev_ledger.db.reports import SESSION_COLUMNS, TRIP_COLUMNS
@@ -26,10 +28,13 @@ from .test_services import _iso
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
+    from pathlib import Path
 
     from aiohttp.test_utils import TestClient
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+    from custom_components.ev_ledger.runtime import EvLedgerRuntime
 
     Client = Callable[..., Awaitable[TestClient[Any, Any]]]
 
@@ -188,3 +193,32 @@ async def test_csv_download(
 
     assert await hass.config_entries.async_unload(entry_id)
     assert (await client.get(url)).status == 404
+
+
+async def test_csv_download_database_error(
+    hass: HomeAssistant, loaded: MockConfigEntry, hass_client: Client
+) -> None:
+    """A failing read answers 500 with the driver's message, its password redacted."""
+    runtime: EvLedgerRuntime = loaded.runtime_data
+    client = await hass_client()
+    with patch(
+        "custom_components.ev_ledger.download.export_sessions_csv",
+        side_effect=OperationalError("SELECT", {}, Exception("server closed")),
+    ):
+        response = await client.get(f"/api/ev_ledger/{loaded.entry_id}/sessions.csv")
+    assert response.status == 500
+    body = await response.json()
+    assert "server closed" in body["message"]
+    password = runtime.db_config.password
+    if password:
+        assert password not in body["message"]
+
+
+def test_stamp_without_a_build(tmp_path: Path) -> None:
+    with patch.object(panel, "FRONTEND_DIR", tmp_path):
+        assert panel.read_stamp() == "dev"
+        (tmp_path / panel.STAMP_FILE).write_text("\n", encoding="utf-8")
+        assert panel.read_stamp() == "dev"
+        (tmp_path / panel.STAMP_FILE).write_text("ab" * 32 + "\n", encoding="utf-8")
+        assert panel.read_stamp() == "ab" * 6
+    assert panel.module_url("x.js", "abc") == "/ev_ledger_static/x.js?v=abc"
