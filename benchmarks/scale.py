@@ -13,6 +13,10 @@ household as the baseline. Then it times what users hit:
 - the first page of 50 sessions of a vehicle, and its page 5;
 - a month of a vehicle's sessions; a year of monthly totals (`Reader.totals`);
 - a week of a vehicle's samples (`Reader.samples_of`, as recompute reads them);
+- a page of 50 sessions through the call the websocket's `ev_ledger/sessions` makes:
+  plain, at a location, at a rare location (fewer than 50 in a year: not held to the
+  growth target), with a rare flag (the same), after a cursor deep in history, at a
+  location over all vehicles, and sorted by energy;
 - the report views `v_sessions_per_month`, `v_efficiency_per_month`.
 
 Each figure is the median of `--runs` timings with min and max, and its ratio to the
@@ -44,7 +48,7 @@ from custom_components.ev_ledger.db import (
 )
 from custom_components.ev_ledger.db.rows import session_row, trip_row
 from custom_components.ev_ledger.db.sink import write_batch
-from custom_components.ev_ledger.logic.model import ChargingWindow
+from custom_components.ev_ledger.logic.model import ChargingWindow, Flag, Place
 from tests.db.conftest import make_session, make_trip
 from tests.pgcluster import new_cluster
 
@@ -66,7 +70,17 @@ BOUNDED = {
     "month_of_sessions",
     "monthly_totals_year",
     "samples_week",
+    "ws_page",
+    "ws_page_location",
+    "ws_page_cursor_deep",
 }
+
+
+def _place(day: int) -> str:
+    """Mostly home, a quarter at work (a full page in a year), a rare fast charger."""
+    if day % 47 == 1:
+        return "zone.fastned_a9"
+    return "Work Place" if day % 4 == 0 else "Home"
 
 
 def records(years: int) -> Iterator[tuple[str, Any]]:
@@ -90,6 +104,8 @@ def records(years: int) -> Iterator[tuple[str, Any]]:
                             ended_at=begin + 3600,
                             unplugged_at=begin + 3700,
                             energy_kwh=energy,
+                            place=Place(_place(day), 52.5, 13.4),
+                            flags={Flag.PRICE_GAP} if day % 29 == 0 else set(),
                             windows=[
                                 ChargingWindow(
                                     started_at=begin,
@@ -183,6 +199,27 @@ def reads(reader: Reader, years: int) -> dict[str, Callable[[], Any]]:
 
         return run
 
+    # A cursor deep in history: after the vehicle's 60th-oldest session.
+    total = reader.list_sessions(vehicle=vehicle, limit=1).total
+    deep = reader.list_sessions(vehicle=vehicle, offset=total - 61, limit=1).next_cursor
+
+    def ws_page(**filters: Any) -> Callable[[], Any]:
+        """One page of 50 as the websocket's `ev_ledger/sessions` reads it."""
+        arguments: dict[str, Any] = {
+            "vehicle": vehicle,
+            "start": None,
+            "end": None,
+            "location": None,
+            "flags": None,
+            "sort": "started_at",
+            "descending": True,
+            "cursor": None,
+            "offset": 0,
+            "limit": 50,
+        }
+        arguments.update(filters)
+        return lambda: reader.list_sessions(**arguments)
+
     return {
         "startup_totals": lambda: reader.vehicle_totals(VEHICLES, month),
         "startup_totals_before": lambda: [
@@ -202,6 +239,13 @@ def reads(reader: Reader, years: int) -> dict[str, Callable[[], Any]]:
         "samples_week": lambda: reader.samples_of(
             [vehicle], end - timedelta(days=7), end
         ),
+        "ws_page": ws_page(),
+        "ws_page_location": ws_page(location="zone.work_place"),
+        "ws_page_rare_location": ws_page(location="Fastned A9"),
+        "ws_page_flags": ws_page(flags=["price_gap"]),
+        "ws_page_cursor_deep": ws_page(cursor=deep),
+        "ws_page_all_location": ws_page(vehicle=None, location="Work Place"),
+        "ws_page_energy_sorted": ws_page(sort="energy_kwh", descending=False),
         "v_sessions_per_month": sql("v_sessions_per_month"),
         "v_efficiency_per_month": sql("v_efficiency_per_month"),
     }
