@@ -196,8 +196,9 @@ async def _list(
             vehicle=vehicle,
             start=start,
             end=end,
-            location=msg.get("location"),
-            flags=msg.get("flags"),
+            # An empty field (a cleared filter in a form) is no filter.
+            location=msg.get("location") or None,
+            flags=msg.get("flags") or None,
             sort=msg["sort"],
             descending=descending,
             cursor=cursor,

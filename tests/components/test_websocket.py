@@ -386,6 +386,11 @@ async def test_filters_sorts_and_cursor_paging(
     assert offset["result"]["offset"] == 10
     assert len(offset["result"]["sessions"]) == 2
     assert offset["result"]["next_cursor"] is None
+    # Cleared filters (an empty location, no flags) filter nothing.
+    cleared = await _ask(
+        ws, type="ev_ledger/sessions", entry_id=entry_id, location="", flags=[]
+    )
+    assert cleared["result"]["total"] == 12
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,6 @@ from sqlalchemy import (
     case,
     cast,
     exists,
-    false,
     func,
     literal,
     or_,
@@ -193,8 +192,6 @@ def _any_flag(
 ) -> ColumnElement[bool]:
     """Records carrying any of `flags` (a JSON list of names in `flags`)."""
     wanted = sorted(set(flags))
-    if not wanted:
-        return false()
     if dialect == "postgresql":
         return model.flags.op("?|")(cast(wanted, ARRAY(Text)))
     each = func.json_each(model.flags).table_valued("value")
@@ -381,7 +378,7 @@ class Reader:
 
         Filters: vehicle, start time, status, location (a zone, as
         `zone_key`: "Home" is "zone.home"; matched against the effective location)
-        and flags (any of them). `cursor` continues after the last row of a page
+        and flags (any of them; an empty list is no filter). `cursor` continues after the last row of a page
         (`Page.next_cursor`, same sort); `offset` paging still works without one.
 
         Raises:
@@ -397,7 +394,7 @@ class Reader:
             conditions.append(
                 ChargingSession.location_key == (zone_key(location) or _NO_PLACE)
             )
-        if flags is not None:
+        if flags:  # none given: no filter
             conditions.append(_any_flag(ChargingSession, flags, self._dialect))
         return self._page(
             self._session_columns(),
@@ -434,7 +431,7 @@ class Reader:
         if location is not None:
             key = zone_key(location) or _NO_PLACE
             conditions.append(or_(Trip.start_zone_key == key, Trip.end_zone_key == key))
-        if flags is not None:
+        if flags:  # none given: no filter
             conditions.append(_any_flag(Trip, flags, self._dialect))
         return self._page(
             select(*_shown(Trip)),
