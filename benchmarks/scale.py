@@ -16,7 +16,7 @@ household as the baseline. Then it times what users hit:
 - a page of 50 sessions through the call the websocket's `ev_ledger/sessions` makes:
   plain, at a location, at a rare location (fewer than 50 in a year: not held to the
   growth target), with a rare flag (the same), after a cursor deep in history, at a
-  location over all vehicles, and sorted by energy;
+  location over all vehicles, and sorted by energy; and a page of 50 trips;
 - the report views `v_sessions_per_month`, `v_efficiency_per_month`.
 
 Each figure is the median of `--runs` timings with min and max, and its ratio to the
@@ -73,6 +73,7 @@ BOUNDED = {
     "ws_page",
     "ws_page_location",
     "ws_page_cursor_deep",
+    "ws_trips_page",
 }
 
 
@@ -246,6 +247,9 @@ def reads(reader: Reader, years: int) -> dict[str, Callable[[], Any]]:
         "ws_page_cursor_deep": ws_page(cursor=deep),
         "ws_page_all_location": ws_page(vehicle=None, location="Work Place"),
         "ws_page_energy_sorted": ws_page(sort="energy_kwh", descending=False),
+        "ws_trips_page": lambda: reader.list_trips(
+            vehicle=vehicle, location=None, flags=None, cursor=None, limit=50
+        ),
         "v_sessions_per_month": sql("v_sessions_per_month"),
         "v_efficiency_per_month": sql("v_efficiency_per_month"),
     }

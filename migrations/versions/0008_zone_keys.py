@@ -4,9 +4,10 @@
 (the user's `location_override`, else `location_name`); `trips.start_zone_key` and
 `end_zone_key` those of the trip's zones. A key is what `logic.tariff.normalize_zone`
 makes of a name ("zone.home", "home" and " Home " are `home`), NULL for no place. The
-writer keeps them; this revision computes them for the rows already stored. Two
-partial indexes over the sessions not deleted, (vehicle, start) and (vehicle, location
-key, start), serve a list's page and its count without reading older rows.
+writer keeps them; this revision computes them for the rows already stored. Partial
+indexes over the records not deleted, sessions' (vehicle, start) and (vehicle,
+location key, start) and trips' (vehicle, start), serve a list's page and its count
+without reading older rows.
 
 Revision ID: 0008
 Revises: 0007
@@ -31,8 +32,12 @@ depends_on: str | Sequence[str] | None = None
 BATCH = 5000
 # Partial: lists and their counts read the kept (not deleted) sessions.
 INDEXES = {
-    "ix_charging_sessions_kept": ["vehicle_id", "started_at"],
-    "ix_charging_sessions_kept_location": ["vehicle_id", "location_key", "started_at"],
+    "ix_charging_sessions_kept": ("charging_sessions", ["vehicle_id", "started_at"]),
+    "ix_charging_sessions_kept_location": (
+        "charging_sessions",
+        ["vehicle_id", "location_key", "started_at"],
+    ),
+    "ix_trips_kept": ("trips", ["vehicle_id", "started_at"]),
 }
 
 
@@ -82,10 +87,10 @@ def upgrade() -> None:
             "end_zone_key": zone_key(end),
         },
     )
-    for name, columns in INDEXES.items():
+    for name, (table, columns) in INDEXES.items():
         op.create_index(
             name,
-            "charging_sessions",
+            table,
             columns,
             sqlite_where=sa.text("deleted_at IS NULL"),
             postgresql_where=sa.text("deleted_at IS NULL"),
@@ -93,8 +98,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in INDEXES:
-        op.drop_index(name, table_name="charging_sessions")
+    for name, (table, _) in INDEXES.items():
+        op.drop_index(name, table_name=table)
     # Plain DROP COLUMN (SQLite 3.35+): a batch copy of the table would break the
     # report views that read it.
     op.execute("ALTER TABLE trips DROP COLUMN end_zone_key")

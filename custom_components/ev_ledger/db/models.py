@@ -263,6 +263,7 @@ class Trip(Base):
     __table_args__ = (
         Index(None, "vehicle_id", "started_at"),
         Index(None, "started_at"),
+        Index("ix_trips_kept", "vehicle_id", "started_at", **_KEPT),  # 0008
         CheckConstraint("distance_km >= 0", name="distance_not_negative"),
     )
 
