@@ -41,6 +41,10 @@ Reading (executor)::
     reader.totals(start, end, vehicle=key, period="month", tz="Europe/Berlin")
     reader.list_sessions(vehicle=key, start=..., end=..., offset=0, limit=50)
     reader.list_trips(vehicle=key, offset=0, limit=50)
+    page = reader.list_sessions(vehicle=key, location="home", flags=["gap"],
+                                sort="energy_kwh", descending=False, limit=50)
+    reader.list_sessions(..., cursor=page.next_cursor)   # the page after it
+    reader.breakdown(start, end, vehicle=key)        # per location and energy source
     reader.samples(source_key, start, end, roles=[...])   # for recompute
     reader.quarantined(); reader.folded_until(sources); reader.close()
 
