@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.const import ATTR_RESTORED, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, callback
 
 from .entity import EvLedgerEntity
@@ -87,6 +88,17 @@ class RecordEvent(EvLedgerEntity, EventEntity):
         """Follow the vehicle's completed records."""
         await super().async_added_to_hass()
         self.async_on_remove(self._vehicle.async_add_record_listener(self._on_record))
+        # A reload left the unavailable placeholder that unloading writes. The
+        # restored last event written next would follow it as a change, which the
+        # logbook lists as the event happening again: the placeholder goes first, so
+        # the restored state starts afresh, as it does after a restart.
+        state = self.hass.states.get(self.entity_id)
+        if (
+            state is not None
+            and state.state == STATE_UNAVAILABLE
+            and state.attributes.get(ATTR_RESTORED)
+        ):
+            self.hass.states.async_remove(self.entity_id, context=self._context)
 
     @callback
     def _on_record(self, kind: str, event_type: str, data: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event
 from pytest_homeassistant_custom_component.common import async_capture_events
 
@@ -106,3 +107,49 @@ async def test_messages_from_partial_and_odd_data(hass: HomeAssistant) -> None:
         "name": "EV Ledger",
         "message": "drove ? km",
     }
+
+
+async def test_a_reload_logs_no_past_event_again(
+    hass: HomeAssistant, ledger: Ledger
+) -> None:
+    """A reload restores the event entities' last event: not a new logbook entry.
+
+    The logbook lists a state change when it has an old and a new state that differ.
+    Unloading makes an entity unavailable (Home Assistant's own "became unavailable");
+    the restored state that follows must not read as the event happening again.
+    """
+    await ledger.setup()
+    await ledger.replay(
+        [
+            Reading(T, Role.PLUGGED, True),
+            Reading(T, Role.CHARGING_STATE, ChargeState.CHARGING),
+            Reading(T, Role.CHARGER_POWER, 11.0),
+            Reading(T + hours(1), Role.CHARGER_POWER, 0.0),
+            Reading(T + hours(1), Role.CHARGING_STATE, ChargeState.COMPLETE),
+            Reading(T + hours(1) + minutes(5), Role.PLUGGED, False),
+        ]
+    )
+    await ledger.at(T + hours(1) + minutes(10))
+    [event_entity] = [
+        s.entity_id
+        for s in hass.states.async_all("event")
+        if s.state not in ("unknown", "unavailable")
+    ]
+    fired = hass.states.get(event_entity)
+    assert fired is not None
+    changes = async_capture_events(hass, EVENT_STATE_CHANGED)
+    assert await hass.config_entries.async_reload(ledger.entry.entry_id)
+    await hass.async_block_till_done()
+    logged = [
+        (e.data["old_state"].state, e.data["new_state"].state)
+        for e in changes
+        if e.data["entity_id"] == event_entity
+        and e.data["old_state"] is not None
+        and e.data["new_state"] is not None
+        and e.data["old_state"].state != e.data["new_state"].state
+    ]
+    assert logged == [(fired.state, "unavailable")]
+    restored = hass.states.get(event_entity)
+    assert restored is not None
+    assert restored.state == fired.state
+    await ledger.unload()
