@@ -15,6 +15,7 @@ from decimal import Decimal
 from hypothesis import given, strategies as st
 
 from custom_components.ev_ledger.logic.config import VehicleConfig
+from custom_components.ev_ledger.logic.counters import CounterTracker
 from custom_components.ev_ledger.logic.integrate import MinuteEnergy, PowerIntegrator
 from custom_components.ev_ledger.logic.model import (
     ChargeState,
@@ -82,12 +83,15 @@ def _figures(session: ChargingSession) -> tuple[object, ...]:
     ),
     policy=st.sampled_from(AttributionPolicy),
     with_site=st.booleans(),
+    counter=st.booleans(),
 )
 def test_running_figures_equal_settling_all_minutes(
     steps: list[tuple[float, float, float, bool]],
     policy: AttributionPolicy,
     with_site: bool,
+    counter: bool,
 ) -> None:
+    """Measured by the charger's power, or by the car's session energy counter."""
     site = SiteLedger(SiteConfig(site_id="home", tz=BERLIN)) if with_site else None
     settlement = Settlement(
         tariffs=TariffBook(rules={"home": TOU}), tz=BERLIN, site=site, policy=policy
@@ -101,9 +105,14 @@ def test_running_figures_equal_settling_all_minutes(
         ledger.step(Reading(START, role, value))
     running = RunningSettlement(settlement, "home")
     ts = START
+    charged = 0.0
     for seconds, kw, solar, site_reports in steps:
         ts += seconds
-        ledger.step(Reading(ts, Role.CHARGER_POWER, kw))
+        if counter:
+            charged += kw * seconds / 3600
+            ledger.step(Reading(ts, Role.SESSION_ENERGY, charged))
+        else:
+            ledger.step(Reading(ts, Role.CHARGER_POWER, kw))
         if site is not None and site_reports:
             for site_role, power in (
                 (Role.SOLAR_POWER, solar),
@@ -116,7 +125,7 @@ def test_running_figures_equal_settling_all_minutes(
         assert live is not None
         if measured is None:
             continue
-        assert isinstance(measured, PowerIntegrator)
+        assert isinstance(measured, CounterTracker if counter else PowerIntegrator)
         running(live, measured, ts)
         whole = ledger.preview(ts)
         assert whole is not None

@@ -107,18 +107,20 @@ class RunningSettlement:
         first = self._next
         if first is None:
             first = minutes.first_minute()
-            if first is None:
-                first = int(now // 60)
-        sums = self._sums
-        final = minutes.final_before(now)
-        if sums.solar is not None:
-            settled = sums.solar.site.settled_until
-            final = min(final, first if settled is None else int(settled // 60))
-        if final > first:
-            self._any = sums.take(minutes, first, final) or self._any
-            first = final
-        self._next = first
-        sums = sums.copy()
+        if first is None:
+            # Nothing measured yet: its first energy may land at any minute from the
+            # session's start (a counter's first step), so nothing is taken yet.
+            first = int(now // 60)
+        else:
+            final = minutes.final_before(now)
+            if self._sums.solar is not None:
+                settled = self._sums.solar.site.settled_until
+                final = min(final, first if settled is None else int(settled // 60))
+            if final > first:
+                self._any = self._sums.take(minutes, first, final) or self._any
+                first = final
+            self._next = first
+        sums = self._sums.copy()
         last = max(int(now // 60), minutes.final_before(now)) + 1
         taken = sums.take(minutes, first, last) or self._any
         prices = sums.all_grid
