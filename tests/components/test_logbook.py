@@ -25,6 +25,15 @@ if TYPE_CHECKING:
     from .conftest import Ledger
 
 T = at("2026-03-02 18:00")
+# Plugged in at T, 11 kW for an hour, unplugged five minutes later.
+_AN_HOUR_AT_11_KW = (
+    Reading(T, Role.PLUGGED, True),
+    Reading(T, Role.CHARGING_STATE, ChargeState.CHARGING),
+    Reading(T, Role.CHARGER_POWER, 11.0),
+    Reading(T + hours(1), Role.CHARGER_POWER, 0.0),
+    Reading(T + hours(1), Role.CHARGING_STATE, ChargeState.COMPLETE),
+    Reading(T + hours(1) + minutes(5), Role.PLUGGED, False),
+)
 
 
 def _describers(hass: HomeAssistant) -> dict[str, Callable[[Event], dict[str, str]]]:
@@ -45,15 +54,7 @@ async def test_a_charge_at_home_in_words(hass: HomeAssistant, ledger: Ledger) ->
     await ledger.setup()
     fired = async_capture_events(hass, EVENT_SESSION_COMPLETED)
     await ledger.replay(
-        [
-            Reading(T, Role.LOCATION, Place("home", 52.5, 13.4)),
-            Reading(T, Role.PLUGGED, True),
-            Reading(T, Role.CHARGING_STATE, ChargeState.CHARGING),
-            Reading(T, Role.CHARGER_POWER, 11.0),
-            Reading(T + hours(1), Role.CHARGER_POWER, 0.0),
-            Reading(T + hours(1), Role.CHARGING_STATE, ChargeState.COMPLETE),
-            Reading(T + hours(1) + minutes(5), Role.PLUGGED, False),
-        ]
+        [Reading(T, Role.LOCATION, Place("home", 52.5, 13.4)), *_AN_HOUR_AT_11_KW]
     )
     await ledger.at(T + hours(1) + minutes(10))
     [event] = fired
@@ -119,16 +120,7 @@ async def test_a_reload_logs_no_past_event_again(
     the restored state that follows must not read as the event happening again.
     """
     await ledger.setup()
-    await ledger.replay(
-        [
-            Reading(T, Role.PLUGGED, True),
-            Reading(T, Role.CHARGING_STATE, ChargeState.CHARGING),
-            Reading(T, Role.CHARGER_POWER, 11.0),
-            Reading(T + hours(1), Role.CHARGER_POWER, 0.0),
-            Reading(T + hours(1), Role.CHARGING_STATE, ChargeState.COMPLETE),
-            Reading(T + hours(1) + minutes(5), Role.PLUGGED, False),
-        ]
-    )
+    await ledger.replay(list(_AN_HOUR_AT_11_KW))
     await ledger.at(T + hours(1) + minutes(10))
     [event_entity] = [
         s.entity_id

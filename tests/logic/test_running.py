@@ -52,6 +52,18 @@ TOU = Tariff(
 )
 
 
+def _charging_at_home() -> VehicleLedger:
+    """A car plugged in and charging at home since START."""
+    ledger = VehicleLedger(VehicleConfig(vehicle_id="car"))
+    for role, value in (
+        (Role.LOCATION, HOME),
+        (Role.PLUGGED, True),
+        (Role.CHARGING_STATE, ChargeState.CHARGING),
+    ):
+        ledger.step(Reading(START, role, value))
+    return ledger
+
+
 def _figures(session: ChargingSession) -> tuple[object, ...]:
     solar = session.solar
     return (
@@ -96,13 +108,7 @@ def test_running_figures_equal_settling_all_minutes(
     settlement = Settlement(
         tariffs=TariffBook(rules={"home": TOU}), tz=BERLIN, site=site, policy=policy
     )
-    ledger = VehicleLedger(VehicleConfig(vehicle_id="car"))
-    for role, value in (
-        (Role.LOCATION, HOME),
-        (Role.PLUGGED, True),
-        (Role.CHARGING_STATE, ChargeState.CHARGING),
-    ):
-        ledger.step(Reading(START, role, value))
+    ledger = _charging_at_home()
     running = RunningSettlement(settlement, "home")
     ts = START
     charged = 0.0
@@ -137,13 +143,7 @@ def test_running_figures_equal_settling_all_minutes(
 def test_a_refresh_takes_only_the_new_minutes() -> None:
     """Two days of 10 s readings: each refresh reads a handful of minutes."""
     settlement = Settlement(tariffs=TariffBook(rules={"home": TOU}), tz=BERLIN)
-    ledger = VehicleLedger(VehicleConfig(vehicle_id="car"))
-    for role, value in (
-        (Role.LOCATION, HOME),
-        (Role.PLUGGED, True),
-        (Role.CHARGING_STATE, ChargeState.CHARGING),
-    ):
-        ledger.step(Reading(START, role, value))
+    ledger = _charging_at_home()
     running = RunningSettlement(settlement, "home")
     read: list[int] = []
     live: ChargingSession | None = None
