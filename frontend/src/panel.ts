@@ -57,6 +57,10 @@ const TABS: [Tab, string][] = [
   ["map", "Map"],
 ];
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 export class EvLedgerPanel extends LitElement {
   static override properties = {
     hass: { attribute: false },
@@ -498,7 +502,7 @@ export class EvLedgerPanel extends LitElement {
       const count = month && !this._month && !this._location ? month.sessions : total.count;
       const energy = month && !this._month && !this._location ? num(month.energy_kwh) : total.energyKwh;
       const cost = month && !this._month && !this._location ? num(month.cost) : total.cost;
-      text = `${count} sessions · ${fmtNumber(energy, 1, this._locale)} kWh · ${fmtMoney(
+      text = `${plural(count, "session")} · ${fmtNumber(energy, 1, this._locale)} kWh · ${fmtMoney(
         cost,
         total.currencies[0] || this._currency,
         this._locale,
@@ -506,7 +510,7 @@ export class EvLedgerPanel extends LitElement {
     } else {
       const count = month && !this._month && !this._location ? month.trips : total.count;
       const km = month && !this._month && !this._location ? num(month.distance_km) : total.distanceKm;
-      text = `${count} trips · ${fmtNumber(distance(km, u), 0, this._locale)} ${u.distance}`;
+      text = `${plural(count, "trip")} · ${fmtNumber(distance(km, u), 0, this._locale)} ${u.distance}`;
     }
     return html`<tr class="subtotal" data-month=${total.month}>
       <td colspan=${span}>${label}: ${text}</td>

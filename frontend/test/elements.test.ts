@@ -174,7 +174,7 @@ describe("ev-ledger-panel", () => {
     await settle(panel);
     expect(hass.calls.filter((c) => c.type === "ev_ledger/sessions").pop()).toMatchObject({ location: "work" });
     // The subtotal is the page's own once a filter narrows the rows.
-    expect(root.querySelector("tr.subtotal")!.textContent).toContain("1 sessions");
+    expect(root.querySelector("tr.subtotal")!.textContent).toContain("1 session ·");
     const sort = root.querySelector("#sort") as HTMLSelectElement;
     sort.value = "cost";
     sort.dispatchEvent(new Event("change"));

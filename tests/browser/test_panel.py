@@ -155,11 +155,11 @@ def demo(tmp_path: Path, socket_enabled: None) -> Iterator[Demo]:
             done = running.query(
                 "SELECT count(*) FROM charging_sessions WHERE status = 'completed'"
             )
-            if done and done[0][0] >= 1:
+            if done and done[0][0] >= 2:
                 break
             time.sleep(2)
         else:
-            pytest.fail(f"no completed session within {RECORDS_TIMEOUT_S} s")
+            pytest.fail(f"no 2 completed sessions within {RECORDS_TIMEOUT_S} s")
         yield running
     finally:
         subprocess.run(
@@ -261,6 +261,7 @@ def test_panel_and_card_in_chromium(demo: Demo) -> None:
             month_input = panel.locator("#month")
             month_input.fill(month)
             month_input.dispatch_event("change")
+            month_input.blur()
             subtotals = panel.locator("tr.subtotal")
             _until(
                 lambda: subtotals.count() == 1
