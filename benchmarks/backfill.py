@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime, timedelta
 from decimal import Decimal
@@ -1021,7 +1022,7 @@ def used_bytes(path: str) -> int:
 
     A passive checkpoint first, which neither waits for nor blocks the writers.
     """
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
         free = conn.execute("PRAGMA freelist_count").fetchone()[0]

@@ -9,6 +9,7 @@ charge.
 
 from __future__ import annotations
 
+from contextlib import closing
 import importlib
 from pathlib import Path
 import shutil
@@ -43,7 +44,7 @@ def backup_manager(hass: HomeAssistant) -> Any:
 
 def sqlite_counts(path: Path) -> tuple[int, int]:
     """(samples, sessions) in an SQLite ledger file, after its integrity check."""
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         samples = conn.execute("SELECT count(*) FROM samples").fetchone()[0]
         sessions = conn.execute("SELECT count(*) FROM charging_sessions").fetchone()[0]

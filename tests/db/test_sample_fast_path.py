@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 import sqlite3
@@ -18,7 +19,7 @@ from .conftest import T0
 
 
 def raw_rows(path: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         return conn.execute("SELECT * FROM samples ORDER BY 1, 2, 3").fetchall()
 
 

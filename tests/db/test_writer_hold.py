@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 import logging
 from pathlib import Path
 import shutil
@@ -92,7 +93,7 @@ def test_hold_gives_a_whole_still_file_and_loses_nothing(
     assert rows(engine, SampleModel) == 3000
 
     # The copy is a consistent ledger of everything enqueued before the hold.
-    with sqlite3.connect(copy) as conn:
+    with closing(sqlite3.connect(copy)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert conn.execute("SELECT count(*) FROM samples").fetchone() == (3000,)
         assert conn.execute("SELECT count(*) FROM charging_sessions").fetchone() == (5,)
