@@ -6,14 +6,17 @@ hand from the scenario in `ledger`.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 import json
 from pathlib import Path
 import re
+import tempfile
 from typing import TYPE_CHECKING, Any
 
+from hypothesis import given, strategies as st
 import pytest
 from sqlalchemy import inspect, text
 
@@ -24,6 +27,7 @@ from custom_components.ev_ledger.db.reports import (
     SESSION_COLUMNS,
     TRIP_COLUMNS,
     Report,
+    _cell,
     describe_tariff,
     export_sessions_csv,
     export_trips_csv,
@@ -527,3 +531,26 @@ def test_home_rows_without_cost_wall_energy_or_tariff() -> None:
             "tariffs": None,
         }
     ]
+
+
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=6))
+def test_text_never_reads_as_a_formula(texts: list[str]) -> None:
+    """Notes and place names come from users: a spreadsheet must show them as text.
+
+    A cell starting with =, +, -, @, a tab or a carriage return would run as a formula
+    (CSV injection); such text gets a leading apostrophe, and reads back unchanged.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_csv(
+            Path(folder) / "notes.csv",
+            ("notes",),
+            [{"notes": text} for text in texts],
+        )
+        with path.open(newline="", encoding="utf-8") as stream:
+            cells = [row["notes"] for row in csv.DictReader(stream)]
+        assert not any(
+            cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells
+        )
+        assert parse_csv(path) == [{"notes": text or None} for text in texts]
+    assert _cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert _cell(Decimal("-1.5")) == "-1.5"  # numbers stay numbers

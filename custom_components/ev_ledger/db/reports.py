@@ -7,8 +7,9 @@ renamed into place) and returns a `Report`: the path and the rows as dicts.
 CSV cells: a header row, then one row per record; times are ISO-8601 in UTC
 (``2025-04-30T08:00:00+00:00``), amounts are plain decimal strings (``10.5000``,
 never floats or exponents), booleans ``true``/``false``, flags and tariffs compact
-JSON, and an empty cell is None. `parse_csv` reads such a file back into the same
-dicts (Decimal, aware UTC datetime, bool, JSON, string ids).
+JSON, and an empty cell is None. Text that a spreadsheet would run as a formula
+(``=…``, ``+…``, ``-…``, ``@…``) starts with an apostrophe. `parse_csv` reads such a
+file back into the same dicts (Decimal, aware UTC datetime, bool, JSON, string ids).
 
     report = export_sessions_csv(reader, path, start=..., end=..., vehicle=key)
     report.path, report.rows          # rows for response data: report.json_rows()
@@ -30,7 +31,7 @@ import json
 import os
 from pathlib import Path
 import tempfile
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -99,9 +100,25 @@ class Report:
 # Cells ---------------------------------------------------------------------------
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV
+# injection): text that does, or that starts with the escaping quote itself, gets a
+# leading apostrophe, which spreadsheets show as text and `parse_csv` takes off.
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def _text_cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _text_value(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return _text_cell(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
@@ -160,7 +177,7 @@ def parse_csv(path: Path | str) -> list[Row]:
     with Path(path).open(newline="", encoding="utf-8") as stream:
         return [
             {
-                key: None if cell == "" else PARSERS.get(key, str)(cell)
+                key: None if cell == "" else PARSERS.get(key, _text_value)(cell)
                 for key, cell in record.items()
             }
             for record in csv.DictReader(stream)
