@@ -125,7 +125,8 @@ def _place(state: State) -> Place:
         # A sensor carrying coordinates: its state is not a zone.
         zone = None
     if zone is not None:
-        zone = _zone_text(zone)
+        # A zone of nothing but NULs is no zone (the sample would store "not_home").
+        zone = _zone_text(zone) or None
     return Place(
         zone,
         _coordinate(state.attributes.get(ATTR_LATITUDE)),

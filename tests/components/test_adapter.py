@@ -62,6 +62,9 @@ def _state(entity_id: str, value: str, **attributes: Any) -> State:
             Place(None, 52.5, 13.4),
         ),
         (Role.LOCATION, _state("device_tracker.car", "home"), Place("home")),
+        # NULs cannot be stored: a zone of nothing else is no zone.
+        (Role.LOCATION, _state("device_tracker.car", "\x00\x00"), Place(None)),
+        (Role.LOCATION, _state("device_tracker.car", "wo\x00rk"), Place("work")),
         (Role.LOCATION, _state("sensor.where", "Berlin", latitude=1), Place(None, 1.0)),
         (Role.PRICE, _state("sensor.price", "0.3"), Reject.UNKNOWN_ROLE),
     ],
