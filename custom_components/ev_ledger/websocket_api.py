@@ -41,6 +41,7 @@ import voluptuous as vol
 from .const import DOMAIN
 from .db import DbError, entity_uuid
 from .db.queries import SORTS, BadCursor, Breakdown, check_cursor
+from .logbook import place_name
 from .logic.model import Flag, Role
 from .records import json_value, row_dict
 from .services import page_response
@@ -208,9 +209,30 @@ async def _list(
     )
     if not ok or page is None:
         return
-    connection.send_result(
-        msg["id"], {**page_response(kind, page), "next_cursor": page.next_cursor}
-    )
+    answer = page_response(kind, page)
+    for item in answer[kind]:
+        _name_places(hass, item)
+    connection.send_result(msg["id"], {**answer, "next_cursor": page.next_cursor})
+
+
+def _name_places(hass: HomeAssistant, record: dict[str, Any]) -> None:
+    """Add the names a record's places are shown by (as the logbook and sensors).
+
+    A session's place: the user's correction as typed, else its location's
+    configured name, else the zone's name in Home Assistant; a trip's start and end
+    zones likewise.
+    """
+
+    def name(zone: Any) -> str | None:
+        return place_name(hass, {"zone": zone}) if isinstance(zone, str) else None
+
+    if "start_zone" in record or "end_zone" in record:
+        record["start_place_name"] = name(record.get("start_zone"))
+        record["end_place_name"] = name(record.get("end_zone"))
+    else:
+        record["place_name"] = record.get("location_override") or name(
+            record.get("location_name") or record.get("zone")
+        )
 
 
 @websocket_command(
@@ -289,6 +311,7 @@ async def ws_session(
     if session is None:
         connection.send_error(msg["id"], "not_found", "No such session")
         return
+    _name_places(hass, session)
     connection.send_result(msg["id"], {"session": session})
 
 
@@ -338,6 +361,7 @@ async def ws_trip(
     if trip is None:
         connection.send_error(msg["id"], "not_found", "No such trip")
         return
+    _name_places(hass, trip)
     connection.send_result(msg["id"], {"trip": trip})
 
 

@@ -79,6 +79,9 @@ export interface TripRow {
   avg_speed_kmh?: string | number | null;
   start_zone?: string | null;
   end_zone?: string | null;
+  /** The zones by the names the user knows (configured location, else the zone's). */
+  start_place_name?: string | null;
+  end_place_name?: string | null;
   duration_seconds?: string | number | null;
   flags?: string[] | null;
   [key: string]: unknown;

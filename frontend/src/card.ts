@@ -20,6 +20,7 @@ import {
   monthOf,
   num,
   placeName,
+  tripEnds,
   recentMonths,
   unitsOf,
 } from "./format";
@@ -195,8 +196,7 @@ export class EvLedgerCard extends LitElement {
                   ? this._trips.map(
                       (t) => html`<li>
                         <span
-                          >${fmtTime(t.started_at, tz, locale)} · ${t.start_zone || "?"} →
-                          ${t.end_zone || "?"}</span
+                          >${fmtTime(t.started_at, tz, locale)} · ${tripEnds(t)}</span
                         >
                         <span class="num"
                           >${fmtNumber(distance(t.distance_km, units), 1, locale)}

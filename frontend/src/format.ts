@@ -351,11 +351,27 @@ interface PlaceRow {
   location_override?: string | null;
   location_name?: string | null;
   zone?: string | null;
+  place_name?: string | null;
 }
 
-/** The place a session is shown at: the user's correction, else the recorded name. */
+/** The place a session is shown at: the server's name for it (the user's correction,
+ * the configured location's name, the zone's), else what was recorded. */
 export function placeName(row: PlaceRow): string {
-  return row.location_override || row.location_name || row.zone || "Unknown place";
+  return (
+    row.place_name || row.location_override || row.location_name || row.zone || "Unknown place"
+  );
+}
+
+/** A trip's start and end, by their names. */
+export function tripEnds(row: {
+  start_zone?: string | null;
+  end_zone?: string | null;
+  start_place_name?: string | null;
+  end_place_name?: string | null;
+}): string {
+  const start = row.start_place_name || row.start_zone || "?";
+  const end = row.end_place_name || row.end_zone || "?";
+  return `${start} → ${end}`;
 }
 
 /** Sessions with coordinates grouped by place (name and ~100 m), energy summed. */
@@ -365,7 +381,7 @@ export function placesOf(rows: PlaceRow[]): PlaceTotal[] {
     const lat = num(row.latitude);
     const lon = num(row.longitude);
     if (lat === null || lon === null) continue;
-    const named = row.location_override || row.location_name || row.zone;
+    const named = row.place_name || row.location_override || row.location_name || row.zone;
     const name = named || `${lat.toFixed(3)}, ${lon.toFixed(3)}`;
     const key = `${name}|${lat.toFixed(3)}|${lon.toFixed(3)}`;
     const place = places.get(key) ?? {

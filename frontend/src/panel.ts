@@ -40,6 +40,7 @@ import {
   monthlyEfficiency,
   num,
   placeName,
+  tripEnds,
   placesOf,
   recentMonths,
   temperature,
@@ -645,7 +646,7 @@ export class EvLedgerPanel extends LitElement {
                 (row) => html`<tr class="row" data-id=${row.id} tabindex="0" @click=${() => this._openTrip(row.id)}>
                   <td>${fmtTime(row.started_at, this._tz, this._locale)}</td>
                   ${many ? html`<td>${this._vehicleName(row.vehicle_id)}</td>` : nothing}
-                  <td>${row.start_zone || "?"} → ${row.end_zone || "?"}</td>
+                  <td>${tripEnds(row)}</td>
                   <td class="num">${fmtNumber(distance(row.distance_km, u), 1, this._locale)}</td>
                   <td class="num">${fmtDuration(row.duration_seconds)}</td>
                   <td class="num">${fmtNumber(num(row.energy_kwh), 2, this._locale)}</td>
@@ -1013,7 +1014,7 @@ export class EvLedgerPanel extends LitElement {
       <button class="back" @click=${this._back}>← Back</button>
       <div class="grid">
         <section class="card">
-          <h2>Trip ${t.start_zone || "?"} → ${t.end_zone || "?"}</h2>
+          <h2>Trip ${tripEnds(t)}</h2>
           <div class="facts">
             ${this._fact("Vehicle", this._vehicleName(t.vehicle_id) || "—")}
             ${this._fact("Started", fmtTime(t.started_at, this._tz, this._locale))}

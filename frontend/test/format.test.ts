@@ -15,10 +15,12 @@ import {
   monthRange,
   monthlyEfficiency,
   num,
+  placeName,
   placesOf,
   recentMonths,
   svgPath,
   temperature,
+  tripEnds,
   unitsOf,
   zonedMidnight,
 } from "../src/format";
@@ -187,5 +189,20 @@ describe("row ids", () => {
     expect(uuid5(NAMESPACE, "01JABCDEF")).toBe("1a20fe95-35e3-543e-b9aa-9bf81c075fc6");
     expect(rowId("01JABCDEF")).toBe("1a20fe95-35e3-543e-b9aa-9bf81c075fc6");
     expect(rowId("6F1C6A3E-5D0B-4D57-9A57-1F0C2E6B9C11")).toBe(NAMESPACE);
+  });
+});
+
+describe("place names", () => {
+  it("prefer the server's name, then what was recorded", () => {
+    expect(placeName({ place_name: "Home", location_name: "zone.home" })).toBe("Home");
+    expect(placeName({ location_override: "Aunt's", zone: "not_home" })).toBe("Aunt's");
+    expect(placeName({ location_name: "work" })).toBe("work");
+    expect(placeName({})).toBe("Unknown place");
+  });
+  it("name a trip's ends", () => {
+    expect(tripEnds({ start_zone: "home", start_place_name: "Home", end_zone: "work" })).toBe(
+      "Home → work",
+    );
+    expect(tripEnds({})).toBe("? → ?");
   });
 });

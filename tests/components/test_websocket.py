@@ -479,3 +479,37 @@ async def test_summary_per_location_and_source(
     )
     months = result["months"]
     assert sum(month["sessions"] for month in months) == 12
+
+
+async def test_places_are_named_as_the_user_knows_them(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    hass_ws_client: WsClient,
+    hass_read_only_access_token: str,
+) -> None:
+    """A charging location by its configured name, else the zone's name, else None."""
+    hass.states.async_set("zone.work_place", "0", {"friendly_name": "The Office"})
+    await _seed(loaded)
+    ws = await hass_ws_client(hass, hass_read_only_access_token)
+    answer = await _ask(
+        ws, type="ev_ledger/sessions", entry_id=loaded.entry_id, limit=12
+    )
+    names = {
+        (row["location_name"], row["place_name"])
+        for row in answer["result"]["sessions"]
+    }
+    # "Home" and "zone.home" are the location configured as "Home" (its title).
+    assert names == {
+        ("Home", "Home"),
+        ("zone.home", "Home"),
+        ("Work Place", "The Office"),
+        (None, None),
+    }
+    trips = await _ask(ws, type="ev_ledger/trips", entry_id=loaded.entry_id, limit=12)
+    ends = {row["end_place_name"] for row in trips["result"]["trips"]}
+    assert ends == {"Home", "The Office", None}
+    one = answer["result"]["sessions"][0]
+    detail = await _ask(
+        ws, type="ev_ledger/session", entry_id=loaded.entry_id, session_id=one["id"]
+    )
+    assert detail["result"]["session"]["place_name"] == one["place_name"]
