@@ -185,3 +185,9 @@ def test_artifact_contains_the_brand_images(tmp_path: Path) -> None:
         names = set(zipped.namelist())
     assert {f"brand/{name}" for name in BRAND_ICONS} <= names
     assert "manifest.json" in names
+    # The panel and the card, built (tests/test_frontend_bundle.py: fresh).
+    assert {
+        "frontend/ev-ledger-panel.js",
+        "frontend/ev-ledger-card.js",
+        "frontend/build-stamp.txt",
+    } <= names
