@@ -323,6 +323,25 @@ async def ledger(
         await ledger.unload()
 
 
+@pytest.fixture
+async def loaded(
+    hass: HomeAssistant, entry_data: dict[str, Any]
+) -> AsyncIterator[MockConfigEntry]:
+    """A ledger on each backend, on the real clock (tokens are checked against it).
+
+    The `ledger` fixture freezes time; a websocket or HTTP client's token is checked
+    against the real clock, so tests of those take this one.
+    """
+    entry = make_entry(entry_data)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    yield entry
+    if entry.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
 def db_config_of(ledger: Ledger) -> DbConfig:
     """The database of a ledger."""
     return ledger.runtime.db_config

@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
 
 from homeassistant.components import frontend
-from homeassistant.config_entries import ConfigEntryState
-import pytest
 from sqlalchemy.exc import OperationalError
 
 from custom_components.ev_ledger import panel
@@ -23,11 +21,11 @@ from custom_components.ev_ledger.db.reports import SESSION_COLUMNS, TRIP_COLUMNS
 from tests.logic.test_scenarios import T
 from tests.logic.trace import hours
 
-from .conftest import VEHICLE_ID, device_of, make_entry
+from .conftest import VEHICLE_ID, device_of
 from .test_services import _iso
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import Awaitable, Callable
     from pathlib import Path
 
     from aiohttp.test_utils import TestClient
@@ -37,21 +35,6 @@ if TYPE_CHECKING:
     from custom_components.ev_ledger.runtime import EvLedgerRuntime
 
     Client = Callable[..., Awaitable[TestClient[Any, Any]]]
-
-
-@pytest.fixture
-async def loaded(
-    hass: HomeAssistant, entry_data: dict[str, Any]
-) -> AsyncIterator[MockConfigEntry]:
-    """A ledger on each backend, on the real clock (tokens are checked against it)."""
-    entry = make_entry(entry_data)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    yield entry
-    if entry.state is ConfigEntryState.LOADED:
-        assert await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
 
 
 async def _add(

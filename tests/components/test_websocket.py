@@ -11,7 +11,6 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import ConfigEntryState
 import pytest
 
 from custom_components.ev_ledger.const import DOMAIN
@@ -21,11 +20,11 @@ from tests.db.conftest import make_session, make_trip
 from tests.logic.test_scenarios import T
 from tests.logic.trace import hours
 
-from .conftest import VEHICLE_ID, device_of, make_entry
+from .conftest import VEHICLE_ID, device_of
 from .test_services import _iso
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import Awaitable, Callable
 
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -36,21 +35,6 @@ if TYPE_CHECKING:
     WsClient = Callable[..., Awaitable[MockHAClientWebSocket]]
 
 _ids = iter(range(1, 10**6))
-
-
-@pytest.fixture
-async def loaded(
-    hass: HomeAssistant, entry_data: dict[str, Any]
-) -> AsyncIterator[MockConfigEntry]:
-    """A ledger on each backend, on the real clock (tokens are checked against it)."""
-    entry = make_entry(entry_data)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    yield entry
-    if entry.state is ConfigEntryState.LOADED:
-        assert await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
 
 
 async def _add(hass: HomeAssistant, entry: MockConfigEntry, start: float) -> str:
