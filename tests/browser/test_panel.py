@@ -33,6 +33,7 @@ import uuid
 
 import pytest
 
+from scripts.demo_check import CHROMIUM_FLAGS
 from tests.legs import ON_NEWEST
 
 if TYPE_CHECKING:
@@ -44,19 +45,8 @@ CHROMIUM: Final = Path("/usr/bin/chromium")
 PANEL_PATH: Final = "/ev_ledger"
 DASHBOARD_PATH: Final = "/ev-ledger/overview"
 ON_CI: Final = os.environ.get("CI") == "true"
-FLAGS: Final = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--hide-scrollbars",
-    "--lang=en-US",
-]
+# The flags of the demo's own browser check: a closed network, a fresh profile.
+FLAGS: Final = list(CHROMIUM_FLAGS)
 # The first sessions of the replay are complete within a minute or two of the start.
 RECORDS_TIMEOUT_S: Final = 240
 DEMO_TIMEOUT_S: Final = 900  # the first run installs the demo's Home Assistant
