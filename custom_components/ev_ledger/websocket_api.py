@@ -414,7 +414,8 @@ async def ws_summary(
             "locations": [
                 {
                     "location": place.key,
-                    "name": place.name,
+                    # As the lists name it: configured location, else zone name.
+                    "name": place_name(hass, {"zone": place.name}) or place.name,
                     "sessions": place.sessions,
                     "energy_kwh": json_value(place.energy_kwh),
                     "solar_kwh": json_value(place.solar_kwh),
