@@ -441,7 +441,11 @@ async def ws_summary(
                     "sessions": month.sessions,
                     "energy_kwh": json_value(month.energy_kwh),
                     "solar_kwh": json_value(month.solar_kwh),
-                    "grid_kwh": json_value(month.energy_kwh - month.solar_kwh),
+                    "battery_kwh": json_value(month.battery_kwh),
+                    # The rest: from the grid, or not attributed to a source.
+                    "grid_kwh": json_value(
+                        month.energy_kwh - month.solar_kwh - month.battery_kwh
+                    ),
                     "cost": json_value(month.cost),
                     "currencies": sorted(month.currencies),
                     "trips": month.trips,

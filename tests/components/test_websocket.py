@@ -465,6 +465,13 @@ async def test_summary_per_location_and_source(
     )
     months = result["months"]
     assert sum(month["sessions"] for month in months) == 12
+    # Each month split the same way: solar, home battery, and the rest.
+    assert sum(Decimal(month["solar_kwh"]) for month in months) == 48
+    assert sum(Decimal(month["battery_kwh"]) for month in months) == 12
+    for month in months:
+        assert Decimal(month["grid_kwh"]) == Decimal(month["energy_kwh"]) - Decimal(
+            month["solar_kwh"]
+        ) - Decimal(month["battery_kwh"])
 
 
 async def test_places_are_named_as_the_user_knows_them(

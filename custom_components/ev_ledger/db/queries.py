@@ -212,6 +212,7 @@ class Totals:
     energy_kwh: Decimal = Decimal(0)
     cost: Decimal = Decimal(0)
     solar_kwh: Decimal = Decimal(0)
+    battery_kwh: Decimal = Decimal(0)
     trips: int = 0
     distance_km: Decimal = Decimal(0)
     trip_energy_kwh: Decimal = Decimal(0)
@@ -524,6 +525,7 @@ class Reader:
                     ChargingSession.energy_kwh,
                     ChargingSession.cost,
                     ChargingSession.solar_kwh,
+                    ChargingSession.battery_kwh,
                     ChargingSession.currency,
                 ).where(*session_where)
             ).all()
@@ -532,12 +534,13 @@ class Reader:
                     *trip_where
                 )
             ).all()
-        for started, energy, cost, solar, currency in sessions:
+        for started, energy, cost, solar, battery, currency in sessions:
             total = bucket(started)
             total.sessions += 1
             total.energy_kwh += energy
             total.cost += cost or 0
             total.solar_kwh += solar or 0
+            total.battery_kwh += battery or 0
             if currency:
                 total.currencies.add(currency)
         for started, distance, energy in trips:
