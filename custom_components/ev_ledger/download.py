@@ -24,7 +24,13 @@ import voluptuous as vol
 
 from .const import DOMAIN
 from .db import DbError, export_sessions_csv, export_trips_csv
-from .services import EXPORT_SCHEMA, KIND_SESSIONS, KIND_TRIPS, _vehicle, check_input
+from .services import (
+    EXPORT_SCHEMA,
+    KIND_SESSIONS,
+    KIND_TRIPS,
+    check_input,
+    vehicle_runtime_of,
+)
 
 if TYPE_CHECKING:
     from .runtime import EvLedgerRuntime
@@ -61,7 +67,7 @@ class CsvDownloadView(HomeAssistantView):
             if start is not None and end is not None and end <= start:
                 raise vol.Invalid("The end is not after the start")  # noqa: TRY301
             vehicle = (
-                _vehicle(hass, runtime, data["vehicle"]).subentry_id
+                vehicle_runtime_of(hass, runtime, data["vehicle"]).subentry_id
                 if "vehicle" in data
                 else None
             )

@@ -364,7 +364,7 @@ def _runtime(hass: HomeAssistant, call: ServiceCall) -> EvLedgerRuntime:
     return runtime
 
 
-def _vehicle(
+def vehicle_runtime_of(
     hass: HomeAssistant, runtime: EvLedgerRuntime, device_or_subentry: str
 ) -> VehicleRuntime:
     """A vehicle by its device id (or its subentry id)."""
@@ -387,7 +387,7 @@ def _vehicle_key(
 ) -> str | None:
     """The key of the call's optional `vehicle` filter (its subentry id)."""
     vehicle = call.data.get(ATTR_VEHICLE)
-    return _vehicle(hass, runtime, vehicle).subentry_id if vehicle else None
+    return vehicle_runtime_of(hass, runtime, vehicle).subentry_id if vehicle else None
 
 
 def _range(
@@ -569,7 +569,7 @@ def _manual_session(
 
 async def _add_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     runtime = _runtime(hass, call)
-    vehicle = _vehicle(hass, runtime, call.data[ATTR_VEHICLE])
+    vehicle = vehicle_runtime_of(hass, runtime, call.data[ATTR_VEHICLE])
     start, end = _range(call)
     assert start is not None  # required by the schema
     assert end is not None
@@ -753,7 +753,7 @@ async def _backfill(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
             translation_domain=DOMAIN, translation_key="recorder_not_loaded"
         )
     if vehicle:
-        vehicles, sites = [_vehicle(hass, runtime, vehicle).subentry_id], []
+        vehicles, sites = [vehicle_runtime_of(hass, runtime, vehicle).subentry_id], []
     else:
         vehicles, sites = list(runtime.vehicles), list(runtime.sites)
     if runtime.backfill is not None and runtime.backfill.running:
@@ -785,7 +785,7 @@ async def _cancel_backfill(hass: HomeAssistant, call: ServiceCall) -> ServiceRes
 async def _recompute(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Re-derive a vehicle's records in a range from the stored samples."""
     runtime = _runtime(hass, call)
-    vehicle = _vehicle(hass, runtime, call.data[ATTR_VEHICLE])
+    vehicle = vehicle_runtime_of(hass, runtime, call.data[ATTR_VEHICLE])
     start, end = _range(call, until_now=True)
     assert start is not None  # required by the schema
     assert end is not None
