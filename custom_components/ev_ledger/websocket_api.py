@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
     from homeassistant.components.websocket_api.connection import ActiveConnection
 
+    from .db import Reader
     from .db.queries import Totals
     from .runtime import EvLedgerRuntime
 
@@ -277,42 +278,7 @@ async def ws_session(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """One session, its windows and the samples of its charging curve."""
-    runtime = _runtime(hass, connection, msg)
-    if runtime is None:
-        return
-    # The rows' vehicle ids (uuids, as text in a plain row) → the vehicles' keys.
-    sources = {str(entity_uuid(key)): key for key in runtime.vehicles}
-    reader = runtime.reader
-
-    def read() -> dict[str, Any] | None:
-        session = reader.get_session(msg["session_id"])
-        if session is None:
-            return None
-        source = sources.get(str(session["vehicle_id"]))
-        samples = []
-        started, ended = session["started_at"], session["ended_at"]
-        if source is not None and started is not None:
-            samples = reader.samples(
-                source,
-                started - CURVE_MARGIN,
-                (ended or started) + CURVE_MARGIN,
-                roles=CURVE_ROLES,
-            )
-        session = row_dict(session)
-        session["samples"] = [
-            {"ts": sample.ts, "role": sample.role, "value": json_value(sample.value)}
-            for sample in samples
-        ]
-        return session
-
-    ok, session = await _read(hass, connection, msg, runtime, read)
-    if not ok:
-        return
-    if session is None:
-        connection.send_error(msg["id"], "not_found", "No such session")
-        return
-    _name_places(hass, session)
-    connection.send_result(msg["id"], {"session": session})
+    await _one(hass, connection, msg, "session", msg["session_id"], "samples", _curve)
 
 
 @websocket_command(
@@ -327,42 +293,75 @@ async def ws_trip(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """One trip and its route (where coordinates were recorded)."""
+    await _one(hass, connection, msg, "trip", msg["trip_id"], "route", _route)
+
+
+def _curve(reader: Reader, source: str, session: dict[str, Any]) -> list[Any]:
+    """The power and battery level samples around a session (its charging curve)."""
+    started, ended = session["started_at"], session["ended_at"]
+    if started is None:
+        return []
+    return [
+        {"ts": sample.ts, "role": sample.role, "value": json_value(sample.value)}
+        for sample in reader.samples(
+            source,
+            started - CURVE_MARGIN,
+            (ended or started) + CURVE_MARGIN,
+            roles=CURVE_ROLES,
+        )
+    ]
+
+
+def _route(reader: Reader, source: str, trip: dict[str, Any]) -> list[Any]:
+    """The coordinates recorded during a trip, in time order."""
+    return [
+        [sample.ts, sample.latitude, sample.longitude]
+        for sample in reader.samples(
+            source,
+            trip["started_at"],
+            trip["ended_at"] + timedelta(seconds=1),
+            roles=[Role.LOCATION.value],
+        )
+        if sample.latitude is not None and sample.longitude is not None
+    ]
+
+
+async def _one(
+    hass: HomeAssistant,
+    connection: ActiveConnection,
+    msg: dict[str, Any],
+    kind: Literal["session", "trip"],
+    record_id: str,
+    key: str,
+    samples: Callable[[Reader, str, dict[str, Any]], list[Any]],
+) -> None:
+    """Answer one record with its samples under `key` (none for an unknown car)."""
     runtime = _runtime(hass, connection, msg)
     if runtime is None:
         return
     # The rows' vehicle ids (uuids, as text in a plain row) → the vehicles' keys.
-    sources = {str(entity_uuid(key)): key for key in runtime.vehicles}
+    sources = {str(entity_uuid(vehicle)): vehicle for vehicle in runtime.vehicles}
     reader = runtime.reader
+    get = reader.get_session if kind == "session" else reader.get_trip
 
     def read() -> dict[str, Any] | None:
-        trip = reader.get_trip(msg["trip_id"])
-        if trip is None:
+        row = get(record_id)
+        if row is None:
             return None
-        source = sources.get(str(trip["vehicle_id"]))
-        route = []
-        if source is not None:
-            route = [
-                [sample.ts, sample.latitude, sample.longitude]
-                for sample in reader.samples(
-                    source,
-                    trip["started_at"],
-                    trip["ended_at"] + timedelta(seconds=1),
-                    roles=[Role.LOCATION.value],
-                )
-                if sample.latitude is not None and sample.longitude is not None
-            ]
-        trip = row_dict(trip)
-        trip["route"] = route
-        return trip
+        source = sources.get(str(row["vehicle_id"]))
+        found = [] if source is None else samples(reader, source, row)
+        record = row_dict(row)
+        record[key] = found
+        return record
 
-    ok, trip = await _read(hass, connection, msg, runtime, read)
+    ok, record = await _read(hass, connection, msg, runtime, read)
     if not ok:
         return
-    if trip is None:
-        connection.send_error(msg["id"], "not_found", "No such trip")
+    if record is None:
+        connection.send_error(msg["id"], "not_found", f"No such {kind}")
         return
-    _name_places(hass, trip)
-    connection.send_result(msg["id"], {"trip": trip})
+    _name_places(hass, record)
+    connection.send_result(msg["id"], {kind: record})
 
 
 @websocket_command(
