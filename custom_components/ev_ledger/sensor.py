@@ -177,6 +177,9 @@ class VehicleSensorDescription(SensorEntityDescription):
     # ("{distance}" in the unit template and the name is the distance unit).
     per_distance: bool = False
     last_reset_fn: Callable[[VehicleRuntime], datetime] | None = None
+    # Shows the open session: refreshed at every data-minute of a charge, where the
+    # others wait for a record, a total or the minute tick to change.
+    live: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -215,6 +218,7 @@ VEHICLE_SENSORS: tuple[VehicleSensorDescription, ...] = (
     VehicleSensorDescription(
         key="charging_status",
         translation_key="charging_status",
+        live=True,
         device_class=SensorDeviceClass.ENUM,
         options=CHARGING_STATUS_OPTIONS,
         value_fn=_charging_status,
@@ -222,12 +226,14 @@ VEHICLE_SENSORS: tuple[VehicleSensorDescription, ...] = (
     VehicleSensorDescription(
         key="session_energy",
         translation_key="session_energy",
+        live=True,
         value_fn=_current("energy_kwh"),
         **_ENERGY,  # type: ignore[arg-type]
     ),
     VehicleSensorDescription(
         key="session_power",
         translation_key="session_power",
+        live=True,
         device_class=SensorDeviceClass.POWER,
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
         state_class=SensorStateClass.MEASUREMENT,
@@ -237,6 +243,7 @@ VEHICLE_SENSORS: tuple[VehicleSensorDescription, ...] = (
     VehicleSensorDescription(
         key="session_duration",
         translation_key="session_duration",
+        live=True,
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MINUTES,
         suggested_display_precision=0,
@@ -245,6 +252,7 @@ VEHICLE_SENSORS: tuple[VehicleSensorDescription, ...] = (
     VehicleSensorDescription(
         key="session_cost",
         translation_key="session_cost",
+        live=True,
         value_fn=_current("cost"),
         **_MONEY,  # type: ignore[arg-type]
     ),
@@ -465,7 +473,11 @@ class VehicleSensor(EvLedgerEntity, SensorEntity):
     async def async_added_to_hass(self) -> None:
         """Follow the vehicle's figures."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._vehicle.async_add_listener(self._async_refresh))
+        self.async_on_remove(
+            self._vehicle.async_add_listener(
+                self._async_refresh, live=self.entity_description.live
+            )
+        )
         self._shown = (self.native_value, self.last_reset)  # written next by HA
 
     @callback

@@ -48,18 +48,34 @@ class SourceRuntime[LedgerT: _Ledger]:
         # runtime whose sources all kept theirs).
         self.revision = 0
         self._listeners: list[Callable[[], None]] = []
+        self._live_listeners: list[Callable[[], None]] = []
 
     @callback
-    def async_add_listener(self, update: Callable[[], None]) -> Callable[[], None]:
-        """Call `update` whenever the figures change; return the remover."""
-        self._listeners.append(update)
-        return lambda: self._listeners.remove(update)
+    def async_add_listener(
+        self, update: Callable[[], None], *, live: bool = False
+    ) -> Callable[[], None]:
+        """Call `update` whenever the figures change; return the remover.
+
+        A `live` listener shows the open session's figures and is also called when
+        only those moved (`async_notify(live_only=True)`).
+        """
+        listeners = self._live_listeners if live else self._listeners
+        listeners.append(update)
+        return lambda: listeners.remove(update)
 
     @callback
-    def async_notify(self) -> None:
-        """Tell the entities that the figures changed."""
-        for update in list(self._listeners):
+    def async_notify(self, *, live_only: bool = False) -> None:
+        """Tell the entities that the figures changed.
+
+        `live_only`: only the open session's figures can have moved (a data-minute
+        of a charge, nothing completed); the other entities are refreshed by the
+        next full notify, at the latest the minute tick's.
+        """
+        for update in list(self._live_listeners):
             update()
+        if not live_only:
+            for update in list(self._listeners):
+                update()
 
     @property
     def rejected_total(self) -> int:

@@ -38,6 +38,7 @@ from .logic.model import (
     Role,
     SessionCompleted,
     SessionStatus,
+    SessionUpdated,
     Trip,
     TripCompleted,
 )
@@ -234,8 +235,14 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         events = self.ledger.step(reading)
         status = self.ledger.charge_status
         if events or status is not self.status:
+            # Only the open session's figures moved: the other sensors (records,
+            # totals, counts) wait for the next full refresh, at the latest the
+            # minute tick's.
+            live_only = status is self.status and all(
+                type(event) is SessionUpdated for event in events
+            )
             self.status = status
-            self._handle(events, reading.ts)
+            self._handle(events, reading.ts, live_only=live_only)
 
     @callback
     def async_tick(self, now: datetime) -> None:
@@ -277,7 +284,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         return self.ledger.step(Reading(ts, Role.CHARGER_POWER, power.value))
 
     @callback
-    def _handle(self, events: Any, ts: float) -> None:
+    def _handle(self, events: Any, ts: float, *, live_only: bool = False) -> None:
         for event in events:
             if isinstance(event, SessionCompleted):
                 self._on_session(event.session)
@@ -289,7 +296,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
                 # show a session that is not.
                 self.writer.delete_session(event.record_id)
         self._refresh_current(ts)
-        self.async_notify()
+        self.async_notify(live_only=live_only)
 
     def _refresh_current(self, ts: float) -> None:
         previous = self.current

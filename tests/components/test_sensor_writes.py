@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
-from homeassistant.core import callback
+from homeassistant.core import State, callback
 from homeassistant.helpers import entity_registry as er
+import pytest
 
 from custom_components.ev_ledger.const import DOMAIN
+from custom_components.ev_ledger.logic.model import Reading, Role
 
 from . import scenario
-from .conftest import VEHICLE_ID, Ledger
+from .conftest import VEHICLE_ID, Ledger, get_state
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -69,3 +71,62 @@ async def test_unchanged_figures_are_not_written(
     finally:
         for unsub in unsubs:
             unsub()
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_a_data_minute_refreshes_the_live_sensors_only(
+    hass: HomeAssistant, embedded_ledger: Ledger
+) -> None:
+    """A charge's data-minute moves the open session's sensors and nothing else.
+
+    The others (records, totals, counts) follow at the next full refresh: the minute
+    tick's, or at once when a record completes.
+    """
+    await embedded_ledger.setup()
+    await embedded_ledger.replay(scenario.before())
+    charge = scenario.charge()
+    await embedded_ledger.replay(charge[:6])
+    vehicle = embedded_ledger.runtime.vehicles[VEHICLE_ID]
+    assert vehicle.current is not None
+    energy = "sensor.model_y_current_session_energy"
+    rejected = "sensor.model_y_rejected_readings"
+    before = (get_state(hass, energy).state, get_state(hass, rejected).state)
+    ts = charge[5].ts
+
+    # Between ticks (no time passes for Home Assistant): a rejected state, then two
+    # data-minutes of charging.
+    vehicle.async_on_state(
+        Role.CHARGER_POWER,
+        State(embedded_ledger.roles[Role.CHARGER_POWER], "abc", {}),
+    )
+    for step in (1, 2):
+        vehicle.async_on_reading(Reading(ts + 60 * step, Role.CHARGER_POWER, 7.0))
+    await hass.async_block_till_done()
+    assert get_state(hass, energy).state != before[0]
+    assert get_state(hass, rejected).state == before[1]
+
+    # The minute tick refreshes everything.
+    await embedded_ledger.at(ts + 180)
+    assert get_state(hass, rejected).state == str(int(before[1]) + 1)
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_a_completed_session_refreshes_the_record_sensors_at_once(
+    hass: HomeAssistant, embedded_ledger: Ledger
+) -> None:
+    """The last session's sensors move with the completion, not a tick later."""
+    await embedded_ledger.setup()
+    await embedded_ledger.replay(scenario.before())
+    charge = scenario.charge()
+    last = charge[-1]
+    await embedded_ledger.replay(charge[:-1])
+    last_energy = "sensor.model_y_last_session_energy"
+    assert get_state(hass, last_energy).state in ("unknown", "unavailable")
+    vehicle = embedded_ledger.runtime.vehicles[VEHICLE_ID]
+    # The unplug, and a reading after its grace: the session completes in a step,
+    # between ticks.
+    vehicle.async_on_reading(last)
+    vehicle.async_on_reading(Reading(last.ts + 900, Role.BATTERY_LEVEL, 80.0))
+    await hass.async_block_till_done()
+    assert vehicle.current is None
+    assert get_state(hass, last_energy).state not in ("unknown", "unavailable")
