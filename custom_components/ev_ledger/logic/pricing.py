@@ -37,6 +37,7 @@ MONEY_QUANTUM = Decimal("0.0001")
 ENERGY_QUANTUM = Decimal("0.0001")
 
 _ZERO = Decimal(0)
+_NO_MONEY = _ZERO.quantize(MONEY_QUANTUM)
 _SIXTY = Decimal(60)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
@@ -266,13 +267,21 @@ class EnergyPrices:
             )
         energy_cost = _money(_dot(self.grid))
         solar_value = _money(_dot(self.solar))
-        time_cost = _money(
-            tariff.per_minute * _basis_minutes(inp, tariff.per_minute_basis)
+        # Fees the tariff does not charge are not worked out (a running session is
+        # priced every minute): zero either way.
+        time_cost = (
+            _money(tariff.per_minute * _basis_minutes(inp, tariff.per_minute_basis))
+            if tariff.per_minute
+            else _NO_MONEY
         )
         session_fee = _money(tariff.session_fee)
-        idle_fee = _money(
-            tariff.idle_fee_per_minute
-            * _billable_idle_minutes(inp, tariff.idle_grace_minutes)
+        idle_fee = (
+            _money(
+                tariff.idle_fee_per_minute
+                * _billable_idle_minutes(inp, tariff.idle_grace_minutes)
+            )
+            if tariff.idle_fee_per_minute
+            else _NO_MONEY
         )
         return Cost(
             total=energy_cost + solar_value + time_cost + session_fee + idle_fee,
