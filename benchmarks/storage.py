@@ -51,8 +51,7 @@ from custom_components.ev_ledger.db import (
 from custom_components.ev_ledger.db.migrate import migrate
 from custom_components.ev_ledger.db.models import ChargingSession, Sample as SampleModel
 from custom_components.ev_ledger.db.retention import cutoff, fold_samples, reclaim
-from custom_components.ev_ledger.db.rows import entity_uuid
-from custom_components.ev_ledger.db.sink import write_batch
+from custom_components.ev_ledger.db.sink import source_ids, write_batch
 from tests.db.conftest import make_session
 from tests.pgcluster import new_cluster
 
@@ -126,7 +125,10 @@ def checkpoint(config: DbConfig) -> None:
 
 
 def size_of(config: DbConfig) -> int:
-    """Bytes the samples take: the SQLite file, or PostgreSQL's sample tables."""
+    """Bytes the samples take: the SQLite file, or PostgreSQL's sample tables.
+
+    On PostgreSQL `sample_sources` counts too (migration 0009), where it exists.
+    """
     if config.backend == "sqlite":
         checkpoint(config)
         return Path(config.path or "").stat().st_size
@@ -138,6 +140,8 @@ def size_of(config: DbConfig) -> int:
                     text(
                         "SELECT pg_total_relation_size('samples')"
                         " + pg_total_relation_size('sample_buckets')"
+                        " + coalesce(pg_total_relation_size("
+                        "to_regclass('sample_sources')), 0)"
                     )
                 ).scalar_one()
             )
@@ -258,11 +262,12 @@ def insert_cost(work: Path, count: int) -> tuple[float, float]:
                 if name == "fast":
                     write_batch(conn, [("samples", rows)])
                 else:
+                    ids = source_ids(conn, [r[0] for r in rows])
                     conn.execute(
                         sqlite_insert(table).on_conflict_do_nothing(),
                         [
                             {
-                                "source_id": entity_uuid(r[0]),
+                                "source": ids[r[0]],
                                 "role": r[1],
                                 "ts": datetime.fromtimestamp(r[2], UTC),
                                 "value": r[3],

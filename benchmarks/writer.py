@@ -61,7 +61,7 @@ def count_samples(config: DbConfig) -> tuple[int, int]:
     """Samples stored and distinct keys."""
     with psycopg.connect(conninfo(config), options="-c search_path=ev_ledger") as conn:
         row = conn.execute(
-            "SELECT count(*), count(DISTINCT (source_id, role, ts)) FROM samples"
+            "SELECT count(*), count(DISTINCT (source, role, ts)) FROM samples"
         ).fetchone()
         assert row is not None
         return int(row[0]), int(row[1])

@@ -58,7 +58,7 @@ def counts(config: DbConfig) -> tuple[int, int, int]:
         total = session.scalar(select(func.count()).select_from(SampleModel))
         distinct = session.scalar(
             select(func.count()).select_from(
-                select(SampleModel.source_id, SampleModel.role, SampleModel.ts)
+                select(SampleModel.source, SampleModel.role, SampleModel.ts)
                 .distinct()
                 .subquery()
             )

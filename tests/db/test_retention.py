@@ -23,6 +23,7 @@ from custom_components.ev_ledger.db.models import (
     ChargingSession,
     Sample as SampleModel,
     SampleBucket,
+    SampleSourceId,
     Trip,
 )
 from custom_components.ev_ledger.db.retention import (
@@ -90,7 +91,11 @@ def expected_buckets(samples: Iterable[Sample], before: datetime) -> dict[Any, A
 def stored_buckets(engine: Engine, sources: list[str]) -> dict[Any, Any]:
     names = {entity_uuid(source): source for source in sources}
     with engine.connect() as conn:
-        rows = conn.execute(select(*SampleBucket.__table__.c)).all()
+        rows = conn.execute(
+            select(SampleSourceId.source_id, *SampleBucket.__table__.c).join(
+                SampleSourceId, SampleSourceId.id == SampleBucket.source
+            )
+        ).all()
     return {
         (names[row.source_id], row.role, row.ts): (
             row.samples,

@@ -12,15 +12,14 @@ from sqlalchemy import insert
 
 from custom_components.ev_ledger.db import DbConfig, connect_and_migrate, make_engine
 from custom_components.ev_ledger.db.models import Sample as SampleModel
-from custom_components.ev_ledger.db.rows import entity_uuid
-from custom_components.ev_ledger.db.sink import write_batch
+from custom_components.ev_ledger.db.sink import source_ids, write_batch
 
 from .conftest import T0
 
 
 def raw_rows(path: str) -> list[tuple[object, ...]]:
     with closing(sqlite3.connect(path)) as conn:
-        return conn.execute("SELECT * FROM samples ORDER BY 1, 2, 3").fetchall()
+        return conn.execute("SELECT * FROM samples ORDER BY 1, 4, 2").fetchall()
 
 
 def store_both(
@@ -40,11 +39,13 @@ def store_both(
     engine = make_engine(slow, pooled=False)
     try:
         with engine.begin() as conn:
+            # The same sources in the same order: the same ids.
+            ids = source_ids(conn, [str(s[0]) for s in samples])
             conn.execute(
                 insert(SampleModel).prefix_with("OR IGNORE"),
                 [
                     {
-                        "source_id": entity_uuid(str(s[0])),
+                        "source": ids[str(s[0])],
                         "role": s[1],
                         "ts": datetime.fromtimestamp(float(s[2]), UTC),  # type: ignore[arg-type]
                         "value": s[3],
@@ -99,4 +100,4 @@ def test_short_rows_of_old_journals(tmp_path: Path) -> None:
         tmp_path, [["car", "odometer", T0 + i, 1000.0 + i, None] for i in range(10)]
     )
     assert fast == slow
-    assert {row[5] for row in fast} == {0}
+    assert {row[2] for row in fast} == {0}  # seq

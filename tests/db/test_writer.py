@@ -360,17 +360,15 @@ def test_sqlite_times_round_trip_as_utc(sqlite_config: DbConfig) -> None:
     eng = make_engine(sqlite_config)
     with eng.begin() as conn:
         conn.execute(
-            text(
-                "INSERT INTO samples (source_id, role, ts, value) VALUES (:s, 'r', :t, 1)"
-            ),
+            text("INSERT INTO samples (source, role, ts, value) VALUES (1, 0, :t, 1)"),
             # Samples' times are integer microseconds on SQLite (migration 0007).
-            {"s": uuid.uuid4().bytes, "t": 1_746_100_800_000_000},
+            {"t": 1_746_100_800_000_000},
         )
         stored = conn.execute(select(SampleModel.ts)).scalar_one()
         with pytest.raises(Exception, match="naive"):
             conn.execute(
                 SampleModel.__table__.insert(),  # type: ignore[attr-defined]
-                {"source_id": uuid.uuid4(), "role": "r", "ts": datetime(2025, 1, 1)},
+                {"source": 2, "role": "odometer", "ts": datetime(2025, 1, 1)},
             )
     eng.dispose()
     assert stored == datetime(2025, 5, 1, 12, tzinfo=UTC)

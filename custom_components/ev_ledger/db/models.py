@@ -306,31 +306,50 @@ class EnergySiteDaily(Base):
     recorded_at: Mapped[datetime] = _updated()
 
 
+class SampleSourceId(Base):
+    """The small integer id the sample tables carry for a source's UUID (0009).
+
+    A vehicle's or energy site's UUID is 16 bytes; the id is 4 on PostgreSQL and one
+    or two on SQLite, in every sample and bucket and their key. The writer adds a
+    source the first time it stores one of its samples; an id never changes. The
+    sample tables carry no foreign key to it: a source is never deleted, and the
+    check would cost every insert.
+    """
+
+    __tablename__ = "sample_sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[uuid.UUID] = mapped_column(SampleSource(), unique=True)
+
+
 class Sample(Base):
     """A raw measurement: narrow, keyed on (source, time, role).
 
     The key leads with the source and the time, so a source's samples of a time
     range (recompute, retention) are one range scan of the key; there is no other
-    index. On SQLite the table is WITHOUT ROWID: the key is the table (migration
-    0006), and the source, time and role are 16 bytes, an integer and a code
-    (migration 0007, `db.types`). `seq` orders the samples of one ledger that share a timestamp as live took
-    them; a location keeps its coordinates beside its zone (`text`) (migration 0004).
-    Raw samples older than the retention window are folded into `sample_buckets`.
+    index. `source` is the source's id in `sample_sources` and `role` its code
+    (`db.types.ROLE_CODES`) (migration 0009), the columns ordered so PostgreSQL
+    packs them without padding (4 + 2 + 2 + 8 + 8 bytes before the nullable ones).
+    On SQLite the table is WITHOUT ROWID: the key is the table (migration 0006), and
+    the time integer microseconds (migration 0007, `db.types`). `seq` orders the
+    samples of one ledger that share a timestamp as live took them; a location keeps
+    its coordinates beside its zone (`text`) (migration 0004). Raw samples older than
+    the retention window are folded into `sample_buckets`.
     """
 
     __tablename__ = "samples"
 
-    source_id: Mapped[uuid.UUID] = mapped_column(SampleSource())
+    source: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(SampleRole())
+    seq: Mapped[int] = mapped_column(SmallInteger, server_default="0")
     ts: Mapped[datetime] = mapped_column(SampleTime())
     value: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str | None] = mapped_column(String(200))
-    seq: Mapped[int] = mapped_column(SmallInteger, server_default="0")
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
-        PrimaryKeyConstraint("source_id", "ts", "role"),
+        PrimaryKeyConstraint("source", "ts", "role"),
         {"sqlite_with_rowid": False},
     )
 
@@ -340,15 +359,15 @@ class SampleBucket(Base):
 
     `ts` is the bucket's start. `value_mean` is the plain mean of the bucket's values,
     `value_last`, `text_last` and the coordinates those of its last sample; `samples`
-    counts what was folded (migration 0005).
+    counts what was folded (migration 0005). Source and role as in `samples` (0009).
     """
 
     __tablename__ = "sample_buckets"
 
-    source_id: Mapped[uuid.UUID] = mapped_column(SampleSource())
+    source: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(SampleRole())
-    ts: Mapped[datetime] = mapped_column(SampleTime())
     samples: Mapped[int] = mapped_column(Integer)
+    ts: Mapped[datetime] = mapped_column(SampleTime())
     value_min: Mapped[float | None] = mapped_column(Float)
     value_max: Mapped[float | None] = mapped_column(Float)
     value_mean: Mapped[float | None] = mapped_column(Float)
@@ -358,7 +377,7 @@ class SampleBucket(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
-        PrimaryKeyConstraint("source_id", "ts", "role"),
+        PrimaryKeyConstraint("source", "ts", "role"),
         {"sqlite_with_rowid": False},
     )
 

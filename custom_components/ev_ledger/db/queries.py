@@ -32,6 +32,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     or_,
     select,
     type_coerce,
@@ -46,16 +47,17 @@ from .models import (
     Quarantine,
     Sample,
     SampleBucket,
+    SampleSourceId,
     Trip,
 )
 from .retention import BUCKET
 from .rows import Sample as SampleRow, entity_uuid, zone_key
-from .types import ROLE_CODES
+from .types import ROLE_CODES, has_code
 
 if TYPE_CHECKING:
     from collections.abc import Collection
 
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
 type Period = Literal["day", "week", "month", "year"]
 MAX_PAGE = 500
@@ -70,6 +72,12 @@ SORTS: dict[str, tuple[str, ...]] = {
 # A location filter whose name has nothing in it matches no row (no key is empty).
 _NO_PLACE = ""
 
+
+# PostgreSQL: the role names as an array, a role code + 1 its subscript (constants).
+_ROLE_NAMES: Final = literal_column(
+    "(ARRAY[" + ", ".join(f"'{name}'" for name in ROLE_CODES) + "]::text[])",
+    ARRAY(Text()),
+)
 
 # A Sample row from a plain tuple of its eight fields, in C.
 _SAMPLE_ROW: Final = partial(tuple.__new__, SampleRow)
@@ -699,22 +707,28 @@ class Reader:
         roles: list[str] | None = None,
     ) -> list[SampleRow]:
         """Return a source's samples in [start, end), in the order they were taken."""
-        query = select(
-            Sample.role,
-            Sample.ts,
-            Sample.value,
-            Sample.text,
-            Sample.seq,
-            Sample.latitude,
-            Sample.longitude,
-        ).where(
-            Sample.source_id == entity_uuid(source),
-            Sample.ts >= start,
-            Sample.ts < end,
-        )
-        if roles:
-            query = query.where(Sample.role.in_(roles))
+        coded = [role for role in roles or () if has_code(role)]
+        if roles and not coded:  # a role without a code has no samples
+            return []
         with self._engine.connect() as conn:
+            ids = _sample_sources(conn, [source])
+            if not ids:
+                return []
+            query = select(
+                Sample.role,
+                Sample.ts,
+                Sample.value,
+                Sample.text,
+                Sample.seq,
+                Sample.latitude,
+                Sample.longitude,
+            ).where(
+                Sample.source == next(iter(ids)),
+                Sample.ts >= start,
+                Sample.ts < end,
+            )
+            if coded:
+                query = query.where(Sample.role.in_(coded))
             rows = conn.execute(
                 query.order_by(Sample.ts, Sample.seq, Sample.role)
             ).all()
@@ -757,48 +771,47 @@ class Reader:
         Time order; samples sharing a timestamp in the order they were taken (`seq`),
         as the ledgers saw them (recompute).
 
-        The database hands over plain columns (the time as epoch seconds, the source
-        as its index in `sources`, the role as stored), so a week of a 1 Hz stream
-        costs no datetime, UUID or type conversion per row.
+        The database hands over plain columns (the time as epoch seconds, the source's
+        key and the role's name as text), so a week of a 1 Hz stream costs no
+        datetime, UUID or type conversion per row.
         """
-        keys = {entity_uuid(source): source for source in sources}
         sqlite = self._dialect == "sqlite"
         epoch: Any
         if sqlite:  # integer microseconds: a float division, correctly rounded
             epoch = type_coerce(Sample.ts, BigInteger()) / 1_000_000.0
         else:  # exact numeric seconds, then the nearest double
             epoch = cast(func.extract("epoch", Sample.ts), Float)
-        # The source's key and the role's name come out of the database as text.
-        source: Any = literal(sources[0] if sources else "", Text())
-        if len(keys) > 1:
-            source = case(
-                *[(Sample.source_id == key, name) for key, name in keys.items()]
-            )
-        role: Any = type_coerce(Sample.role, Text())
-        if sqlite:  # a code, or the name of a role without one
-            role = case(
-                dict(enumerate(ROLE_CODES)),
-                value=type_coerce(Sample.role, Integer()),
-                else_=role,
-            )
-        query = (
-            select(
-                source,
-                role,
-                epoch,
-                Sample.value,
-                Sample.text,
-                Sample.seq,
-                Sample.latitude,
-                Sample.longitude,
-            )
-            .where(
-                Sample.source_id.in_(list(keys)), Sample.ts >= start, Sample.ts < end
-            )
-            # The key's order: the database sorts nothing.
-            .order_by(Sample.source_id, Sample.ts, Sample.role)
-        )
+        code = type_coerce(Sample.role, Integer())
+        role: Any
+        if sqlite:
+            role = case(dict(enumerate(ROLE_CODES)), value=code)
+        else:  # one subscript per row
+            role = _ROLE_NAMES[code + 1]
         with self._engine.connect() as conn:
+            ids = _sample_sources(conn, sources)
+            if not ids:
+                return []
+            # The source's key and the role's name come out of the database as text.
+            source: Any = literal(next(iter(ids.values())), Text())
+            if len(ids) > 1:
+                source = case(ids, value=Sample.source)
+            query = (
+                select(
+                    source,
+                    role,
+                    epoch,
+                    Sample.value,
+                    Sample.text,
+                    Sample.seq,
+                    Sample.latitude,
+                    Sample.longitude,
+                )
+                .where(
+                    Sample.source.in_(list(ids)), Sample.ts >= start, Sample.ts < end
+                )
+                # The key's order: the database sorts nothing.
+                .order_by(Sample.source, Sample.ts, Sample.role)
+            )
             result = conn.execute(query)
             # Plain driver tuples in SampleRow's order, made Sample rows by the
             # tuple constructor itself (no Python call per row).
@@ -861,12 +874,26 @@ class Reader:
         sources, or None when none was folded: what recompute can still re-derive
         starts there.
         """
-        query = select(func.max(SampleBucket.ts)).where(
-            SampleBucket.source_id.in_([entity_uuid(s) for s in sources])
-        )
         with self._engine.connect() as conn:
+            ids = _sample_sources(conn, sources)
+            if not ids:
+                return None
+            query = select(func.max(SampleBucket.ts)).where(
+                SampleBucket.source.in_(list(ids))
+            )
             moment = conn.execute(query).scalar_one_or_none()
         return None if moment is None else moment + BUCKET
+
+
+def _sample_sources(conn: Connection, sources: list[str]) -> dict[int, str]:
+    """The `sample_sources` ids of the sources stored so far, with their keys."""
+    keys = {entity_uuid(source): source for source in sources}
+    rows = conn.execute(
+        select(SampleSourceId.id, SampleSourceId.source_id).where(
+            SampleSourceId.source_id.in_(list(keys))
+        )
+    )
+    return {source_id: keys[key] for source_id, key in rows.tuples()}
 
 
 def _record_filters(

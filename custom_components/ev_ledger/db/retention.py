@@ -28,7 +28,6 @@ from .models import Sample, SampleBucket
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    import uuid
 
     from sqlalchemy import Connection, Engine
 
@@ -42,7 +41,8 @@ WINDOW: Final = timedelta(hours=1)
 # Pages given back to the file system per reclaim step (4 MiB of 4 KiB pages).
 RECLAIM_PAGES: Final = 1024
 
-type _Key = tuple[uuid.UUID, str, datetime]
+# (source id in `sample_sources`, role, bucket start)
+type _Key = tuple[int, str, datetime]
 
 
 @dataclass(slots=True)
@@ -97,9 +97,9 @@ class _Bucket:
         self.samples += stored
 
     def row(self, key: _Key) -> dict[str, Any]:
-        source_id, role, ts = key
+        source, role, ts = key
         return {
-            "source_id": source_id,
+            "source": source,
             "role": role,
             "ts": ts,
             "samples": self.samples,
@@ -162,7 +162,7 @@ def fold_samples(
     result = FoldResult(before=before)
     with engine.connect() as conn:
         sources = _sources(conn)
-    for source_id in sources:
+    for source in sources:
         cursor: datetime | None = None
         while True:
             if (deadline is not None and clock() >= deadline) or (
@@ -174,7 +174,7 @@ def fold_samples(
             with engine.begin() as conn:
                 # One seek on the key (source, ts, role).
                 query = select(func.min(Sample.ts)).where(
-                    Sample.source_id == source_id, Sample.ts < before
+                    Sample.source == source, Sample.ts < before
                 )
                 if cursor is not None:
                     query = query.where(Sample.ts >= cursor)
@@ -183,7 +183,7 @@ def fold_samples(
                     break
                 start = floor_bucket(oldest)
                 end = min(start + window, before)
-                folded, buckets = _fold_window(conn, source_id, start, end)
+                folded, buckets = _fold_window(conn, source, start, end)
             result.folded += folded
             result.buckets += buckets
             result.windows += 1
@@ -192,10 +192,10 @@ def fold_samples(
     return result
 
 
-def _sources(conn: Connection) -> list[uuid.UUID]:
+def _sources(conn: Connection) -> list[int]:
     """The sources that have raw samples: a walk along the key, one seek each."""
-    column = Sample.__table__.c.source_id
-    found: list[uuid.UUID] = []
+    column = Sample.__table__.c.source
+    found: list[int] = []
     query = select(column).order_by(column).limit(1)
     first = conn.execute(query).scalar_one_or_none()
     while first is not None:
@@ -205,7 +205,7 @@ def _sources(conn: Connection) -> list[uuid.UUID]:
 
 
 def _fold_window(
-    conn: Connection, source_id: uuid.UUID, start: datetime, end: datetime
+    conn: Connection, source: int, start: datetime, end: datetime
 ) -> tuple[int, int]:
     """Fold a source's raw samples in [start, end) (whole buckets).
 
@@ -220,12 +220,12 @@ def _fold_window(
             Sample.latitude,
             Sample.longitude,
         )
-        .where(Sample.source_id == source_id, Sample.ts >= start, Sample.ts < end)
+        .where(Sample.source == source, Sample.ts >= start, Sample.ts < end)
         .order_by(Sample.ts, Sample.seq)
     ).all()
     buckets: dict[_Key, _Bucket] = {}
     for role, ts, value, text_, latitude, longitude in rows:
-        key = (source_id, role, floor_bucket(ts))
+        key = (source, role, floor_bucket(ts))
         bucket = buckets.get(key)
         if bucket is None:
             bucket = buckets[key] = _Bucket()
@@ -236,14 +236,14 @@ def _fold_window(
     table = SampleBucket.__table__
     stored = conn.execute(
         select(*table.c).where(
-            SampleBucket.source_id == source_id,
+            SampleBucket.source == source,
             SampleBucket.ts >= start,
             SampleBucket.ts < end,
         )
     ).all()
     replaced: list[_Key] = []
     for row in stored:
-        key = (row.source_id, row.role, row.ts)
+        key = (row.source, row.role, row.ts)
         if key in buckets:
             buckets[key].merge_stored(row)
             replaced.append(key)
@@ -251,7 +251,7 @@ def _fold_window(
         conn.execute(
             delete(SampleBucket).where(
                 and_(
-                    SampleBucket.source_id == source_id,
+                    SampleBucket.source == source,
                     SampleBucket.role == role,
                     SampleBucket.ts == ts,
                 )
@@ -262,7 +262,7 @@ def _fold_window(
     )
     conn.execute(
         delete(Sample).where(
-            Sample.source_id == source_id, Sample.ts >= start, Sample.ts < end
+            Sample.source == source, Sample.ts >= start, Sample.ts < end
         )
     )
     return len(rows), len(buckets)

@@ -4,7 +4,10 @@ A record is `(kind, payload)` with a JSON-safe payload (see `rows`):
 
 - "vehicle", "site": a vehicle or energy-site row (upserted; missing keys untouched);
 - "session" (with its "windows"), "trip", "site_daily": upserted snapshots;
-- "samples": a list of `[source, role, ts, value, text]` (insert, duplicates ignored);
+- "samples": a list of `[source, role, ts, value, text, seq, latitude, longitude]`
+  (insert, duplicates ignored; a source stored for the first time is given its id in
+  `sample_sources`; a role without a code raises `UncodedRoleError`, so the writer
+  quarantines that sample);
 - "override": user corrections of a session (never overwritten by upserts);
 - "delete": soft delete of a session or trip.
 
@@ -30,13 +33,15 @@ from .models import (
     EnergySiteDaily,
     Quarantine,
     Sample,
+    SampleSourceId,
     Trip,
     Vehicle,
 )
 from .rows import entity_uuid, to_params, zone_key
+from .types import role_code
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Collection, Iterable, Sequence
 
     from sqlalchemy import Dialect
     from sqlalchemy.types import TypeEngine
@@ -63,6 +68,7 @@ WINDOWS: Table = ChargingWindow.__table__  # type: ignore[assignment]
 TRIPS: Table = Trip.__table__  # type: ignore[assignment]
 SITE_DAILY: Table = EnergySiteDaily.__table__  # type: ignore[assignment]
 SAMPLES: Table = Sample.__table__  # type: ignore[assignment]
+SOURCES: Table = SampleSourceId.__table__  # type: ignore[assignment]
 QUARANTINE: Table = Quarantine.__table__  # type: ignore[assignment]
 
 # Columns an engine upsert never writes: identity, first-seen time, user corrections.
@@ -81,20 +87,21 @@ _SESSION_KEEP = frozenset(
 _TRIP_KEEP = frozenset({"id", "ingested_at", "notes", "deleted_at"})
 _OVERRIDE_COLUMNS = frozenset({"cost_override", "location_override", "notes"})
 
+# The samples' source ids and role codes are resolved before the copy (0009).
 _PG_SAMPLE_TEMP = (
-    "CREATE TEMP TABLE IF NOT EXISTS evl_samples_seq_in "
-    "(source_id uuid, role text, ts double precision, value double precision,"
-    " text text, seq smallint, latitude double precision,"
+    "CREATE TEMP TABLE IF NOT EXISTS evl_samples_in "
+    "(source integer, role smallint, seq smallint, ts double precision,"
+    " value double precision, text text, latitude double precision,"
     " longitude double precision) ON COMMIT DELETE ROWS"
 )
 _PG_SAMPLE_COPY = (
-    "COPY evl_samples_seq_in (source_id, role, ts, value, text, seq, latitude,"
-    " longitude) FROM STDIN"
+    "COPY evl_samples_in (source, role, seq, ts, value, text, latitude, longitude)"
+    " FROM STDIN"
 )
 _PG_SAMPLE_MERGE = (
-    "INSERT INTO samples (source_id, role, ts, value, text, seq, latitude, longitude) "
-    "SELECT source_id, role, to_timestamp(ts), value, text, seq, latitude, longitude "
-    "FROM evl_samples_seq_in ON CONFLICT DO NOTHING"
+    "INSERT INTO samples (source, role, seq, ts, value, text, latitude, longitude) "
+    "SELECT source, role, seq, to_timestamp(ts), value, text, latitude, longitude "
+    "FROM evl_samples_in ON CONFLICT DO NOTHING"
 )
 
 
@@ -177,35 +184,75 @@ def _placeholders(conn: Connection, table: Table, ids: set[str]) -> None:
         conn.execute(stmt, [{"id": uuid.UUID(i)} for i in sorted(ids)])
 
 
+def _stored_ids(
+    conn: Connection, sources: Collection[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    column = SOURCES.c.source_id
+    rows = conn.execute(select(column, SOURCES.c.id).where(column.in_(sources)))
+    return dict(rows.tuples().all())
+
+
+def source_ids(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
+    """The `sample_sources` ids of source keys, adding the sources not stored yet.
+
+    Read inside the caller's transaction, so a rolled-back batch leaves no id behind
+    that a later one could trust. A source a concurrent writer adds meanwhile is not
+    added twice (the insert ignores the conflict, the read after it finds the row).
+    Ids are only drawn for sources really missing, so the sequence is not spent.
+    """
+    uuids = {key: entity_uuid(key) for key in set(keys)}
+    found = _stored_ids(conn, set(uuids.values()))
+    missing = sorted(set(uuids.values()) - found.keys())
+    if missing:
+        conn.execute(
+            _insert(conn, SOURCES).on_conflict_do_nothing(index_elements=["source_id"]),
+            [{"source_id": source} for source in missing],
+        )
+        found.update(_stored_ids(conn, missing))
+    return {key: found[source] for key, source in uuids.items()}
+
+
 def _write_samples(conn: Connection, samples: list[list[Any]]) -> None:
     if not samples:
         return
     if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur:  # type: ignore[union-attr]
-            cur.execute(_PG_SAMPLE_TEMP)
-            with cur.copy(_PG_SAMPLE_COPY) as copy:
-                write = copy.write_row
-                for s in samples:
-                    write(
-                        (
-                            entity_uuid(s[0]),
-                            s[1],
-                            s[2],
-                            s[3],
-                            s[4] if len(s) > 4 else None,
-                            s[5] if len(s) > 5 else 0,
-                            s[6] if len(s) > 6 else None,
-                            s[7] if len(s) > 7 else None,
-                        )
-                    )
-            cur.execute(_PG_SAMPLE_MERGE)
+        _write_samples_postgresql(conn, samples)
         return
     _write_samples_sqlite(conn, samples)
 
 
+def _write_samples_postgresql(conn: Connection, samples: list[list[Any]]) -> None:
+    """COPY into a temporary table, then one INSERT that ignores duplicates.
+
+    Every row is converted (source id, role code) before the copy starts, so a role
+    without a code fails the batch before anything is sent.
+    """
+    ids = source_ids(conn, [s[0] for s in samples])
+    rows = [
+        (
+            ids[s[0]],
+            role_code(s[1]),
+            s[5] if len(s) > 5 else 0,
+            s[2],
+            s[3],
+            s[4] if len(s) > 4 else None,
+            s[6] if len(s) > 6 else None,
+            s[7] if len(s) > 7 else None,
+        )
+        for s in samples
+    ]
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        cur.execute(_PG_SAMPLE_TEMP)
+        with cur.copy(_PG_SAMPLE_COPY) as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+        cur.execute(_PG_SAMPLE_MERGE)
+
+
 _SQLITE_SAMPLE_INSERT = (
-    "INSERT INTO samples (source_id, role, ts, value, text, seq, latitude, longitude)"
+    "INSERT INTO samples (source, role, seq, ts, value, text, latitude, longitude)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 
@@ -223,30 +270,23 @@ def _write_samples_sqlite(conn: Connection, samples: list[list[Any]]) -> None:
     """Samples straight through sqlite3's executemany (issue 14: the fast path).
 
     The values are converted by the columns' own SQLAlchemy bind processors (the
-    source, the time, the role), so the rows are exactly what an ORM insert would
-    store; only the per-row statement machinery is skipped.
+    time, the role), so the rows are exactly what an ORM insert would store; only
+    the per-row statement machinery is skipped. The source ids are read (and new
+    sources added) once per batch, in its transaction (`source_ids`).
     """
     dialect = conn.dialect
-    to_source = _bind(SAMPLES.c.source_id.type, dialect)
     to_time = _bind(SAMPLES.c.ts.type, dialect)
     to_role = _bind(SAMPLES.c.role.type, dialect)
     to_dt = datetime.fromtimestamp
-    sources: dict[str, Any] = {}
-
-    def source(key: str) -> Any:
-        value = sources.get(key)
-        if value is None:
-            value = sources[key] = to_source(entity_uuid(key))
-        return value
-
+    ids = source_ids(conn, [s[0] for s in samples])
     rows = [
         (
-            source(s[0]),
+            ids[s[0]],
             to_role(s[1]),
+            s[5] if len(s) > 5 else 0,
             to_time(to_dt(s[2], UTC)),
             s[3],
             s[4] if len(s) > 4 else None,
-            s[5] if len(s) > 5 else 0,
             s[6] if len(s) > 6 else None,
             s[7] if len(s) > 7 else None,
         )
@@ -264,7 +304,8 @@ def write_batch(conn: Connection, records: Sequence[Record]) -> None:
     """Write `records` on `conn` (inside the caller's transaction).
 
     Raises:
-        ValueError: A record of an unknown kind.
+        ValueError: A record of an unknown kind, or a sample whose role has no
+            code (`UncodedRoleError`).
         sqlalchemy.exc.DBAPIError: The database rejected a row or went away.
     """
     by_kind: dict[str, list[Any]] = {kind: [] for kind in KINDS}

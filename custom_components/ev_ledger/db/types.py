@@ -5,11 +5,12 @@
 - `Amount`: exact NUMERIC, returned as `Decimal` on both backends (SQLite stores the
   number and the type restores the declared scale).
 - `JsonDoc`: JSONB on PostgreSQL, JSON text on SQLite.
-- `SampleSource`, `SampleTime`, `SampleRole`: the compact sample columns. PostgreSQL
-  keeps a native UUID, timestamptz and text; SQLite stores the 16 bytes of the UUID,
-  the time as integer microseconds since the epoch and a role as its code (a text
-  role without a code is stored as text), instead of 32-character hex, 26-character
-  text and the role's name (migration 0007).
+- `SampleSource`, `SampleTime`, `SampleRole`: the compact sample columns. A source's
+  UUID (in `sample_sources`, which gives it the small integer id the sample tables
+  carry, migration 0009) is native on PostgreSQL and its 16 bytes on SQLite; a
+  sample's time is timestamptz on PostgreSQL and integer microseconds since the epoch
+  on SQLite (migration 0007); a role is stored as its code (`ROLE_CODES`) on both
+  (migration 0009). A role without a code cannot be stored (`UncodedRoleError`).
 """
 
 from __future__ import annotations
@@ -24,10 +25,9 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Dialect,
-    Integer,
     LargeBinary,
     Numeric,
-    String,
+    SmallInteger,
     Uuid,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -109,7 +109,8 @@ def json_doc() -> TypeEngine[Any]:
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
 
-# Role codes of the SQLite sample columns. Append only: a stored code never changes.
+# Role codes of the sample tables (`logic.model.Role`: a test checks every role has
+# one). Append only: a stored code never changes.
 ROLE_CODES: Final = (
     "battery_level",
     "charging_state",
@@ -150,14 +151,33 @@ def from_micros(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=int(value))
 
 
-def role_code(name: str) -> int | str:
-    """A role's SQLite code; a role without one stays its name."""
-    return _CODE_OF.get(name, name)
+class UncodedRoleError(ValueError):
+    """A sample's role has no code in `ROLE_CODES`, so it cannot be stored.
+
+    The writer quarantines (and counts) the sample that carries it.
+    """
 
 
-def role_name(value: int | str) -> str:
-    """A stored role (a code or a name) as its name."""
-    return ROLE_CODES[value] if isinstance(value, int) else str(value)
+def role_code(name: str) -> int:
+    """A role's stored code.
+
+    Raises:
+        UncodedRoleError: The role has no code.
+    """
+    try:
+        return _CODE_OF[name]
+    except KeyError:
+        raise UncodedRoleError(f"sample role without a code: {name!r}") from None
+
+
+def has_code(name: str) -> bool:
+    """Whether a role can be stored."""
+    return name in _CODE_OF
+
+
+def role_name(value: int) -> str:
+    """A stored role code as its name."""
+    return ROLE_CODES[value]
 
 
 class SampleSource(TypeDecorator[uuid.UUID]):
@@ -217,23 +237,15 @@ class SampleTime(TypeDecorator[datetime]):
 
 
 class SampleRole(TypeDecorator[str]):
-    """A sample's role: text on PostgreSQL, its code on SQLite."""
+    """A sample's role: its code (`ROLE_CODES`) as a SMALLINT, its name in Python."""
 
-    impl = String(32)
+    impl = SmallInteger
     cache_ok = True
 
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        """An INTEGER on SQLite (which keeps a role without a code as text)."""
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(Integer())
-        return dialect.type_descriptor(String(32))
-
     def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
-        """The role's code on SQLite."""
-        if value is None or dialect.name != "sqlite":
-            return value
-        return role_code(value)
+        """The role's code; a role without one raises `UncodedRoleError`."""
+        return None if value is None else role_code(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
-        """The role's name on both."""
+        """The role's name."""
         return None if value is None else role_name(value)
