@@ -228,10 +228,11 @@ def _write_samples_postgresql(conn: Connection, samples: list[list[Any]]) -> Non
     without a code fails the batch before anything is sent.
     """
     ids = source_ids(conn, [s[0] for s in samples])
+    codes = {role: role_code(role) for role in {s[1] for s in samples}}
     rows = [
         (
             ids[s[0]],
-            role_code(s[1]),
+            codes[s[1]],
             s[5] if len(s) > 5 else 0,
             s[2],
             s[3],
@@ -272,17 +273,19 @@ def _write_samples_sqlite(conn: Connection, samples: list[list[Any]]) -> None:
     The values are converted by the columns' own SQLAlchemy bind processors (the
     time, the role), so the rows are exactly what an ORM insert would store; only
     the per-row statement machinery is skipped. The source ids are read (and new
-    sources added) once per batch, in its transaction (`source_ids`).
+    sources added) once per batch, in its transaction (`source_ids`), and each role
+    is converted once per batch.
     """
     dialect = conn.dialect
     to_time = _bind(SAMPLES.c.ts.type, dialect)
     to_role = _bind(SAMPLES.c.role.type, dialect)
     to_dt = datetime.fromtimestamp
     ids = source_ids(conn, [s[0] for s in samples])
+    codes = {role: to_role(role) for role in {s[1] for s in samples}}
     rows = [
         (
             ids[s[0]],
-            to_role(s[1]),
+            codes[s[1]],
             s[5] if len(s) > 5 else 0,
             to_time(to_dt(s[2], UTC)),
             s[3],
