@@ -28,8 +28,8 @@ from custom_components.ev_ledger.db import (
     Sample,
     Writer,
     connect_and_migrate,
-    entity_uuid,
 )
+from custom_components.ev_ledger.db.types import role_code
 from tests.db.conftest import make_session
 from tests.db.faults import Outage
 from tests.pgcluster import new_cluster
@@ -74,19 +74,20 @@ def truncate(config: DbConfig) -> None:
 
 
 def bench_copy(config: DbConfig, samples: list[Sample]) -> float:
-    """Raw psycopg COPY of the rows straight into `samples`; rows per second."""
-    source = entity_uuid(samples[0].source_id)
+    """Raw psycopg COPY of the rows straight into `samples`; rows per second.
+
+    The rows carry a source id and role codes as stored (migration 0009), converted
+    before the clock starts.
+    """
     prepared = [
-        (source, s.role, datetime.fromtimestamp(s.ts, UTC), s.value, s.text)
+        (1, role_code(s.role), datetime.fromtimestamp(s.ts, UTC), s.value, s.text)
         for s in samples
     ]
     with psycopg.connect(conninfo(config), options="-c search_path=ev_ledger") as conn:
         start = time.perf_counter()
         with (
             conn.cursor() as cur,
-            cur.copy(
-                "COPY samples (source_id, role, ts, value, text) FROM STDIN"
-            ) as copy,
+            cur.copy("COPY samples (source, role, ts, value, text) FROM STDIN") as copy,
         ):
             for row in prepared:
                 copy.write_row(row)
