@@ -20,7 +20,7 @@ from hypothesis import given, strategies as st
 import pytest
 from sqlalchemy import inspect, text
 
-from custom_components.ev_ledger.db import DbConfig, Reader, make_engine
+from custom_components.ev_ledger.db import DbConfig, Reader, Sample, make_engine
 from custom_components.ev_ledger.db.migrate import migrate
 from custom_components.ev_ledger.db.reports import (
     HOME_CHARGING_COLUMNS,
@@ -45,7 +45,7 @@ from custom_components.ev_ledger.logic.model import (
 )
 from custom_components.ev_ledger.logic.tariff import normalize_zone
 
-from .conftest import WriterFactory, make_session, make_trip
+from .conftest import T0, WriterFactory, make_session, make_trip
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -53,7 +53,12 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
-VIEWS = {"v_sessions_per_month", "v_cost_per_location", "v_efficiency_per_month"}
+VIEWS = {
+    "v_sessions_per_month",
+    "v_cost_per_location",
+    "v_efficiency_per_month",
+    "v_samples",
+}
 D = Decimal
 NIGHT = {
     "kind": "time_of_use",
@@ -137,6 +142,10 @@ def ledger(migrated: DbConfig, make_writer: WriterFactory) -> Iterator[Reader]:
     ):
         writer.enqueue_trip(trip)
     writer.delete_trip(make_trip(2).id)
+    # The first session's charging power, raw (v_samples).
+    writer.enqueue_samples(
+        [Sample("vehicle-1", "charger_power", T0 + 60.0 * i, 11.0) for i in range(5)]
+    )
     writer.synced().result(10)
     reader = Reader(migrated)
     yield reader
@@ -287,7 +296,7 @@ def doc_queries() -> list[str]:
 
 
 def test_docs_have_examples() -> None:
-    assert 4 <= len(doc_queries()) <= 6
+    assert 4 <= len(doc_queries()) <= 7
 
 
 @pytest.mark.parametrize("index", range(len(doc_queries())))

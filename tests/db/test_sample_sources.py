@@ -11,12 +11,13 @@ from datetime import UTC, datetime, timedelta
 import uuid
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from custom_components.ev_ledger.db import DbConfig, Reader, Sample, entity_uuid
 from custom_components.ev_ledger.db.models import (
     Quarantine,
     Sample as SampleModel,
+    SampleRoleName,
     SampleSourceId,
 )
 from custom_components.ev_ledger.db.sink import write_batch
@@ -127,3 +128,55 @@ def test_a_rolled_back_batch_leaves_no_source_behind(engine: Engine) -> None:
     assert sorted(rows) == sorted(
         [(entity_uuid("vehicle-b"), 2.0), (entity_uuid("vehicle-a"), 3.0)]
     )
+
+
+def test_sample_roles_name_every_code(engine: Engine) -> None:
+    """`sample_roles` (migration 0010) is `ROLE_CODES`: a new code needs its row."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(SampleRoleName.code, SampleRoleName.name).order_by(
+                SampleRoleName.code
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == list(enumerate(ROLE_CODES))
+
+
+def test_v_samples_reads_by_name(
+    migrated: DbConfig, engine: Engine, make_writer: WriterFactory
+) -> None:
+    writer = make_writer(migrated)
+    writer.enqueue_vehicle("vehicle-1", name="Model 3")
+    writer.enqueue_samples(
+        [
+            Sample("vehicle-1", "charger_power", T0 + 0.25, 11.0),
+            Sample("vehicle-1", "location", T0 + 60, None, "home", 0, 52.5, 13.25),
+            Sample("site-without-row", "solar_power", T0, 3.5),
+        ]
+    )
+    writer.synced().result(10)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT source_id, source_name, role, ts, value, text, latitude,"
+                " longitude, seq FROM v_samples ORDER BY ts"
+            )
+        ).all()
+    car = entity_uuid("vehicle-1")
+    site = entity_uuid("site-without-row")
+    times: list[object]
+    ids: list[object]
+    if migrated.backend == "postgresql":
+        times = [START, START + timedelta(seconds=0.25), START + timedelta(minutes=1)]
+        ids = [site, car, car]
+    else:
+        times = [
+            "2025-04-30 08:00:00.000",
+            "2025-04-30 08:00:00.250",
+            "2025-04-30 08:01:00.000",
+        ]
+        ids = [site.hex, car.hex, car.hex]
+    assert [tuple(row) for row in rows] == [
+        (ids[0], None, "solar_power", times[0], 3.5, None, None, None, 0),
+        (ids[1], "Model 3", "charger_power", times[1], 11.0, None, None, None, 0),
+        (ids[2], "Model 3", "location", times[2], None, "home", 52.5, 13.25, 0),
+    ]

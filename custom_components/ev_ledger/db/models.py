@@ -322,6 +322,21 @@ class SampleSourceId(Base):
     source_id: Mapped[uuid.UUID] = mapped_column(SampleSource(), unique=True)
 
 
+class SampleRoleName(Base):
+    """The name of a sample role's code, for SQL users (`v_samples`, migration 0010).
+
+    The integration reads codes through `db.types.ROLE_CODES`; a migration that
+    appends a code there adds its row here (a test holds the two equal).
+    """
+
+    __tablename__ = "sample_roles"
+
+    code: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False
+    )
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+
+
 class Sample(Base):
     """A raw measurement: narrow, keyed on (source, time, role).
 
