@@ -91,13 +91,12 @@ def state_reading(
     """
     when = state.last_updated_timestamp if ts is None else ts
     text = state.state
-    if vocab.is_gap(text):
-        return Reading(when, role, None)
     numeric = _NUMERIC.get(role)
     if numeric is not None:
+        # A number first (the common case): no gap spelling parses as one.
         value = units.parse_float(text)
         if isinstance(value, Reject):
-            return value
+            return Reading(when, role, None) if vocab.is_gap(text) else value
         converter, default = numeric
         converted = converter(
             value, state.attributes.get(ATTR_UNIT_OF_MEASUREMENT), default
@@ -105,6 +104,8 @@ def state_reading(
         if converted is None:
             return Reject.BAD_UNIT
         return Reading(when, role, converted)
+    if vocab.is_gap(text):
+        return Reading(when, role, None)
     parser = _TEXT.get(role)
     if parser is not None:
         if options and role in _IN_CONTEXT:
