@@ -157,6 +157,8 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self._running: tuple[tuple[Any, ...], RunningSettlement] | None = None
         # When the in-progress row was last written.
         self._upserted_at = -math.inf
+        # The rejection count at the last full refresh of the sensors (`_handle`).
+        self._rejected_shown = 0
         # The last charger power the ledger took (re-reported by ticks): a state the
         # adapter rejects changes nothing, as in the replay.
         self.held_power: Reading | None = None
@@ -296,6 +298,11 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
                 # show a session that is not.
                 self.writer.delete_session(event.record_id)
         self._refresh_current(ts)
+        if live_only:
+            # Readings refused since the last full refresh: their count shows now.
+            live_only = self.rejected_total == self._rejected_shown
+        if not live_only:
+            self._rejected_shown = self.rejected_total
         self.async_notify(live_only=live_only)
 
     def _refresh_current(self, ts: float) -> None:

@@ -79,8 +79,8 @@ async def test_a_data_minute_refreshes_the_live_sensors_only(
 ) -> None:
     """A charge's data-minute moves the open session's sensors and nothing else.
 
-    The others (records, totals, counts) follow at the next full refresh: the minute
-    tick's, or at once when a record completes.
+    The others (records, totals) follow at the next full refresh: the minute tick's,
+    a record's, or a data-minute after a refused reading (its count shows at once).
     """
     await embedded_ledger.setup()
     await embedded_ledger.replay(scenario.before())
@@ -88,25 +88,50 @@ async def test_a_data_minute_refreshes_the_live_sensors_only(
     await embedded_ledger.replay(charge[:6])
     vehicle = embedded_ledger.runtime.vehicles[VEHICLE_ID]
     assert vehicle.current is not None
+    live = {
+        f"sensor.model_y_{key}"
+        for key in (
+            "charging_status",
+            "current_session_energy",
+            "charging_power",
+            "current_session_duration",
+            "current_session_cost",
+        )
+    }
+    for entity_id in live:
+        assert hass.states.get(entity_id) is not None, entity_id
     energy = "sensor.model_y_current_session_energy"
     rejected = "sensor.model_y_rejected_readings"
     before = (get_state(hass, energy).state, get_state(hass, rejected).state)
     ts = charge[5].ts
+    refreshed: list[str] = []
 
-    # Between ticks (no time passes for Home Assistant): a rejected state, then two
-    # data-minutes of charging.
-    vehicle.async_on_state(
-        Role.CHARGER_POWER,
-        State(embedded_ledger.roles[Role.CHARGER_POWER], "abc", {}),
-    )
+    @callback
+    def count(event: Event[Any]) -> None:
+        refreshed.append(event.data["entity_id"])
+
+    @callback
+    def ours(data: Mapping[str, Any]) -> bool:
+        return str(data["entity_id"]).startswith("sensor.model_y_")
+
+    for kind in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED):
+        hass.bus.async_listen(kind, count, event_filter=ours)
+
+    # Between ticks (no time passes for Home Assistant): two data-minutes of charging.
     for step in (1, 2):
         vehicle.async_on_reading(Reading(ts + 60 * step, Role.CHARGER_POWER, 7.0))
     await hass.async_block_till_done()
     assert get_state(hass, energy).state != before[0]
-    assert get_state(hass, rejected).state == before[1]
+    assert refreshed
+    assert set(refreshed) <= live
 
-    # The minute tick refreshes everything.
-    await embedded_ledger.at(ts + 180)
+    # A refused state, then a data-minute: the count shows with it.
+    vehicle.async_on_state(
+        Role.CHARGER_POWER,
+        State(embedded_ledger.roles[Role.CHARGER_POWER], "abc", {}),
+    )
+    vehicle.async_on_reading(Reading(ts + 180, Role.CHARGER_POWER, 7.0))
+    await hass.async_block_till_done()
     assert get_state(hass, rejected).state == str(int(before[1]) + 1)
 
 
