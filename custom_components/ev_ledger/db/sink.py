@@ -221,20 +221,23 @@ def _write_samples(conn: Connection, samples: list[list[Any]]) -> None:
     _write_samples_sqlite(conn, samples)
 
 
-def _write_samples_postgresql(conn: Connection, samples: list[list[Any]]) -> None:
-    """COPY into a temporary table, then one INSERT that ignores duplicates.
+def _sample_rows(
+    conn: Connection, samples: list[list[Any]], to_time: Callable[[float], Any]
+) -> list[tuple[Any, ...]]:
+    """The samples as rows of the table's columns, in its order.
 
-    Every row is converted (source id, role code) before the copy starts, so a role
-    without a code fails the batch before anything is sent.
+    The source ids are read (and new sources added) once per batch, in its
+    transaction (`source_ids`), and each role is converted once per batch: a role
+    without a code fails the batch (`UncodedRoleError`) before anything is sent.
     """
     ids = source_ids(conn, [s[0] for s in samples])
     codes = {role: role_code(role) for role in {s[1] for s in samples}}
-    rows = [
+    return [
         (
             ids[s[0]],
             codes[s[1]],
             s[5] if len(s) > 5 else 0,
-            s[2],
+            to_time(s[2]),
             s[3],
             s[4] if len(s) > 4 else None,
             s[6] if len(s) > 6 else None,
@@ -242,6 +245,14 @@ def _write_samples_postgresql(conn: Connection, samples: list[list[Any]]) -> Non
         )
         for s in samples
     ]
+
+
+def _write_samples_postgresql(conn: Connection, samples: list[list[Any]]) -> None:
+    """COPY into a temporary table, then one INSERT that ignores duplicates.
+
+    The time goes as epoch seconds; the INSERT makes it a timestamptz.
+    """
+    rows = _sample_rows(conn, samples, _identity)
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:  # type: ignore[union-attr]
         cur.execute(_PG_SAMPLE_TEMP)
@@ -270,31 +281,13 @@ def _bind(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any
 def _write_samples_sqlite(conn: Connection, samples: list[list[Any]]) -> None:
     """Samples straight through sqlite3's executemany (issue 14: the fast path).
 
-    The values are converted by the columns' own SQLAlchemy bind processors (the
-    time, the role), so the rows are exactly what an ORM insert would store; only
-    the per-row statement machinery is skipped. The source ids are read (and new
-    sources added) once per batch, in its transaction (`source_ids`), and each role
-    is converted once per batch.
+    The time is converted by the column's own SQLAlchemy bind processor, so the
+    rows are exactly what an ORM insert would store; only the per-row statement
+    machinery is skipped.
     """
-    dialect = conn.dialect
-    to_time = _bind(SAMPLES.c.ts.type, dialect)
-    to_role = _bind(SAMPLES.c.role.type, dialect)
+    to_time = _bind(SAMPLES.c.ts.type, conn.dialect)
     to_dt = datetime.fromtimestamp
-    ids = source_ids(conn, [s[0] for s in samples])
-    codes = {role: to_role(role) for role in {s[1] for s in samples}}
-    rows = [
-        (
-            ids[s[0]],
-            codes[s[1]],
-            s[5] if len(s) > 5 else 0,
-            to_time(to_dt(s[2], UTC)),
-            s[3],
-            s[4] if len(s) > 4 else None,
-            s[6] if len(s) > 6 else None,
-            s[7] if len(s) > 7 else None,
-        )
-        for s in samples
-    ]
+    rows = _sample_rows(conn, samples, lambda ts: to_time(to_dt(ts, UTC)))
     raw = conn.connection.driver_connection
     cursor = raw.cursor()  # type: ignore[union-attr]
     try:
