@@ -21,9 +21,35 @@ from . import scenario
 from .conftest import VEHICLE_ID, Ledger, get_state
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from homeassistant.core import Event, HomeAssistant
+
+
+def record_writes(
+    hass: HomeAssistant, wanted: Callable[[str], bool]
+) -> tuple[list[str], Callable[[], None]]:
+    """The entities written from now on (changed or reported), and a stop."""
+    written: list[str] = []
+
+    @callback
+    def count(event: Event[Any]) -> None:
+        written.append(event.data["entity_id"])
+
+    @callback
+    def chosen(data: Mapping[str, Any]) -> bool:
+        return wanted(str(data["entity_id"]))
+
+    unsubs = [
+        hass.bus.async_listen(kind, count, event_filter=chosen)
+        for kind in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED)
+    ]
+
+    def stop() -> None:
+        for unsub in unsubs:
+            unsub()
+
+    return written, stop
 
 
 async def test_unchanged_figures_are_not_written(
@@ -39,20 +65,7 @@ async def test_unchanged_figures_are_not_written(
         if entry.domain == "sensor" and entry.platform == DOMAIN
     }
     assert len(ours) > 10
-    written: list[str] = []
-
-    @callback
-    def count(event: Event[Any]) -> None:
-        written.append(event.data["entity_id"])
-
-    @callback
-    def mine(data: Mapping[str, Any]) -> bool:
-        return data["entity_id"] in ours
-
-    unsubs = [
-        hass.bus.async_listen(EVENT_STATE_CHANGED, count, event_filter=mine),
-        hass.bus.async_listen(EVENT_STATE_REPORTED, count, event_filter=mine),
-    ]
+    written, stop = record_writes(hass, ours.__contains__)
     try:
         vehicle = embedded_ledger.runtime.vehicles[VEHICLE_ID]
         for _ in range(5):
@@ -69,8 +82,7 @@ async def test_unchanged_figures_are_not_written(
         changed = set(written)
         assert changed < ours
     finally:
-        for unsub in unsubs:
-            unsub()
+        stop()
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -104,18 +116,7 @@ async def test_a_data_minute_refreshes_the_live_sensors_only(
     rejected = "sensor.model_y_rejected_readings"
     before = (get_state(hass, energy).state, get_state(hass, rejected).state)
     ts = charge[5].ts
-    refreshed: list[str] = []
-
-    @callback
-    def count(event: Event[Any]) -> None:
-        refreshed.append(event.data["entity_id"])
-
-    @callback
-    def ours(data: Mapping[str, Any]) -> bool:
-        return str(data["entity_id"]).startswith("sensor.model_y_")
-
-    for kind in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED):
-        hass.bus.async_listen(kind, count, event_filter=ours)
+    refreshed, _ = record_writes(hass, lambda e: e.startswith("sensor.model_y_"))
 
     # Between ticks (no time passes for Home Assistant): two data-minutes of charging.
     for step in (1, 2):
