@@ -23,6 +23,7 @@ CONF_SSLROOTCERT: Final = "sslrootcert"  # path to a CA certificate file
 CONF_URL: Final = "url"  # alternative: one postgresql:// connection URL
 # Entry option: days raw samples are kept before they are folded into minutes (0: ever).
 CONF_SAMPLE_RETENTION_DAYS: Final = "sample_retention_days"
+CONF_DEADBAND: Final = "deadband"
 EMBEDDED_FILENAME: Final = "ev_ledger.db"
 JOURNAL_DIRNAME: Final = ".ev_ledger_journal"
 

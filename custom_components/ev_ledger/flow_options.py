@@ -1,4 +1,4 @@
-"""Options of a ledger: how long raw samples are kept before they are folded."""
+"""Options of a ledger: how long raw samples are kept, and the deadband."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
 )
 import voluptuous as vol
 
-from .const import CONF_SAMPLE_RETENTION_DAYS
+from .const import CONF_DEADBAND, CONF_SAMPLE_RETENTION_DAYS
 from .db.retention import DEFAULT_RETENTION_DAYS
 
 # Ten years: anything longer is "keep them" (0).
@@ -28,27 +29,41 @@ SCHEMA = vol.Schema(
                 mode=NumberSelectorMode.BOX,
                 unit_of_measurement="d",
             )
-        )
+        ),
+        vol.Optional(CONF_DEADBAND, default=False): BooleanSelector(),
     }
 )
 
 
 class LedgerOptionsFlow(OptionsFlow):
-    """Sample retention (records are always kept)."""
+    """Sample retention (records are always kept) and the deadband."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the retention window in days (0: raw samples are kept forever)."""
+        """Ask for the retention window in days (0: raw samples are kept forever).
+
+        Turning the deadband on or off reloads the ledger (`runtime.fingerprint`).
+        """
         if user_input is not None:
-            days = int(user_input[CONF_SAMPLE_RETENTION_DAYS])
-            return self.async_create_entry(data={CONF_SAMPLE_RETENTION_DAYS: days})
-        current = self.config_entry.options.get(
-            CONF_SAMPLE_RETENTION_DAYS, DEFAULT_RETENTION_DAYS
-        )
+            return self.async_create_entry(
+                data={
+                    CONF_SAMPLE_RETENTION_DAYS: int(
+                        user_input[CONF_SAMPLE_RETENTION_DAYS]
+                    ),
+                    CONF_DEADBAND: bool(user_input[CONF_DEADBAND]),
+                }
+            )
+        options = self.config_entry.options
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                SCHEMA, {CONF_SAMPLE_RETENTION_DAYS: current}
+                SCHEMA,
+                {
+                    CONF_SAMPLE_RETENTION_DAYS: options.get(
+                        CONF_SAMPLE_RETENTION_DAYS, DEFAULT_RETENTION_DAYS
+                    ),
+                    CONF_DEADBAND: options.get(CONF_DEADBAND, False),
+                },
             ),
         )

@@ -22,7 +22,13 @@ from homeassistant.const import STATE_NOT_HOME
 
 from . import builders
 from .adapter import site_reading, state_price, state_reading, to_sample
-from .const import SUBENTRY_ENERGY_SITE, SUBENTRY_LOCATION, SUBENTRY_VEHICLE
+from .const import (
+    CONF_DEADBAND,
+    SUBENTRY_ENERGY_SITE,
+    SUBENTRY_LOCATION,
+    SUBENTRY_VEHICLE,
+)
+from .logic.deadband import Deadband
 from .logic.model import (
     ChargeState,
     ChargeType,
@@ -137,6 +143,13 @@ class Replay:
         self.output = ReplayOutput()
         # The samples kept are numbered within each instant as live numbers them.
         self._order = SampleOrder()
+        # The ledger's deadband, per source, on the states fed (as live filters
+        # them); stored samples are what it kept, and are not filtered again.
+        self.deadbands: dict[str, Deadband] | None = (
+            {source: Deadband() for source in (*self.vehicles, *self.sites)}
+            if entry.options.get(CONF_DEADBAND, False)
+            else None
+        )
         self.rejected: Counter[str] = Counter()
         self.accepted = 0
         self.now = -math.inf
@@ -168,6 +181,7 @@ class Replay:
         Assistant fired them (`backfill.merge_chunk`), as live took them.
         """
         last_seen = self.last_seen
+        deadbands = self.deadbands
         for ts, entity_id, state in states:
             if ts <= last_seen.get(entity_id, -math.inf):
                 continue
@@ -180,7 +194,8 @@ class Replay:
                     reading = state_reading(
                         role, state, ts, options=self.options.get(entity_id, ())
                     )
-                    self._on_vehicle(source, vehicle, reading)
+                    if deadbands is None or _kept(deadbands[source], reading):
+                        self._on_vehicle(source, vehicle, reading)
                 else:
                     site = self.sites[source]
                     reading = site_reading(
@@ -190,7 +205,8 @@ class Replay:
                         battery_sign=site.settings.battery_sign,
                         ts=ts,
                     )
-                    self._on_site(source, site, reading)
+                    if deadbands is None or _kept(deadbands[source], reading):
+                        self._on_site(source, site, reading)
 
     def seed_prices(
         self, states: Iterable[tuple[float, str, State]], book: PriceBook
@@ -309,6 +325,11 @@ class Replay:
     def _advance(self, ts: float) -> None:
         for vehicle in self.vehicles.values():
             self._collect(vehicle.ledger.advance(ts))
+
+
+def _kept(deadband: Deadband, reading: Reading | Reject) -> bool:
+    """Whether the deadband lets `reading` through (a refused state always goes on)."""
+    return isinstance(reading, Reject) or deadband.keep(reading)
 
 
 # Readings to stored samples and back -----------------------------------------------

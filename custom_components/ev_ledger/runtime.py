@@ -56,6 +56,7 @@ from .backfill import (
 )
 from .chargers import charger_zones
 from .const import (
+    CONF_DEADBAND,
     CONF_NAME,
     CONF_TARIFF,
     CONF_VIN,
@@ -67,6 +68,7 @@ from .const import (
     SUBENTRY_VEHICLE,
 )
 from .db import Backoff, DbConfig, InvalidVin, Reader, Writer, WriterState, entity_uuid
+from .logic.deadband import Deadband
 from .logic.model import Flag, Reject
 from .logic.site import SiteLedger
 from .logic.tariff import PriceBook, TariffError
@@ -121,8 +123,20 @@ def snapshot_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     return Store(hass, STORE_VERSION, f"{DOMAIN}.{entry_id}", private=True)
 
 
+def _deadband(entry: ConfigEntry[Any], stored: dict[str, Any]) -> Deadband | None:
+    """A source's deadband when the option is on, continued from its snapshot."""
+    if not entry.options.get(CONF_DEADBAND, False):
+        return None
+    deadband = Deadband()
+    deadband.restore(stored.get("deadband"))
+    return deadband
+
+
 def fingerprint(entry: ConfigEntry[Any]) -> tuple[Any, ...]:
     """What the runtime is built from: a change means rebuild it.
+
+    The deadband option counts (it decides what the ledgers take); the retention
+    window does not (the nightly job reads it when it runs).
 
     A charging location's name, zone and tariff are left out: they are applied in
     place (`EvLedgerRuntime.async_config_changed`). Anything else a location holds
@@ -130,6 +144,7 @@ def fingerprint(entry: ConfigEntry[Any]) -> tuple[Any, ...]:
     """
     return (
         tuple(sorted(entry.data.items(), key=lambda kv: kv[0])),
+        bool(entry.options.get(CONF_DEADBAND, False)),
         tuple(
             sorted(
                 (s.subentry_id, s.subentry_type, s.title, repr(dict(s.data)))
@@ -355,6 +370,7 @@ class EvLedgerRuntime:
             stored = stored_sites.get(subentry.subentry_id) or {}
             site.adapter_rejected.update(stored.get("adapter_rejected") or {})
             site.restore_held(stored.get("held"))
+            site.deadband = _deadband(entry, stored)
             if not stored:
                 runtime.fresh.add(subentry.subentry_id)
             runtime.sites[subentry.subentry_id] = site
@@ -393,6 +409,7 @@ class EvLedgerRuntime:
             )
             if stored:
                 vehicle.restore(stored)
+            vehicle.deadband = _deadband(entry, stored)
             options = enum_options(hass, vehicle.by_entity)
             vehicle.options = {
                 role: options[entity_id]

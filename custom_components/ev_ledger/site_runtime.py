@@ -68,6 +68,8 @@ class SiteRuntime(SourceRuntime["SiteLedger"]):
         if isinstance(reading, Reject):
             self.adapter_rejected[reading.value] += 1
             return
+        if not self.passes(reading):
+            return
         self.samples.add(to_sample(self.subentry_id, reading))
         self.held[role] = reading
         self._store(self.ledger.step(reading))
@@ -94,6 +96,7 @@ class SiteRuntime(SourceRuntime["SiteLedger"]):
             "rejected_by_adapter": dict(self.adapter_rejected),
             "rejected_by_engine": {k.value: n for k, n in self.ledger.rejected.items()},
             "settled_until": self.ledger.settled_until,
+            "dropped_by_deadband": self.deadband_figures().get("dropped", {}),
         }
 
     def snapshot(self) -> dict[str, Any]:
@@ -105,6 +108,7 @@ class SiteRuntime(SourceRuntime["SiteLedger"]):
             "ledger": json_dumps(self.ledger.to_dict()),
             "adapter_rejected": dict(self.adapter_rejected),
             "held": {role.value: held_json(r) for role, r in self.held.items()},
+            "deadband": self.deadband_figures(),
         }
 
     def restore_held(self, data: Any) -> None:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from .db import Writer
+    from .logic.deadband import Deadband
     from .samples import SampleBuffer
 
 
@@ -44,11 +45,22 @@ class SourceRuntime[LedgerT: _Ledger]:
         self.writer = writer
         self.samples = samples
         self.adapter_rejected: Counter[str] = Counter()
+        # The ledger's deadband (`logic.deadband`), when the option is on.
+        self.deadband: Deadband | None = None
         # Bumped whenever what `snapshot` returns may have changed (saves skip a
         # runtime whose sources all kept theirs).
         self.revision = 0
         self._listeners: list[Callable[[], None]] = []
         self._live_listeners: list[Callable[[], None]] = []
+
+    def passes(self, reading: Reading) -> bool:
+        """Whether `reading` goes on to the ledger and the store (the deadband)."""
+        deadband = self.deadband
+        return deadband is None or deadband.keep(reading)
+
+    def deadband_figures(self) -> dict[str, Any]:
+        """The deadband's state for the snapshot, its counts for diagnostics."""
+        return {} if self.deadband is None else self.deadband.to_dict()
 
     @callback
     def async_add_listener(

@@ -229,7 +229,9 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
 
     @callback
     def async_on_reading(self, reading: Reading) -> None:
-        """Step the ledger with an accepted reading."""
+        """Step the ledger with an accepted reading (unless the deadband drops it)."""
+        if not self.passes(reading):
+            return
         self.revision += 1
         if reading.role is Role.CHARGER_POWER:
             self.held_power = reading
@@ -526,6 +528,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
             "trip_open": ledger.trip is not None,
             "learned_capacity_kwh": ledger.learned_capacity_kwh,
             "price_gaps": dict(self.price_gaps),
+            "dropped_by_deadband": self.deadband_figures().get("dropped", {}),
         }
 
     def snapshot(self) -> dict[str, Any]:
@@ -538,6 +541,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
             "last_session": self.last_session,
             "last_trip": self.last_trip,
             "held_power": held_json(self.held_power),
+            "deadband": self.deadband_figures(),
         }
 
     def restore(self, data: dict[str, Any]) -> None:

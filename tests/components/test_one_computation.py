@@ -36,6 +36,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ev_ledger import recompute
 from custom_components.ev_ledger.adapter import state_reading
 from custom_components.ev_ledger.const import (
+    CONF_DEADBAND,
     CONF_POLICY,
     CONF_ROLES,
     CONF_ZONE,
@@ -129,11 +130,14 @@ class History:
     restarts: list[int] = field(default_factory=list)
     site: bool = False
     priced: bool = False
+    deadband: bool = False
 
     @property
     def entry(self) -> MockConfigEntry:
         """The ledger of this history's car (and site)."""
-        return entry_of(self.profile, site=self.site, priced=self.priced)
+        return entry_of(
+            self.profile, site=self.site, priced=self.priced, deadband=self.deadband
+        )
 
     @property
     def sources(self) -> list[str]:
@@ -142,11 +146,16 @@ class History:
 
 
 def entry_of(
-    profile: Profile | None = None, *, site: bool = False, priced: bool = False
+    profile: Profile | None = None,
+    *,
+    site: bool = False,
+    priced: bool = False,
+    deadband: bool = False,
 ) -> MockConfigEntry:
     """A ledger with the car's entities, home and elsewhere priced, maybe a site.
 
     Home is 0.30 EUR/kWh, or priced by `PRICE` (`priced`); elsewhere 0.60 EUR/kWh.
+    `deadband`: the option is on (`logic.deadband`).
     """
     roles = profile.roles() if profile is not None else list(VEHICLE_ROLES)
     home = (
@@ -177,7 +186,12 @@ def entry_of(
                 "unique_id": SITE,
             }
         )
-    return MockConfigEntry(domain=DOMAIN, data={}, subentries_data=subentries)
+    return MockConfigEntry(
+        domain=DOMAIN,
+        data={},
+        options={CONF_DEADBAND: True} if deadband else {},
+        subentries_data=subentries,
+    )
 
 
 def state_text(reading: Reading) -> tuple[str, dict[str, Any]]:
@@ -283,6 +297,7 @@ def histories(draw: st.DrawFn) -> History:
         restarts=sorted(restarts),
         site=site,
         priced=priced,
+        deadband=draw(st.booleans()),
     )
 
 
@@ -408,6 +423,7 @@ def test_live_backfill_and_recompute_agree(
     event(f"records: {min(records, 5)}{'+' if records >= 5 else ''}")
     event(f"restarts: {len(history.restarts)}")
     event(f"site: {history.site}, priced: {history.priced}")
+    event(f"deadband: {history.deadband}")
     assert_one_computation(results, coordinates=history.profile.location == "coords")
 
 
@@ -419,7 +435,11 @@ WORK = Place("work", 52.40, 13.05)
 
 
 def history_of(
-    readings: list[Reading], *, restarts: Sequence[int] = (), site: bool = False
+    readings: list[Reading],
+    *,
+    restarts: Sequence[int] = (),
+    site: bool = False,
+    deadband: bool = False,
 ) -> History:
     """A hand-written history (profile: every role of `readings`)."""
     roles = {r.role for r in readings}
@@ -448,6 +468,7 @@ def history_of(
         fired=fire_order(readings),
         restarts=list(restarts),
         site=site,
+        deadband=deadband,
     )
 
 
@@ -497,6 +518,60 @@ def test_states_of_one_instant_replay_in_the_order_they_were_fired(
     assert trip["distance_km"] == Decimal("25.000")
     assert trip["started_at"] == datetime.fromtimestamp(T + 3600.0, UTC)
     assert_one_computation(results, coordinates=False)
+
+
+def test_deadband_one_computation(hass: HomeAssistant, database: DbConfig) -> None:
+    """With the deadband on, live (restarted midway), backfill and recompute agree.
+
+    A charge whose power wobbles within its band every 10 s, and a site whose meters
+    repeat their values every minute: most readings are dropped, on every path alike,
+    and the stored samples are what the ledger took.
+    """
+    readings = [
+        Reading(T, Role.PLUGGED, True),
+        Reading(T, Role.CHARGING_STATE, ChargeState.CHARGING),
+    ]
+    for i in range(360):
+        wobble = (i % 5) * 0.0015 if i < 300 else -0.5  # then a step down
+        readings.append(Reading(T + 5.0 + 10.0 * i, Role.CHARGER_POWER, 7.0 + wobble))
+    readings += [
+        Reading(T + 3700.0, Role.CHARGER_POWER, 0.0),
+        Reading(T + 3700.0, Role.CHARGING_STATE, ChargeState.COMPLETE),
+        Reading(T + 3900.0, Role.PLUGGED, False),
+    ]
+    for minute in range(70):
+        t = T + 60.0 * minute + 1.0
+        readings += [
+            Reading(t, Role.SOLAR_POWER, 2.0 if minute < 40 else 2.5),
+            Reading(t, Role.GRID_POWER, 0.0),
+            Reading(t, Role.HOME_LOAD, 0.3),
+        ]
+    history = history_of(readings, restarts=[400], site=True, deadband=True)
+    start, end = span(history.fired)
+    live = paths.run_live(
+        history.entry,
+        hass.data,
+        history.fired,
+        end,
+        restarts=history.restarts,
+        current_states=False,
+    )
+    # The power's first reading, the steps, the hold every 15 minutes; the site's
+    # first, its change, the holds.
+    assert len(live.writer.samples) < len(history.fired) / 3
+    results = three_paths(hass, history, database)
+    assert_one_computation(results, coordinates=False)
+    # Against every reading taken: the same session, its energy within 0.1 %.
+    off = history_of(readings, site=True)
+    every = paths.as_stored(
+        paths.live_records(paths.run_live(off.entry, hass.data, off.fired, end))
+    )
+    [session] = results["live"]["sessions"]
+    [exact] = every["sessions"]
+    assert session["started_at"] == exact["started_at"]
+    assert (
+        abs(session["energy_kwh"] - exact["energy_kwh"]) <= exact["energy_kwh"] / 1000
+    )
 
 
 def test_ticks_on_the_minute_one_computation(
