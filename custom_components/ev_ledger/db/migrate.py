@@ -164,13 +164,18 @@ def connect_and_migrate(config: DbConfig) -> MigrationResult:
 # What the writer does on PostgreSQL: staging in TEMP tables (COPY), and reading,
 # inserting, updating and deleting rows of every table of its schema.
 _TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
+_NOT_OWNER = text(
+    "SELECT relkind = 'p' AND NOT pg_has_role(relowner, 'USAGE') FROM pg_class"
+    " WHERE oid = to_regclass(:table)"
+)
 
 
 def check_privileges(config: DbConfig) -> None:
     """Check every privilege the writer needs, before it needs it.
 
     A role that migrated the schema owns it; a role that a DBA prepared may lack
-    TEMPORARY on the database, or rights on tables it did not create. Each would
+    TEMPORARY on the database, rights on tables it did not create, or the
+    ownership of `samples` that creating its monthly partitions needs. Each would
     only show later, as every write failing one row at a time.
 
     Raises:
@@ -197,6 +202,13 @@ def check_privileges(config: DbConfig) -> None:
                         text("SELECT has_table_privilege(:table, :privilege)"),
                         {"table": qualified, "privilege": privilege},
                     ).scalar()
+                )
+            # The writer creates the months of `samples` (0011): only its owner can.
+            if connection.execute(
+                _NOT_OWNER, {"table": f'"{config.schema}".samples'}
+            ).scalar():
+                missing.append(
+                    f"ownership of {config.schema}.samples (its monthly partitions)"
                 )
     except (SQLAlchemyError, OSError) as exc:
         raise classify(exc, [config.password]) from None

@@ -349,7 +349,8 @@ class Sample(Base):
     the time integer microseconds (migration 0007, `db.types`). `seq` orders the
     samples of one ledger that share a timestamp as live took them; a location keeps
     its coordinates beside its zone (`text`) (migration 0004). Raw samples older than
-    the retention window are folded into `sample_buckets`.
+    the retention window are folded into `sample_buckets`. On PostgreSQL the table
+    is partitioned by month of `ts` (migration 0011): retention drops a month.
     """
 
     __tablename__ = "samples"
@@ -365,7 +366,8 @@ class Sample(Base):
 
     __table_args__ = (
         PrimaryKeyConstraint("source", "ts", "role"),
-        {"sqlite_with_rowid": False},
+        # PostgreSQL: one partition per UTC month (migration 0011, `db.partitions`).
+        {"sqlite_with_rowid": False, "postgresql_partition_by": "RANGE (ts)"},
     )
 
 

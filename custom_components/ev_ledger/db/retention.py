@@ -13,6 +13,17 @@ interrupted run leaves nothing half done: each window's aggregates and its delet
 commit together. A bucket folded before and then given more raw samples (a late
 backfill) is merged into its aggregate. On an SQLite file created with incremental
 auto-vacuum the freed pages are then given back a few at a time (`reclaim`).
+
+On PostgreSQL `samples` has a partition per UTC month (migration 0011,
+`db.partitions`). A month that ends before the cut-off is folded in SQL, with the
+same figures as the row by row fold here, merged with the buckets already stored,
+and its partition dropped, in one transaction per month: an interrupted run leaves
+the month raw or folded, never both and never neither. Raw samples of the month the
+cut-off falls in stay raw until that month is over: on PostgreSQL raw samples are
+kept up to a month past the window. A backfill into a dropped month creates its
+partition again, and the next run folds it into the stored buckets. The drop waits
+at most `DROP_LOCK_TIMEOUT` for readers of `samples`; a busy reader delays the rest
+of the run to the next night instead of stalling the writer behind the drop.
 """
 
 from __future__ import annotations
@@ -23,7 +34,9 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import and_, delete, func, insert, select, text
+from sqlalchemy.exc import OperationalError
 
+from . import partitions
 from .models import Sample, SampleBucket
 
 if TYPE_CHECKING:
@@ -40,6 +53,8 @@ _BUCKET_S: Final = int(BUCKET.total_seconds())
 WINDOW: Final = timedelta(hours=1)
 # Pages given back to the file system per reclaim step (4 MiB of 4 KiB pages).
 RECLAIM_PAGES: Final = 1024
+# The longest a month's fold waits for a lock (PostgreSQL), the drop's above all.
+DROP_LOCK_TIMEOUT: Final = "2s"
 
 # (source id in `sample_sources`, role, bucket start)
 type _Key = tuple[int, str, datetime]
@@ -120,9 +135,12 @@ class FoldResult:
     before: datetime
     folded: int = 0
     buckets: int = 0
+    # Transactions that folded samples: windows, or on PostgreSQL months.
     windows: int = 0
     complete: bool = True
     seconds: float = 0.0
+    # PostgreSQL: month partitions folded and dropped.
+    partitions: int = 0
 
 
 def floor_bucket(moment: datetime) -> datetime:
@@ -147,27 +165,43 @@ def fold_samples(
 ) -> FoldResult:
     """Fold every raw sample older than `before` into buckets and delete it.
 
+    On PostgreSQL (`samples` partitioned, migration 0011) whole months are folded
+    and their partitions dropped; samples of the month `before` falls in stay raw.
+
     Args:
         engine: The ledger's database.
         before: Samples before this moment are folded (floored to a bucket).
-        window: Raw time folded per transaction.
-        max_seconds: No new window starts after this long (the rest is done by the
+        window: Raw time folded per transaction (SQLite; PostgreSQL: a month).
+        max_seconds: No new window or month starts after this long (the rest is done by the
             next run; `complete` is then False).
-        should_stop: Asked before each window; True stops the run (unload).
+        should_stop: Asked before each window or month; True stops the run.
         clock: Monotonic clock.
     """
     started = clock()
     deadline = None if max_seconds is None else started + max_seconds
     before = floor_bucket(before)
     result = FoldResult(before=before)
+
+    def stop() -> bool:
+        return (deadline is not None and clock() >= deadline) or (
+            should_stop is not None and should_stop()
+        )
+
     with engine.connect() as conn:
-        sources = _sources(conn)
+        catalog = (
+            partitions.read_catalog(conn)
+            if engine.dialect.name == "postgresql"
+            else None
+        )
+        sources = [] if catalog and catalog.partitioned else _sources(conn)
+    if catalog is not None and catalog.partitioned:
+        _fold_months(engine, catalog, result, stop)
+        result.seconds = clock() - started
+        return result
     for source in sources:
         cursor: datetime | None = None
         while True:
-            if (deadline is not None and clock() >= deadline) or (
-                should_stop is not None and should_stop()
-            ):
+            if stop():
                 result.complete = False
                 result.seconds = clock() - started
                 return result
@@ -190,6 +224,93 @@ def fold_samples(
             cursor = end
     result.seconds = clock() - started
     return result
+
+
+def _fold_months(
+    engine: Engine,
+    catalog: partitions.Catalog,
+    result: FoldResult,
+    stop: Callable[[], bool],
+) -> None:
+    """PostgreSQL: fold and drop each month partition that ends before the cut-off."""
+    for month in sorted(catalog.months):
+        if partitions.month_start(month + 1) > result.before:
+            break
+        if stop():
+            result.complete = False
+            return
+        name = partitions.qualified(catalog.schema, partitions.partition_name(month))
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'")
+                # Writers of this month wait (a late backfill), readers go on; a
+                # second run of this job waits too.
+                conn.exec_driver_sql(f"LOCK TABLE {name} IN SHARE ROW EXCLUSIVE MODE")
+                folded, buckets = conn.execute(
+                    text(_FOLD_MONTH.format(partition=name))
+                ).one()
+                conn.exec_driver_sql(f"DROP TABLE {name}")
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
+            # A reader holds `samples`: the month stays raw until the next run.
+            result.complete = False
+            return
+        partitions.forget_months([month])
+        result.folded += int(folded)
+        result.buckets += int(buckets)
+        result.windows += 1
+        result.partitions += 1
+
+
+# A month's raw samples as `_Bucket` folds them: count, minimum, maximum, the mean
+# (values summed in the samples' order, as Python adds them), the last sample's
+# value, text and coordinates by (ts, seq); a bucket stored before is merged as
+# `_Bucket.merge_stored` does. Returns (samples folded, buckets written).
+_FOLD_MONTH = """
+WITH agg AS (
+    SELECT s.source, s.role,
+           to_timestamp(floor(extract(epoch FROM s.ts) / 300) * 300) AS bucket,
+           count(*) AS samples,
+           min(s.value) AS value_min,
+           max(s.value) AS value_max,
+           sum(s.value ORDER BY s.ts, s.seq) AS value_sum,
+           count(s.value) AS valued,
+           (array_agg(s.value ORDER BY s.ts DESC, s.seq DESC))[1] AS value_last,
+           (array_agg(s.text ORDER BY s.ts DESC, s.seq DESC))[1] AS text_last,
+           (array_agg(s.latitude ORDER BY s.ts DESC, s.seq DESC))[1] AS latitude,
+           (array_agg(s.longitude ORDER BY s.ts DESC, s.seq DESC))[1] AS longitude
+    FROM {partition} AS s
+    GROUP BY 1, 2, 3
+), merged AS (
+    SELECT a.source, a.role, a.bucket, a.samples + coalesce(b.samples, 0) AS samples,
+           least(a.value_min, b.value_min, b.value_max) AS value_min,
+           greatest(a.value_max, b.value_min, b.value_max) AS value_max,
+           CASE WHEN b.value_mean IS NULL THEN a.value_sum
+                ELSE coalesce(a.value_sum, 0) + b.value_mean * b.samples
+           END AS value_sum,
+           a.valued + CASE WHEN b.value_mean IS NULL THEN 0 ELSE b.samples END
+               AS valued,
+           a.value_last, a.text_last, a.latitude, a.longitude
+    FROM agg AS a
+    LEFT JOIN sample_buckets AS b
+        ON b.source = a.source AND b.ts = a.bucket AND b.role = a.role
+), written AS (
+    INSERT INTO sample_buckets (source, role, samples, ts, value_min, value_max,
+                                value_mean, value_last, text_last, latitude, longitude)
+    SELECT source, role, samples, bucket, value_min, value_max,
+           CASE WHEN valued > 0 THEN value_sum / valued END,
+           value_last, text_last, latitude, longitude
+    FROM merged
+    ON CONFLICT (source, ts, role) DO UPDATE SET
+        samples = EXCLUDED.samples, value_min = EXCLUDED.value_min,
+        value_max = EXCLUDED.value_max, value_mean = EXCLUDED.value_mean,
+        value_last = EXCLUDED.value_last, text_last = EXCLUDED.text_last,
+        latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude
+    RETURNING 1
+)
+SELECT (SELECT coalesce(sum(samples), 0) FROM agg), (SELECT count(*) FROM written)
+"""
 
 
 def _sources(conn: Connection) -> list[int]:

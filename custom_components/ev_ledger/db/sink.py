@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Table, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from . import partitions
 from .models import (
     ChargingSession,
     ChargingWindow,
@@ -250,8 +251,20 @@ def _sample_rows(
 def _write_samples_postgresql(conn: Connection, samples: list[list[Any]]) -> None:
     """COPY into a temporary table, then one INSERT that ignores duplicates.
 
-    The time goes as epoch seconds; the INSERT makes it a timestamptz.
+    The time goes as epoch seconds; the INSERT makes it a timestamptz. The months
+    the samples fall in get their partitions first (migration 0011,
+    `partitions.ensure_months`); if anything fails, the engine forgets the months
+    it knew, so a month dropped meanwhile is created again on the next try.
     """
+    try:
+        partitions.ensure_months(conn, partitions.sample_months(s[2] for s in samples))
+        _copy_samples(conn, samples)
+    except Exception:
+        partitions.forget(conn.engine)
+        raise
+
+
+def _copy_samples(conn: Connection, samples: list[list[Any]]) -> None:
     rows = _sample_rows(conn, samples, _identity)
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:  # type: ignore[union-attr]
