@@ -13,11 +13,13 @@ Run: .venv/bin/python -m benchmarks.storage [--samples N] [--runs 3] [--months 3
    through EV Ledger's writer, the path users hit. The old layout, measured in the
    same run, is the baseline.
 2. Retention: 36 months in compressed time (a month is one day of the same
-   household, the window 13 of them) written month by month, with the nightly job's
-   fold into five-minute buckets at each month's end. The size after month 36 is
-   compared with the size after month 14, when the window had filled; every session
-   written is still there. On PostgreSQL a plain VACUUM after each fold stands in for
-   autovacuum.
+   household, written on the month's first day, the window 13 months) written month
+   by month, with the nightly job's fold into five-minute buckets at each month's
+   end. The size after month 36 is compared with the size after month 14, when the
+   window had filled; every session written is still there. On PostgreSQL a month
+   is folded when it is wholly past the window and its partition dropped (migration
+   0011): the run prints how many were dropped. A plain VACUUM after each fold stands
+   in for autovacuum.
 
 3. SQLite insert cost per sample: the writer's fast path (sqlite3's executemany with
    the columns' own bind conversions) against SQLAlchemy's insert of the same rows
@@ -50,7 +52,7 @@ from custom_components.ev_ledger.db import (
 )
 from custom_components.ev_ledger.db.migrate import migrate
 from custom_components.ev_ledger.db.models import ChargingSession, Sample as SampleModel
-from custom_components.ev_ledger.db.retention import cutoff, fold_samples, reclaim
+from custom_components.ev_ledger.db.retention import fold_samples, reclaim
 from custom_components.ev_ledger.db.sink import source_ids, write_batch
 from tests.db.conftest import make_session
 from tests.pgcluster import new_cluster
@@ -64,8 +66,15 @@ OLD_LAYOUT = "0005"
 TARGET_PG_BYTES = 100
 TARGET_SQLITE_BYTES = 60
 TARGET_GROWTH = 1.10
-# The retention window in compressed months (days here): 13 months.
+# The retention window: 13 months (of one day of samples each).
 WINDOW_MONTHS = 13
+MONTH0 = datetime(2023, 1, 1, tzinfo=UTC)
+# The samples' bytes on PostgreSQL: the table, or its month partitions (0011).
+PG_SAMPLES_SIZE = (
+    "pg_total_relation_size('samples') + (SELECT coalesce(sum("
+    "pg_total_relation_size(inhrelid)), 0) FROM pg_inherits"
+    " WHERE inhparent = 'samples'::regclass)"
+)
 
 
 def household(start: float, seconds: int) -> Iterator[Sample]:
@@ -138,7 +147,7 @@ def size_of(config: DbConfig) -> int:
             return int(
                 conn.execute(
                     text(
-                        "SELECT pg_total_relation_size('samples')"
+                        f"SELECT {PG_SAMPLES_SIZE}"
                         " + pg_total_relation_size('sample_buckets')"
                         " + coalesce(pg_total_relation_size("
                         "to_regclass('sample_sources')), 0)"
@@ -157,7 +166,7 @@ def raw_size_of(config: DbConfig) -> int:
             query = (
                 "SELECT sum(pgsize) FROM dbstat WHERE name = 'samples'"
                 if config.backend == "sqlite"
-                else "SELECT pg_total_relation_size('samples')"
+                else f"SELECT {PG_SAMPLES_SIZE}"
             )
             return int(conn.execute(text(query)).scalar_one() or 0)
     finally:
@@ -207,23 +216,31 @@ def bytes_per_sample(backend: Backend, samples: int) -> dict[str, float]:
     return out
 
 
-def retention(backend: Backend, months: int) -> tuple[float, float, bool]:
+def month_start(month: int) -> datetime:
+    """The first instant of the benchmark's month (0: January 2023)."""
+    return MONTH0.replace(year=MONTH0.year + month // 12, month=month % 12 + 1)
+
+
+def retention(backend: Backend, months: int) -> tuple[float, float, bool, int]:
     """Growth from month 14 to the last: the whole database, raw samples; records.
 
-    Compressed time: a "month" is one day of the dense household and the window 13
-    such days, so the balance of raw samples and buckets is a real one's.
+    Compressed time: a month has one day of the dense household, on its first
+    day, and the window is 13 months, so the balance of raw samples and buckets is
+    a real one's. Also returns the month partitions dropped (PostgreSQL).
     """
     config = backend.fresh()
     connect_and_migrate(config)
     sizes: list[int] = []
     raw: list[int] = []
+    dropped = 0
     engine = make_engine(config, pooled=False)
     try:
         for month in range(months):
-            start = T0 + month * DAY
+            start = month_start(month).timestamp()
             write(config, household(start, DAY), sessions=30, first_session=month * 30)
-            now = datetime.fromtimestamp(start + DAY, UTC)
-            fold_samples(engine, cutoff(now, WINDOW_MONTHS), window=timedelta(hours=6))
+            before = month_start(month - WINDOW_MONTHS) + timedelta(days=1)
+            result = fold_samples(engine, before, window=timedelta(hours=6))
+            dropped += result.partitions
             if config.backend == "sqlite":
                 while reclaim(engine, pages=100_000):
                     pass
@@ -244,6 +261,7 @@ def retention(backend: Backend, months: int) -> tuple[float, float, bool]:
         sizes[-1] / sizes[WINDOW_MONTHS],
         raw[-1] / raw[WINDOW_MONTHS],
         kept == months * 30,
+        dropped,
     )
 
 
@@ -343,15 +361,16 @@ def main() -> None:
                         f" SQLAlchemy {orm:.2f} us per sample",
                         flush=True,
                     )
-                growth, raw_growth, intact = retention(backend, args.months)
+                growth, raw_growth, intact, dropped = retention(backend, args.months)
                 results.setdefault(f"{backend.name}/growth", []).append(growth)
                 results.setdefault(f"{backend.name}/raw", []).append(raw_growth)
                 results.setdefault(f"{backend.name}/intact", []).append(float(intact))
+                results.setdefault(f"{backend.name}/dropped", []).append(dropped)
                 print(
                     f"run {run + 1} {backend.name:10} retention: size month"
                     f" {args.months} / month 14 = {growth:.3f} (raw samples"
                     f" {raw_growth:.3f}), records intact:"
-                    f" {intact}",
+                    f" {intact}, month partitions dropped: {dropped}",
                     flush=True,
                 )
     finally:
@@ -386,6 +405,16 @@ def main() -> None:
         targets.append(
             line(f"{name}_records_intact", results[f"{name}/intact"], "", ">=", 1)
         )
+    # Every month wholly past the window by the last run went as a partition.
+    targets.append(
+        line(
+            "postgresql_retention_partitions_dropped",
+            results["postgresql/dropped"],
+            "",
+            ">=",
+            args.months - WINDOW_MONTHS - 1,
+        )
+    )
     targets.append(
         line("sqlite_insert_us_per_sample", results["insert/fast"], "us", "<=", 5.0)
     )

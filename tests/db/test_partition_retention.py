@@ -4,19 +4,23 @@ The same samples folded on SQLite (row by row, in Python) and on PostgreSQL (a
 month partition at a time, in SQL, then dropped) give the same buckets, figure for
 figure, also when a late backfill into a dropped month is folded into the buckets
 stored before. A month the cut-off falls in stays raw until it is over. A fold that
-cannot drop its month (a reader holds `samples`) leaves the month raw and no bucket
-of it; a stop between months leaves whole months.
+cannot drop its month (a reader holds `samples`), or whose connection is cut while
+it waits to, leaves the month raw and no bucket of it; a stop between months leaves
+whole months.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 import random
+import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from custom_components.ev_ledger.db import (
     DbConfig,
@@ -30,7 +34,7 @@ from custom_components.ev_ledger.db.models import (
     SampleBucket,
     SampleSourceId,
 )
-from custom_components.ev_ledger.db.retention import fold_samples
+from custom_components.ev_ledger.db.retention import FoldResult, fold_samples
 from custom_components.ev_ledger.db.sink import write_batch
 
 from .conftest import libpq_url
@@ -233,3 +237,78 @@ def test_a_stop_or_deadline_leaves_whole_months(pg: Engine) -> None:
     rest = fold_samples(pg, MARCH)
     assert (rest.complete, rest.partitions) == (True, 1)
     assert sum(v[0] for v in buckets(pg).values()) == len(samples)
+
+
+def test_a_fold_cut_off_mid_month_leaves_the_month_raw(
+    pg: Engine, pg_config: DbConfig
+) -> None:
+    """The server ends the fold's connection while it waits to drop: all undone."""
+    samples = household(6, JAN, 20)
+    write(pg, samples)
+    url = libpq_url(pg_config.url().render_as_string(False))
+    outcome: list[BaseException | FoldResult] = []
+    with psycopg.connect(url) as reader, psycopg.connect(url, autocommit=True) as admin:
+        reader.execute("SELECT count(*) FROM ev_ledger.samples").fetchone()
+
+        def run() -> None:
+            try:
+                outcome.append(fold_samples(pg, MARCH))
+            except BaseException as exc:  # noqa: BLE001 - asserted below
+                outcome.append(exc)
+
+        folding = threading.Thread(target=run)
+        folding.start()
+        waiting = None
+        for _ in range(200):  # the fold has its buckets and waits for the drop
+            waiting = admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query LIKE 'DROP TABLE%'"
+            ).fetchone()
+            if waiting:
+                break
+            time.sleep(0.01)
+        assert waiting is not None
+        admin.execute("SELECT pg_terminate_backend(%s)", waiting)
+        folding.join(30)
+        reader.rollback()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], OperationalError)
+    assert buckets(pg) == {}
+    assert months(pg) == ["samples_2025_01"]
+    assert raw_count(pg) == len(samples)
+    assert fold_samples(pg, MARCH).folded == len(samples)
+
+
+def test_a_month_another_run_dropped_meanwhile_is_passed_over(
+    pg: Engine, pg_config: DbConfig
+) -> None:
+    """Two instances fold at once: the second finds January gone and goes on."""
+    samples = household(7, JAN + timedelta(days=3), 40)  # January and February
+    write(pg, samples)
+    url = libpq_url(pg_config.url().render_as_string(False))
+    outcome: list[FoldResult] = []
+    with psycopg.connect(url) as other, psycopg.connect(url, autocommit=True) as admin:
+        other.execute(
+            "LOCK TABLE ev_ledger.samples_2025_01 IN SHARE ROW EXCLUSIVE MODE"
+        )
+        folding = threading.Thread(
+            target=lambda: outcome.append(fold_samples(pg, MARCH))
+        )
+        folding.start()
+        for _ in range(200):  # this run waits for January
+            if admin.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query LIKE 'LOCK TABLE%'"
+            ).fetchone():
+                break
+            time.sleep(0.01)
+        other.execute("DROP TABLE ev_ledger.samples_2025_01")
+        other.commit()
+        folding.join(30)
+    (result,) = outcome
+    assert (result.complete, result.partitions) == (True, 1)
+    february = [
+        s for s in samples if s.ts >= datetime(2025, 2, 1, tzinfo=UTC).timestamp()
+    ]
+    assert result.folded == len(february)
+    assert months(pg) == []

@@ -34,7 +34,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import and_, delete, func, insert, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from . import partitions
 from .models import Sample, SampleBucket
@@ -172,8 +172,8 @@ def fold_samples(
         engine: The ledger's database.
         before: Samples before this moment are folded (floored to a bucket).
         window: Raw time folded per transaction (SQLite; PostgreSQL: a month).
-        max_seconds: No new window or month starts after this long (the rest is done by the
-            next run; `complete` is then False).
+        max_seconds: No new window or month starts after this long (the rest is
+            done by the next run; `complete` is then False).
         should_stop: Asked before each window or month; True stops the run.
         clock: Monotonic clock.
     """
@@ -250,6 +250,10 @@ def _fold_months(
                     text(_FOLD_MONTH.format(partition=name))
                 ).one()
                 conn.exec_driver_sql(f"DROP TABLE {name}")
+        except ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "42P01":  # undefined_table
+                raise
+            continue  # a concurrent run (another instance) dropped it meanwhile
         except OperationalError as exc:
             if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
                 raise
