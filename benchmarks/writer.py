@@ -28,6 +28,8 @@ from custom_components.ev_ledger.db import (
     Sample,
     Writer,
     connect_and_migrate,
+    make_engine,
+    partitions,
 )
 from custom_components.ev_ledger.db.types import role_code
 from tests.db.conftest import make_session
@@ -77,8 +79,13 @@ def bench_copy(config: DbConfig, samples: list[Sample]) -> float:
     """Raw psycopg COPY of the rows straight into `samples`; rows per second.
 
     The rows carry a source id and role codes as stored (migration 0009), converted
-    before the clock starts.
+    before the clock starts, and the months they fall in have their partitions
+    (migration 0011; the writer creates them itself, once).
     """
+    engine = make_engine(config)
+    with engine.begin() as conn:
+        partitions.ensure_months(conn, partitions.sample_months(s.ts for s in samples))
+    engine.dispose()
     prepared = [
         (1, role_code(s.role), datetime.fromtimestamp(s.ts, UTC), s.value, s.text)
         for s in samples
