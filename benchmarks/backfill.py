@@ -85,6 +85,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from sqlalchemy import func, insert, select
 
+from benchmarks.report import target
 from custom_components.ev_ledger import recompute, runtime as runtime_module
 from custom_components.ev_ledger.backfill import CHUNK, read_chunk, read_history
 from custom_components.ev_ledger.const import (
@@ -1170,7 +1171,6 @@ def report(
         f" {after:.0f} MiB after (+{after - before:.0f} MiB),"
         f" {figures.rss_recompute:.0f} MiB after the recomputes"
     )
-    rate, ratio = statistics.median(ledger_rates), statistics.median(ratios)
     recomputed_same = all(
         sum(
             part[kind]
@@ -1181,17 +1181,13 @@ def report(
         for _, _, response in figures.recomputed
     )
     for line in (
-        f"target backfill_rate: {spread(ledger_rates)} states/s"
-        f" (goal >= {TARGET_RATE}) {'PASS' if rate >= TARGET_RATE else 'FAIL'}",
-        f"target backfill_vs_floor: {spread(ratios, '{:.3f}')} x"
-        f" (goal >= {TARGET_RATIO}) {'PASS' if ratio >= TARGET_RATIO else 'FAIL'}",
-        f"target backfill_idempotent: {int(added == 0 and same)}"
-        f" (goal >= 1) {'PASS' if added == 0 and same else 'FAIL'}",
-        f"target recompute_unchanged: {int(recomputed_same)}"
-        f" (goal >= 1) {'PASS' if recomputed_same else 'FAIL'}",
-        f"target ledger_db_vs_recorder_db: {spread(figures.sizes, '{:.2f}')} x"
-        f" (goal <= 0.5)"
-        f" {'PASS' if statistics.median(figures.sizes) <= 0.5 else 'FAIL'}",
+        target("backfill_rate", ledger_rates, "states/s", ">=", TARGET_RATE, "{:,.0f}"),
+        target("backfill_vs_floor", ratios, "x", ">=", TARGET_RATIO, "{:.3f}"),
+        target(
+            "backfill_idempotent", [int(added == 0 and same)], "", ">=", 1, "{:.0f}"
+        ),
+        target("recompute_unchanged", [int(recomputed_same)], "", ">=", 1, "{:.0f}"),
+        target("ledger_db_vs_recorder_db", figures.sizes, "x", "<=", 0.5),
     ):
         print(line)
 

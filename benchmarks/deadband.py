@@ -24,12 +24,12 @@ within 0.1 %).
 from __future__ import annotations
 
 import argparse
-import statistics
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from benchmarks.report import spread, target
 from custom_components.ev_ledger.const import (
     BACKEND_EMBEDDED,
     CONF_BACKEND,
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from decimal import Decimal
 
+# Errors are hundredths of a per cent: four decimals.
+FMT = "{:.4f}"
 POLLED = {demo_states.ENTITY_IDS[s.key] for s in catalog.ENTITIES if s.polled}
 SITE_FIELDS = (
     "produced_kwh",
@@ -154,24 +156,6 @@ def split_error(off: list[Any], on: list[Any]) -> tuple[float, float]:
     return (sum(m for m, _ in moved) / total if total else 0.0), worst
 
 
-def spread(values: list[float], fmt: str = "{:.4f}") -> str:
-    """Median [min..max]."""
-    return (
-        f"{fmt.format(statistics.median(values))}"
-        f" [{fmt.format(min(values))}..{fmt.format(max(values))}]"
-    )
-
-
-def target(name: str, values: list[float], unit: str, op: str, limit: float) -> str:
-    """One target line."""
-    median = statistics.median(values)
-    ok = median <= limit if op == "<=" else median >= limit
-    return (
-        f"target {name}: {spread(values)} {unit} (goal {op} {limit:g})"
-        f" {'PASS' if ok else 'FAIL'}"
-    )
-
-
 def main() -> None:
     """Run the benchmark and print the figures and the target lines."""
     parser = argparse.ArgumentParser()
@@ -219,15 +203,18 @@ def main() -> None:
                 note("site_energy_error", worst_site * 100)
     print()
     for name, values in figures.items():
-        print(f"{name}: {spread(values)}")
+        print(f"{name}: {spread(values, FMT)}")
     lines = [
-        target("samples_kept_with_deadband", figures["samples_kept"], "x", "<=", 0.9),
+        target(
+            "samples_kept_with_deadband", figures["samples_kept"], "x", "<=", 0.9, FMT
+        ),
         target(
             "session_energy_error_counter",
             figures["session_energy_error_counter"],
             "%",
             "<=",
             0.1,
+            FMT,
         ),
         target(
             "session_energy_error_power",
@@ -235,6 +222,7 @@ def main() -> None:
             "%",
             "<=",
             0.1,
+            FMT,
         ),
         target(
             "session_energy_worst_power",
@@ -242,6 +230,7 @@ def main() -> None:
             "%",
             "<=",
             0.1,
+            FMT,
         ),
         target(
             "session_split_error_power",
@@ -249,8 +238,9 @@ def main() -> None:
             "%",
             "<=",
             0.1,
+            FMT,
         ),
-        target("site_energy_error", figures["site_energy_error"], "%", "<=", 0.1),
+        target("site_energy_error", figures["site_energy_error"], "%", "<=", 0.1, FMT),
     ]
     for line in lines:
         print(line)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import report
 from custom_components.ev_ledger.logic.config import VehicleConfig
 from custom_components.ev_ledger.logic.model import ChargeState, Place, Reading, Role
 from custom_components.ev_ledger.logic.vehicle import VehicleLedger
@@ -213,15 +214,12 @@ def main() -> None:
         print(f"  step()/bare     {spread(ratios, '{:.2f}')} x")
         if name != "polled":
             continue
-        rate, ratio = statistics.median(step_rates), statistics.median(ratios)
         targets.append(
-            f"target engine_step_rate: {spread(step_rates)} readings/s"
-            f" (goal >= 250000) {'PASS' if rate >= 250_000 else 'FAIL'}"
+            report.target(
+                "engine_step_rate", step_rates, "readings/s", ">=", 250_000, "{:,.0f}"
+            )
         )
-        targets.append(
-            f"target engine_step_vs_bare: {spread(ratios, '{:.2f}')} x"
-            f" (goal <= 6) {'PASS' if ratio <= 6.0 else 'FAIL'}"
-        )
+        targets.append(report.target("engine_step_vs_bare", ratios, "x", "<=", 6.0))
     for line in targets:
         print(line)
 

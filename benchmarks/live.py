@@ -48,6 +48,7 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
+from benchmarks.report import target
 from custom_components.ev_ledger.const import (
     BACKEND_EMBEDDED,
     CONF_BACKEND,
@@ -286,24 +287,6 @@ async def measure(
 def p99(values: list[float]) -> float:
     """99th percentile."""
     return statistics.quantiles(values, n=100)[98] if len(values) > 1 else 0.0
-
-
-def spread(values: list[float], fmt: str = "{:.2f}") -> str:
-    """Median [min..max]."""
-    return (
-        f"{fmt.format(statistics.median(values))}"
-        f" [{fmt.format(min(values))}..{fmt.format(max(values))}]"
-    )
-
-
-def target(name: str, values: list[float], unit: str, op: str, limit: float) -> str:
-    """One target line."""
-    median = statistics.median(values)
-    ok = median <= limit if op == "<=" else median >= limit
-    return (
-        f"target {name}: {spread(values)} {unit} (goal {op} {limit:g})"
-        f" {'PASS' if ok else 'FAIL'}"
-    )
 
 
 # (spacing s, session age h): the common polled cases, a 1 s stream, a long session.

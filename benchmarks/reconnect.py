@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psycopg
 
+from benchmarks import report
 from custom_components.ev_ledger.db import DbConfig, Writer
 from custom_components.ev_ledger.db.migrate import connect_and_migrate
 from tests.db.conftest import make_trip
@@ -33,7 +33,7 @@ from tests.pgcluster import start_cluster
 
 def spread(values: list[float]) -> str:
     """Median [min..max]."""
-    return f"{statistics.median(values):.2f} [{min(values):.2f}..{max(values):.2f}]"
+    return report.spread(values)
 
 
 def main() -> None:
@@ -76,11 +76,7 @@ def main() -> None:
     print(f"{len(back)} outages of {args.down:.0f} s, {n} records journaled")
     print(f"  a fresh connection to the returned server {spread(connect)} s")
     print(f"  journaled records in the database         {spread(back)} s")
-    median = statistics.median(back)
-    print(
-        f"target reconnect_after_return: {spread(back)} s (goal <= 10)"
-        f" {'PASS' if median <= 10 else 'FAIL'}"
-    )
+    print(report.target("reconnect_after_return", back, "s", "<=", 10))
 
 
 if __name__ == "__main__":

@@ -22,12 +22,12 @@ import argparse
 import copy
 import gc
 from pathlib import Path
-import statistics
 import sys
 import time
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import report
 from custom_components.ev_ledger.logic.model import Reading, Role
 from custom_components.ev_ledger.logic.site import SiteConfig, SiteLedger
 
@@ -67,12 +67,9 @@ def ticks(site: SiteLedger, start: float, n: int, *, running: bool) -> float:
     return time.process_time() - began
 
 
-def spread(values: list[float], fmt: str = "{:,.3f}") -> str:
+def spread(values: list[float]) -> str:
     """Median [min..max]."""
-    return (
-        f"{fmt.format(statistics.median(values))}"
-        f" [{fmt.format(min(values))}..{fmt.format(max(values))}]"
-    )
+    return report.spread(values, "{:,.3f}")
 
 
 def main() -> None:
@@ -101,11 +98,7 @@ def main() -> None:
     )
     print(f"  full recomputation {spread([1000 * t for t in full])} ms/tick")
     print(f"  running summary    {spread(ms)} ms/tick")
-    ratio = statistics.median(ratios)
-    print(
-        f"target site_tick_vs_full_day: {spread(ratios)} x"
-        f" (goal <= 0.25) {'PASS' if ratio <= 0.25 else 'FAIL'}"
-    )
+    print(report.target("site_tick_vs_full_day", ratios, "x", "<=", 0.25, "{:,.3f}"))
 
 
 if __name__ == "__main__":

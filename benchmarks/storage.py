@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from benchmarks.report import target
 from custom_components.ev_ledger.db import (
     DbConfig,
     Sample,
@@ -303,15 +304,6 @@ def insert_cost(work: Path, count: int) -> tuple[float, float]:
     return out[0], out[1]
 
 
-def line(name: str, values: list[float], unit: str, op: str, limit: float) -> str:
-    median = statistics.median(values)
-    ok = median <= limit if op == "<=" else median >= limit
-    return (
-        f"target {name}: {median:.2f} {unit} [{min(values):.2f}..{max(values):.2f}]"
-        f" (goal {op} {limit:g}) {'PASS' if ok else 'FAIL'}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=200_000)
@@ -385,16 +377,16 @@ def main() -> None:
             f"{name}: old layout {statistics.median(old):.1f} B/sample"
             f" [{min(old):.1f}..{max(old):.1f}], new {statistics.median(new):.1f}"
         )
-        targets.append(line(f"{name}_bytes_per_sample", new, "B", "<=", limit))
+        targets.append(target(f"{name}_bytes_per_sample", new, "B", "<=", limit))
         ratios = [n / o for n, o in zip(new, old, strict=True)]
-        targets.append(line(f"{name}_layout_vs_old", ratios, "x", "<=", 1.0))
+        targets.append(target(f"{name}_layout_vs_old", ratios, "x", "<=", 1.0))
         targets.append(
-            line(
+            target(
                 f"{name}_retention_raw_growth", results[f"{name}/raw"], "x", "<=", 1.05
             )
         )
         targets.append(
-            line(
+            target(
                 f"{name}_retention_growth",
                 results[f"{name}/growth"],
                 "x",
@@ -403,11 +395,11 @@ def main() -> None:
             )
         )
         targets.append(
-            line(f"{name}_records_intact", results[f"{name}/intact"], "", ">=", 1)
+            target(f"{name}_records_intact", results[f"{name}/intact"], "", ">=", 1)
         )
     # Every month wholly past the window by the last run went as a partition.
     targets.append(
-        line(
+        target(
             "postgresql_retention_partitions_dropped",
             results["postgresql/dropped"],
             "",
@@ -416,13 +408,13 @@ def main() -> None:
         )
     )
     targets.append(
-        line("sqlite_insert_us_per_sample", results["insert/fast"], "us", "<=", 5.0)
+        target("sqlite_insert_us_per_sample", results["insert/fast"], "us", "<=", 5.0)
     )
     targets.append(
-        line("sqlite_insert_vs_sqlalchemy", results["insert/ratio"], "x", "<=", 0.6)
+        target("sqlite_insert_vs_sqlalchemy", results["insert/ratio"], "x", "<=", 0.6)
     )
-    for target in targets:
-        print(target)
+    for line in targets:
+        print(line)
 
 
 if __name__ == "__main__":

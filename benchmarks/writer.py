@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ import tracemalloc
 
 import psycopg
 
+from benchmarks import report
 from custom_components.ev_ledger.db import (
     Backoff,
     DbConfig,
@@ -177,25 +177,18 @@ def bench_outage(config: DbConfig) -> dict[str, float]:
     }
 
 
-def spread(values: list[float], fmt: str = "{:,.0f}") -> str:
-    """Median [min..max]."""
-    return (
-        f"{fmt.format(statistics.median(values))}"
-        f" [{fmt.format(min(values))}..{fmt.format(max(values))}]"
-    )
+def spread(values: list[float]) -> str:
+    """Median [min..max] of a rate."""
+    return report.spread(values, "{:,.0f}")
 
 
 def target(
     name: str, values: list[float], unit: str, op: str, limit: float, fmt: str
 ) -> tuple[str, bool]:
     """One target line and whether it passed."""
-    median = statistics.median(values)
-    ok = median <= limit if op == "<=" else median >= limit
-    line = (
-        f"target {name}: {spread(values, fmt)} {unit} (goal {op} {limit:g})"
-        f" {'PASS' if ok else 'FAIL'}"
+    return report.target(name, values, unit, op, limit, fmt), report.met(
+        values, op, limit
     )
-    return line, ok
 
 
 def main(argv: list[str]) -> int:
