@@ -11,9 +11,11 @@ import uuid
 
 import psycopg
 import pytest
+from sqlalchemy import text
 
 from custom_components.ev_ledger.db import Backoff, DbConfig, Writer, make_engine
 from custom_components.ev_ledger.db.migrate import connect_and_migrate
+from custom_components.ev_ledger.db.sink import write_batch
 from custom_components.ev_ledger.logic.model import (
     ChargeType,
     ChargingSession,
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from sqlalchemy import Engine
+
+    from custom_components.ev_ledger.db import Sample
 
 T0 = 1_746_000_000.0  # 2025-04-30 08:00 UTC
 
@@ -206,3 +210,22 @@ def make_trip(index: int, *, vehicle: str = "vehicle-1") -> Trip:
         avg_outside_temp_c=11.0,
         flags={Flag.INFERRED},
     )
+
+
+def write_samples(engine: Engine, samples: list[Sample]) -> None:
+    """Store samples through the sink, in one transaction."""
+    with engine.begin() as conn:
+        write_batch(conn, [("samples", [list(s) for s in samples])])
+
+
+def partition_names(engine: Engine) -> list[str]:
+    """The month partitions of `samples` on PostgreSQL, by name."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c"
+                " ON c.oid = i.inhrelid WHERE i.inhparent = 'samples'::regclass"
+                " ORDER BY 1"
+            )
+        )
+        return [str(r[0]) for r in rows]

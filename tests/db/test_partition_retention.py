@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from custom_components.ev_ledger.db import (
@@ -35,9 +35,8 @@ from custom_components.ev_ledger.db.models import (
     SampleSourceId,
 )
 from custom_components.ev_ledger.db.retention import FoldResult, fold_samples
-from custom_components.ev_ledger.db.sink import write_batch
 
-from .conftest import libpq_url
+from .conftest import libpq_url, partition_names, write_samples
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -91,11 +90,6 @@ def lite(sqlite_config: DbConfig) -> Iterator[Engine]:
     engine.dispose()
 
 
-def write(engine: Engine, samples: list[Sample]) -> None:
-    with engine.begin() as conn:
-        write_batch(conn, [("samples", [list(s) for s in samples])])
-
-
 def buckets(engine: Engine) -> dict[tuple[Any, ...], tuple[Any, ...]]:
     names = {entity_uuid(source): source for source in SOURCES}
     with engine.connect() as conn:
@@ -125,25 +119,17 @@ def raw_count(engine: Engine) -> int:
         return int(conn.execute(query).scalar_one())
 
 
-def months(engine: Engine) -> list[str]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT c.relname FROM pg_inherits i JOIN pg_class c"
-                " ON c.oid = i.inhrelid WHERE i.inhparent = 'samples'::regclass"
-                " ORDER BY 1"
-            )
-        )
-        return [str(r[0]) for r in rows]
-
-
 def test_folding_a_month_in_sql_matches_the_python_fold(
     pg: Engine, lite: Engine
 ) -> None:
     samples = household(1, JAN + timedelta(days=10), 60)  # Jan 11 .. Mar 11
     for engine in (pg, lite):
-        write(engine, samples)
-    assert months(pg) == ["samples_2025_01", "samples_2025_02", "samples_2025_03"]
+        write_samples(engine, samples)
+    assert partition_names(pg) == [
+        "samples_2025_01",
+        "samples_2025_02",
+        "samples_2025_03",
+    ]
     sql = fold_samples(pg, MARCH)
     python = fold_samples(lite, MARCH)
     assert sql.complete
@@ -152,7 +138,7 @@ def test_folding_a_month_in_sql_matches_the_python_fold(
     assert (sql.folded, sql.buckets) == (python.folded, python.buckets)
     assert sql.folded == sum(1 for s in samples if s.ts < MARCH.timestamp())
     assert buckets(pg) == buckets(lite)
-    assert months(pg) == ["samples_2025_03"]
+    assert partition_names(pg) == ["samples_2025_03"]
     assert raw_count(pg) == raw_count(lite) == len(samples) - sql.folded
 
     # A late backfill into the dropped February (and new buckets of January):
@@ -163,19 +149,23 @@ def test_folding_a_month_in_sql_matches_the_python_fold(
         if s.ts < MARCH.timestamp()
     ]
     for engine in (pg, lite):
-        write(engine, late)
-    assert months(pg) == ["samples_2025_01", "samples_2025_02", "samples_2025_03"]
+        write_samples(engine, late)
+    assert partition_names(pg) == [
+        "samples_2025_01",
+        "samples_2025_02",
+        "samples_2025_03",
+    ]
     sql = fold_samples(pg, MARCH)
     python = fold_samples(lite, MARCH)
     assert (sql.folded, sql.buckets) == (python.folded, python.buckets)
     assert sql.folded == len(late)
     assert buckets(pg) == buckets(lite)
-    assert months(pg) == ["samples_2025_03"]
+    assert partition_names(pg) == ["samples_2025_03"]
 
 
 def test_the_month_of_the_cutoff_stays_raw(pg: Engine) -> None:
     samples = household(3, JAN + timedelta(days=20), 50)  # Jan 21 .. Mar 11
-    write(pg, samples)
+    write_samples(pg, samples)
     cut = MARCH + timedelta(days=5, hours=7)
     result = fold_samples(pg, cut)
     assert result.complete
@@ -183,19 +173,19 @@ def test_the_month_of_the_cutoff_stays_raw(pg: Engine) -> None:
     assert result.folded == sum(1 for s in samples if s.ts < MARCH.timestamp())
     # March's samples before the cut-off wait for March to be past the window.
     assert raw_count(pg) == sum(1 for s in samples if s.ts >= MARCH.timestamp())
-    assert months(pg) == ["samples_2025_03"]
+    assert partition_names(pg) == ["samples_2025_03"]
     assert fold_samples(pg, cut).folded == 0
     # Once the window has passed all of March, it goes too.
     assert fold_samples(pg, datetime(2025, 4, 2, tzinfo=UTC)).partitions == 1
     assert raw_count(pg) == 0
-    assert months(pg) == []
+    assert partition_names(pg) == []
 
 
 def test_a_busy_reader_delays_the_drop_and_nothing_is_half_done(
     pg: Engine, pg_config: DbConfig
 ) -> None:
     samples = household(4, JAN, 59)  # January and February
-    write(pg, samples)
+    write_samples(pg, samples)
     reader = psycopg.connect(libpq_url(pg_config.url().render_as_string(False)))
     try:
         reader.execute("SELECT count(*) FROM ev_ledger.samples").fetchone()
@@ -208,7 +198,11 @@ def test_a_busy_reader_delays_the_drop_and_nothing_is_half_done(
         assert (blocked.folded, blocked.buckets, blocked.partitions) == (0, 0, 0)
         assert buckets(pg) == {}
         # (February's last day made March's partition too: see `sample_months`.)
-        assert months(pg) == ["samples_2025_01", "samples_2025_02", "samples_2025_03"]
+        assert partition_names(pg) == [
+            "samples_2025_01",
+            "samples_2025_02",
+            "samples_2025_03",
+        ]
         assert raw_count(pg) == len(samples)
     finally:
         reader.rollback()
@@ -222,7 +216,7 @@ def test_a_busy_reader_delays_the_drop_and_nothing_is_half_done(
 
 def test_a_stop_or_deadline_leaves_whole_months(pg: Engine) -> None:
     samples = household(5, JAN, 59)
-    write(pg, samples)
+    write_samples(pg, samples)
     assert not fold_samples(pg, MARCH, max_seconds=0).complete
     calls = iter([False, True])
     first = fold_samples(pg, MARCH, should_stop=lambda: next(calls))
@@ -232,7 +226,7 @@ def test_a_stop_or_deadline_leaves_whole_months(pg: Engine) -> None:
         1 for s in samples if s.ts < datetime(2025, 2, 1, tzinfo=UTC).timestamp()
     )
     assert first.folded == january
-    assert months(pg) == ["samples_2025_02", "samples_2025_03"]
+    assert partition_names(pg) == ["samples_2025_02", "samples_2025_03"]
     assert raw_count(pg) == len(samples) - january
     rest = fold_samples(pg, MARCH)
     assert (rest.complete, rest.partitions) == (True, 1)
@@ -244,7 +238,7 @@ def test_a_fold_cut_off_mid_month_leaves_the_month_raw(
 ) -> None:
     """The server ends the fold's connection while it waits to drop: all undone."""
     samples = household(6, JAN, 20)
-    write(pg, samples)
+    write_samples(pg, samples)
     url = libpq_url(pg_config.url().render_as_string(False))
     outcome: list[BaseException | FoldResult] = []
     with psycopg.connect(url) as reader, psycopg.connect(url, autocommit=True) as admin:
@@ -274,7 +268,7 @@ def test_a_fold_cut_off_mid_month_leaves_the_month_raw(
     assert len(outcome) == 1
     assert isinstance(outcome[0], OperationalError)
     assert buckets(pg) == {}
-    assert months(pg) == ["samples_2025_01"]
+    assert partition_names(pg) == ["samples_2025_01"]
     assert raw_count(pg) == len(samples)
     assert fold_samples(pg, MARCH).folded == len(samples)
 
@@ -284,7 +278,7 @@ def test_a_month_another_run_dropped_meanwhile_is_passed_over(
 ) -> None:
     """Two instances fold at once: the second finds January gone and goes on."""
     samples = household(7, JAN + timedelta(days=3), 40)  # January and February
-    write(pg, samples)
+    write_samples(pg, samples)
     url = libpq_url(pg_config.url().render_as_string(False))
     outcome: list[FoldResult] = []
     with psycopg.connect(url) as other, psycopg.connect(url, autocommit=True) as admin:
@@ -311,4 +305,4 @@ def test_a_month_another_run_dropped_meanwhile_is_passed_over(
         s for s in samples if s.ts >= datetime(2025, 2, 1, tzinfo=UTC).timestamp()
     ]
     assert result.folded == len(february)
-    assert months(pg) == []
+    assert partition_names(pg) == []

@@ -38,7 +38,7 @@ from custom_components.ev_ledger.db.partitions import (
 )
 from custom_components.ev_ledger.db.sink import write_batch
 
-from .conftest import WriterFactory, libpq_url
+from .conftest import WriterFactory, libpq_url, partition_names, write_samples
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -61,19 +61,7 @@ def pg(pg_config: DbConfig) -> Iterator[tuple[DbConfig, Engine]]:
 
 
 def partitions_of(engine: Engine) -> set[str]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT c.relname FROM pg_inherits i JOIN pg_class c"
-                " ON c.oid = i.inhrelid WHERE i.inhparent = 'samples'::regclass"
-            )
-        )
-        return {str(r[0]) for r in rows}
-
-
-def write(engine: Engine, samples: list[Sample]) -> None:
-    with engine.begin() as conn:
-        write_batch(conn, [("samples", [list(s) for s in samples])])
+    return set(partition_names(engine))
 
 
 def catalog_reads(engine: Engine) -> list[str]:
@@ -127,7 +115,7 @@ def test_partitions_are_made_on_demand_across_months_and_years_back(
         for i in range(12)
     ]
     old = [Sample("car-1", "odometer", at("2022-06-10T08:00:00"), 1000.0)]
-    write(engine, batch + old)
+    write_samples(engine, batch + old)
     assert partitions_of(engine) == {"samples_2022_06"} | {
         "samples_2025_12",
         "samples_2026_01",
@@ -139,7 +127,7 @@ def test_partitions_are_made_on_demand_across_months_and_years_back(
         january = conn.execute(text("SELECT count(*) FROM samples_2026_01"))
         assert january.scalar_one() == 9
     # Known months: the next batch reads no catalog.
-    write(engine, [Sample("car-2", "odometer", at("2026-01-05T00:00:00"), 5.0)])
+    write_samples(engine, [Sample("car-2", "odometer", at("2026-01-05T00:00:00"), 5.0)])
     assert len(reads) == 1
     assert stored(config, ["car-1", "car-2"]) == sorted(
         tuple(s)
@@ -172,7 +160,7 @@ def test_a_rolled_back_batch_leaves_no_false_month(
         batch.rollback()
     assert "samples_2026_05" not in partitions_of(engine)
     assert month_index(2026, 5) not in (known_months(engine) or set())
-    write(engine, march + may)
+    write_samples(engine, march + may)
     assert stored(config, ["car-1"]) == sorted(tuple(s) for s in march + may)
     assert "samples_2026_05" in partitions_of(engine)
 
@@ -268,14 +256,18 @@ def test_the_least_privilege_role_makes_months_and_a_reader_reads_them(
     connect_and_migrate(owner)
     engine = make_engine(owner)
     try:
-        write(engine, [Sample("car-1", "odometer", at("2026-01-10T00:00:00"), 1.0)])
+        write_samples(
+            engine, [Sample("car-1", "odometer", at("2026-01-10T00:00:00"), 1.0)]
+        )
         # The documented read-only grants, before the next month exists.
         _as_superuser(
             pg_config,
             "GRANT USAGE ON SCHEMA ev_ledger TO evl_grafana;"
             " GRANT SELECT ON ALL TABLES IN SCHEMA ev_ledger TO evl_grafana",
         )
-        write(engine, [Sample("car-1", "odometer", at("2026-02-10T00:00:00"), 2.0)])
+        write_samples(
+            engine, [Sample("car-1", "odometer", at("2026-02-10T00:00:00"), 2.0)]
+        )
         with engine.connect() as conn:
             owners = conn.execute(
                 text(
