@@ -248,7 +248,7 @@ def test_minutes_older_than_retention_are_forgotten() -> None:
     assert site.covered(now - 60)
     # Kept in memory only until the day is summarised; then really dropped.
     run(site, steady(T0 + 24 * H, T0 + 26 * H, 60, flows))
-    kept = site.to_dict()["channels"][Role.SOLAR_POWER]["coverage"]
+    kept = json.loads(site.to_dict()["channels"][Role.SOLAR_POWER]["coverage"])
     assert min(m for m, _ in kept) >= M0 + 24 * 60 - 60
 
 

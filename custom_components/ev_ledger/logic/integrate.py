@@ -13,6 +13,8 @@ from enum import StrEnum
 import math
 from typing import Any
 
+from .series import SeriesText, pairs_from
+
 SECONDS_PER_HOUR = 3600.0
 
 
@@ -49,7 +51,16 @@ class MinuteEnergy:
     snapshot/restore sums in exactly the same order as an uninterrupted run.
     """
 
-    __slots__ = ("_data", "_end", "_minute", "_pending", "_start", "last_ts")
+    __slots__ = (
+        "_changed",
+        "_data",
+        "_end",
+        "_minute",
+        "_pending",
+        "_start",
+        "_text",
+        "last_ts",
+    )
 
     def __init__(self) -> None:
         # The time of the last reading: energy added later never lands before it.
@@ -59,12 +70,17 @@ class MinuteEnergy:
         self._start = math.inf
         self._end = -math.inf
         self._pending = 0.0
+        # The snapshot's text of the minutes, and the earliest minute changed since.
+        self._text = SeriesText()
+        self._changed: float = math.inf
 
     def _add(self, t0: float, t1: float, kwh: float) -> None:
         if t0 >= self._start and t1 <= self._end:
             self._pending += kwh
             return
         self._fold()
+        first = int(t0 // 60)
+        self._changed = min(self._changed, first)
         spread(self._data, t0, t1, kwh)
         minute = int(t1 // 60)
         self._minute = minute
@@ -74,6 +90,7 @@ class MinuteEnergy:
     def _fold(self) -> None:
         if self._pending:
             minute = self._minute
+            self._changed = min(self._changed, minute)
             self._data[minute] = self._data.get(minute, 0.0) + self._pending
             self._pending = 0.0
 
@@ -112,8 +129,11 @@ class MinuteEnergy:
     def prune(self, before: int) -> None:
         """Forget the minutes before `before` (retention)."""
         self._fold()
-        for minute in [m for m in self._data if m < before]:
+        old = [m for m in self._data if m < before]
+        for minute in old:
             del self._data[minute]
+        if old:
+            self._text.reset()
 
     def minutes(self) -> list[int]:
         """The minutes that hold energy (folding the pending minute in)."""
@@ -121,15 +141,22 @@ class MinuteEnergy:
         return list(self._data)
 
     def _buckets_to_dict(self) -> dict[str, object]:
+        # Minutes before the last reading's are settled: energy lands after it.
+        last = self.last_ts
+        settled = self._minute if last is None else min(self._minute, last // 60)
+        text = self._text.text(self._data, settled, self._changed)
+        self._changed = math.inf
         return {
-            "buckets": [[k, v] for k, v in self._data.items()],
+            "buckets": text,
             "pending": [self._minute, self._pending]
             if self._end > self._start
             else None,
         }
 
     def _buckets_from_dict(self, data: dict[str, Any]) -> None:
-        self._data = {int(k): float(v) for k, v in data["buckets"]}
+        self._data = {int(k): float(v) for k, v in pairs_from(data["buckets"])}
+        self._text.reset()
+        self._changed = math.inf
         pending = data.get("pending")
         if pending:
             self._minute = int(pending[0])

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .integrate import IntegrationMethod, PowerIntegrator, spread
 from .model import Flag, Reading, Reject, Role
+from .series import SeriesText, pairs_from
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -131,7 +132,15 @@ class _Channel:
     zero-order hold the sign is constant over each interval, so the split is exact.
     """
 
-    __slots__ = ("coverage", "integrators", "last_ts", "max_gap", "signed")
+    __slots__ = (
+        "_changed",
+        "_text",
+        "coverage",
+        "integrators",
+        "last_ts",
+        "max_gap",
+        "signed",
+    )
 
     def __init__(self, *, signed: bool, max_gap: float) -> None:
         self.signed = signed
@@ -140,6 +149,9 @@ class _Channel:
             PowerIntegrator(IntegrationMethod.ZOH, max_gap) for _ in range(1 + signed)
         )
         self.coverage: dict[int, float] = {}
+        # The snapshot's text of `coverage`, and the earliest minute changed since.
+        self._text = SeriesText()
+        self._changed: float = math.inf
         # Last accepted reading, None readings included: a role that was ever fed is
         # mapped, and from then on a minute it does not cover is missing data.
         self.last_ts: float | None = None
@@ -157,6 +169,7 @@ class _Channel:
         seconds = ts - start
         if 0 < seconds <= self.max_gap:
             minute = int(start // 60)
+            self._changed = min(self._changed, minute)
             if int(ts // 60) == minute:
                 coverage = self.coverage
                 coverage[minute] = coverage.get(minute, 0.0) + seconds
@@ -186,21 +199,35 @@ class _Channel:
         return self.integrators[-1].minute_kwh(minute) if self.signed else 0.0
 
     def prune(self, cutoff: int) -> None:
-        for minute in [m for m in self.coverage if m < cutoff]:
+        old = [m for m in self.coverage if m < cutoff]
+        for minute in old:
             del self.coverage[minute]
+        if old:
+            self._text.reset()
         for integrator in self.integrators:
             integrator.prune(cutoff)
 
     def to_dict(self) -> dict[str, Any]:
+        # Coverage is added from the open interval's start on: earlier is settled.
+        since = self.open_since()
+        settled = self.last_ts if since is None else since
+        coverage = self._text.text(
+            self.coverage,
+            -math.inf if settled is None else settled // 60,
+            self._changed,
+        )
+        self._changed = math.inf
         return {
             "last_ts": self.last_ts,
-            "coverage": [[k, v] for k, v in self.coverage.items()],
+            "coverage": coverage,
             "integrators": [i.to_dict() for i in self.integrators],
         }
 
     def restore(self, data: Mapping[str, Any]) -> None:
         self.last_ts = data["last_ts"]
-        self.coverage = {int(k): float(v) for k, v in data["coverage"]}
+        self.coverage = {int(k): float(v) for k, v in pairs_from(data["coverage"])}
+        self._text.reset()
+        self._changed = math.inf
         integrators = tuple(PowerIntegrator.from_dict(i) for i in data["integrators"])
         if len(integrators) != len(self.integrators):
             raise ValueError("snapshot does not match the role's sign convention")

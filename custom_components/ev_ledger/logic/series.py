@@ -1,0 +1,93 @@
+"""Minute series in snapshots: each settled minute is turned into JSON text once.
+
+A snapshot is taken every few minutes. It holds the open session's energy per minute
+(2,880 minutes after 48 hours) and an energy site's flows and coverage of the last
+three days (about 30,000 minutes): built from scratch each time, that took
+milliseconds on the event loop and grew with the session. Only the minutes that
+changed since the last snapshot (in practice the last one or two) are new text now.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+import json
+import math
+from typing import Any
+
+
+class JsonText(str):
+    """Text that is already JSON, so a snapshot writer may embed it as it is.
+
+    `json.dumps` writes it as a string; the `from_dict` methods read either form
+    (`pairs_from`).
+    """
+
+    __slots__ = ()
+
+
+def _number(value: float) -> str:
+    # repr is the shortest text that reads back as the same float (as JSON writers
+    # do); a value that is not finite is written as JSON writers write it: null.
+    return repr(value) if math.isfinite(value) else "null"
+
+
+class SeriesText:
+    """The JSON text of a `{minute: value}` dict, kept for its settled head.
+
+    The owner reports the earliest minute it changed since the last `text` call
+    (`changed`). The head of the dict, in its order, up to the first minute not
+    before `settled`, is kept as text; it is thrown away when a change reaches it
+    and rebuilt on the next call, so the text always equals the dict's.
+    """
+
+    __slots__ = ("_count", "_head", "_upto")
+
+    def __init__(self) -> None:
+        """Start with nothing kept."""
+        self._head = ""
+        self._count = 0
+        # Every minute kept is before this one.
+        self._upto: float = -math.inf
+
+    def reset(self) -> None:
+        """Forget the kept text (minutes were removed or replaced)."""
+        self._head = ""
+        self._count = 0
+        self._upto = -math.inf
+
+    def text(self, data: dict[int, float], settled: float, changed: float) -> JsonText:
+        """`data` as JSON pairs `[[minute, value], ...]`, in the dict's order."""
+        if changed < self._upto or len(data) < self._count:
+            self.reset()
+        count, upto = self._count, self._upto
+        # The items not kept are the dict's last ones (new minutes are appended):
+        # read from the end, so a snapshot costs the new minutes, not the series.
+        new = list(islice(reversed(data.items()), len(data) - count))
+        new.reverse()
+        head: list[str] = [self._head] if count else []
+        tail: list[str] = []
+        for minute, value in new:
+            part = f"[{minute},{_number(value)}]"
+            if not tail and minute < settled:
+                head.append(part)
+                count += 1
+                upto = max(upto, minute + 1)
+            else:
+                tail.append(part)
+        if count != self._count:
+            self._head = ",".join(head)
+        self._count, self._upto = count, upto
+        if tail:
+            return JsonText(
+                f"[{self._head},{','.join(tail)}]" if count else f"[{','.join(tail)}]"
+            )
+        return JsonText(f"[{self._head}]")
+
+
+def pairs_from(value: Any) -> list[Any]:
+    """Pairs as a snapshot stored them: a list, or its JSON text (`JsonText`)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    if not isinstance(value, list):
+        raise TypeError("minute pairs must be a list")
+    return value
