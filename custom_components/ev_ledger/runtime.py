@@ -37,12 +37,13 @@ from homeassistant.helpers.event import (
     async_track_state_report_event,
     async_track_utc_time_change,
 )
-from homeassistant.helpers.json import json_bytes
+from homeassistant.helpers.json import json_encoder_default, json_fragment
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import json_loads
+import orjson
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import builders, issues, statistics
@@ -70,6 +71,7 @@ from .const import (
 from .db import Backoff, DbConfig, InvalidVin, Reader, Writer, WriterState, entity_uuid
 from .logic.deadband import Deadband
 from .logic.model import Flag, Reject
+from .logic.series import JsonText
 from .logic.site import SiteLedger
 from .logic.tariff import PriceBook, TariffError
 from .logic.vehicle import VehicleLedger
@@ -101,8 +103,11 @@ class Tuning:
     """Timings of the runtime; tests replace `TUNING` to shorten them."""
 
     db_unreachable_after: timedelta = timedelta(minutes=5)
-    # At most this often the snapshot is written, and only when it changed.
-    snapshot_every: timedelta = timedelta(minutes=5)
+    # At most this often the snapshot is written, and only when it changed (and at
+    # once when a record is counted, and at shutdown). Between two, a crash loses
+    # nothing the recorder holds: restored vehicles are fed its states since. As
+    # Home Assistant dumps its own restore states: every 15 minutes.
+    snapshot_every: timedelta = timedelta(minutes=15)
     writer_stop_timeout_s: float = 10.0
     backoff: Backoff | None = None
     # A newly added vehicle or site starts from the recorder's history.
@@ -296,7 +301,7 @@ class EvLedgerRuntime:
         reader = Reader(db_config)
         store = snapshot_store(hass, entry.entry_id)
         try:
-            snapshot = await store.async_load() or {}
+            snapshot = _loaded(await store.async_load())
             runtime = cls._build(
                 hass, entry, db_config, writer, reader, store, snapshot
             )
@@ -1061,7 +1066,6 @@ class EvLedgerRuntime:
     # Snapshot and shutdown ---------------------------------------------------------
 
     @callback
-    @callback
     def async_save_snapshot_soon(self) -> None:
         """Save the snapshot now (a record was counted), unless stopped."""
         if not self._stopped:
@@ -1070,20 +1074,20 @@ class EvLedgerRuntime:
     def _async_save_snapshot(self) -> None:
         """Hand the store a copy of the snapshot taken now, if anything changed.
 
-        The copy is the snapshot's JSON: immutable, so the store can decode and write
-        it in a worker thread while the ledgers go on changing here (building it
-        there, from the live ledgers, failed with "dictionary changed size during
-        iteration").
+        The copy is the snapshot's JSON: immutable, so the store can write it in a
+        worker thread while the ledgers go on changing here (building it there,
+        from the live ledgers, failed with "dictionary changed size during
+        iteration"). The store writes it as it is (`_stored`), compact.
         """
         revision = self._revisions()
         if revision == self._saved_revision:
             return
         self._saved_revision = revision
-        data = json_bytes(self.snapshot())
+        data = snapshot_json(self.snapshot())
         if data == self._saved:
             return
         self._saved = data
-        self.store.async_delay_save(functools.partial(_decoded, data))
+        self.store.async_delay_save(functools.partial(_stored, data))
 
     def _revisions(self) -> int:
         """A number that grows whenever the snapshot may have changed."""
@@ -1137,7 +1141,7 @@ class EvLedgerRuntime:
             issues.async_delete(self.hass, issue_id)
         self.samples.flush()
         # Awaited: the next set-up (a reload) reads the file at once.
-        await self.store.async_save(_decoded(json_bytes(self.snapshot())))
+        await self.store.async_save(_stored(snapshot_json(self.snapshot())))
         hass = self.hass
         if not await hass.async_add_executor_job(
             self.writer.stop, self.tuning.writer_stop_timeout_s
@@ -1159,9 +1163,40 @@ def _json_field(value: Any) -> Any:
     return value
 
 
-def _decoded(data: bytes) -> dict[str, Any]:
-    """A snapshot's JSON as the store writes it (in a worker thread)."""
-    return cast("dict[str, Any]", json_loads(data))
+def snapshot_json(snapshot: dict[str, Any]) -> bytes:
+    """A snapshot as compact JSON; minute series already JSON go in as they are.
+
+    The ledgers keep the text of settled minutes (`logic.series`), so a snapshot of
+    a 48-hour session or of a site's three days costs the new minutes only.
+    """
+    return orjson.dumps(
+        snapshot,
+        option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS,
+        default=_snapshot_default,
+    )
+
+
+def _snapshot_default(value: Any) -> Any:
+    # Subclasses of built-in types come here (OPT_PASSTHROUGH_SUBCLASS): JsonText
+    # is embedded, the others (a Counter, say) are written as their base type.
+    if isinstance(value, JsonText):
+        return json_fragment(str(value))
+    for base in (str, int, float, dict, list):
+        if isinstance(value, base):
+            return base(value)
+    return json_encoder_default(value)
+
+
+def _stored(data: bytes) -> dict[str, Any]:
+    """A snapshot's JSON for the store, which writes it as it is (no re-encoding)."""
+    return cast("dict[str, Any]", json_fragment(data))
+
+
+def _loaded(data: Any) -> dict[str, Any]:
+    """The snapshot the store gave back: data, or a `_stored` one not yet written."""
+    if isinstance(data, orjson.Fragment):
+        data = json_loads(orjson.dumps(data))
+    return data if isinstance(data, dict) else {}
 
 
 def _restore[T](

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, State, callback
-from homeassistant.helpers.json import json_dumps
 
 from .adapter import site_reading, to_sample
 from .db import SiteDaily
@@ -102,10 +101,9 @@ class SiteRuntime(SourceRuntime["SiteLedger"]):
     def snapshot(self) -> dict[str, Any]:
         """Everything needed to continue after a restart."""
         return {
-            # Minute data, three days of it: kept as one compact JSON string, which
-            # Home Assistant's store writes as it is (a nested structure is written
-            # indented, one number a line: four times the size on the SD card).
-            "ledger": json_dumps(self.ledger.to_dict()),
+            # Minute data, three days of it: the runtime writes the snapshot compact
+            # (`runtime.snapshot_json`), each settled minute's text made once.
+            "ledger": self.ledger.to_dict(),
             "adapter_rejected": dict(self.adapter_rejected),
             "held": {role.value: held_json(r) for role, r in self.held.items()},
             "deadband": self.deadband_figures(),
