@@ -104,6 +104,9 @@ COUNTED_DAYS: Final = 7
 REPORT_INTERVAL_S: Final = 60.0
 # The in-progress row of a charging session is rewritten at most this often.
 UPSERT_INTERVAL_S: Final = 300.0
+# Every sensor is refreshed at least this often (a zone renamed, say); in between,
+# a minute tick that moved only the open session's figures refreshes those.
+FULL_REFRESH_S: Final = 900.0
 # What settling adds to a session's flags (kept when its figures are reused).
 _SETTLE_FLAGS: Final = frozenset({Flag.SITE_GAP, Flag.PRICE_GAP})
 
@@ -157,8 +160,10 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         self._running: tuple[tuple[Any, ...], RunningSettlement] | None = None
         # When the in-progress row was last written.
         self._upserted_at = -math.inf
-        # The rejection count at the last full refresh of the sensors (`_handle`).
+        # The rejection count at the last full refresh of the sensors (`_handle`),
+        # and its time.
         self._rejected_shown = 0
+        self._refreshed_at = -math.inf
         # The last charger power the ledger took (re-reported by ticks): a state the
         # adapter rejects changes nothing, as in the replay.
         self.held_power: Reading | None = None
@@ -256,13 +261,27 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         if events:
             self.revision += 1
         start = month_start(now)
-        if start != self.totals.month_start:
+        new_month = start != self.totals.month_start
+        if new_month:
             self.totals.month_start = start
             self.totals.month_cost = Decimal(0)
             self.revision += 1
-        self.status = self.ledger.charge_status
-        # Once a minute everything is refreshed: running figures, rejection counts.
-        self._handle(events, ts)
+        status = self.ledger.charge_status
+        # The running figures move with the ledger's updates (SessionUpdated, at
+        # most once a minute of data, the held power's included). The other sensors
+        # change with a record, a status, a month or a refused reading (each
+        # refreshes them all), and are refreshed every FULL_REFRESH_S regardless.
+        quiet = (
+            not new_month
+            and status is self.status
+            and ts - self._refreshed_at < FULL_REFRESH_S
+            and self.rejected_total == self._rejected_shown
+        )
+        self.status = status
+        if quiet and not events:
+            return  # nothing moved since the last refresh: it stands
+        live_only = quiet and all(type(event) is SessionUpdated for event in events)
+        self._handle(events, ts, live_only=live_only)
 
     def _hold_power(self, ts: float) -> Sequence[DomainEvent]:
         """Re-report the held charger power while charging.
@@ -305,6 +324,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
             live_only = self.rejected_total == self._rejected_shown
         if not live_only:
             self._rejected_shown = self.rejected_total
+            self._refreshed_at = ts
         self.async_notify(live_only=live_only)
 
     def _refresh_current(self, ts: float) -> None:

@@ -7,15 +7,18 @@ nothing new writes none, and a charge writes the figures that move.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
 from homeassistant.core import State, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 
 from custom_components.ev_ledger.const import DOMAIN
 from custom_components.ev_ledger.logic.model import Reading, Role
+from custom_components.ev_ledger.vehicle_runtime import FULL_REFRESH_S
 
 from . import scenario
 from .conftest import VEHICLE_ID, Ledger, get_state
@@ -156,3 +159,48 @@ async def test_a_completed_session_refreshes_the_record_sensors_at_once(
     await hass.async_block_till_done()
     assert vehicle.current is None
     assert get_state(hass, last_energy).state not in ("unknown", "unavailable")
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_a_tick_refreshes_only_what_moved(
+    hass: HomeAssistant, embedded_ledger: Ledger
+) -> None:
+    """The minute tick writes nothing when nothing moved since the last update, the
+    running figures when the held power moved them, and every sensor at least every
+    FULL_REFRESH_S (a figure changed without a notify shows by then)."""
+    await embedded_ledger.setup()
+    await embedded_ledger.replay(scenario.before())
+    charge = scenario.charge()
+    await embedded_ledger.replay(charge[:6])
+    vehicle = embedded_ledger.runtime.vehicles[VEHICLE_ID]
+    assert vehicle.current is not None
+    ts = charge[5].ts
+    # A data update now: the ledger updates the running figures once a minute.
+    vehicle.async_on_reading(Reading(ts + 61, Role.CHARGER_POWER, 7.0))
+    await hass.async_block_till_done()
+    written, stop = record_writes(hass, lambda e: e.startswith("sensor.model_y_"))
+    try:
+        # The next minute's tick, under a minute after that update: nothing moved.
+        first_tick = (int((ts + 61) // 60) + 1) * 60
+        vehicle.async_tick(dt_util.utc_from_timestamp(first_tick))
+        await hass.async_block_till_done()
+        assert written == []
+
+        # A minute later the held power moves the running figures: those are written.
+        vehicle.async_tick(dt_util.utc_from_timestamp(first_tick + 60))
+        await hass.async_block_till_done()
+        assert "sensor.model_y_current_session_energy" in written
+        assert all(not e.startswith("sensor.model_y_energy_charged") for e in written)
+
+        # A total changed behind the sensors' back shows by the next full refresh.
+        charged = "sensor.model_y_energy_charged"
+        shown = get_state(hass, charged).state
+        vehicle.totals.energy_kwh += Decimal("1.5")
+        minute = first_tick + 120
+        for _ in range(int(FULL_REFRESH_S // 60) + 1):
+            vehicle.async_tick(dt_util.utc_from_timestamp(minute))
+            minute += 60
+        await hass.async_block_till_done()
+        assert get_state(hass, charged).state != shown
+    finally:
+        stop()
