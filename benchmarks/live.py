@@ -15,7 +15,13 @@ baseline subtracted from both:
     cost per state change = (CPU time of the run - CPU time of the bare run) / changes
 
 CPU time is the whole process's (`time.process_time`), so EV Ledger's writer thread is
-counted too. Then the event-loop lag EV Ledger adds at 500 relevant state changes/s:
+counted too, and the clock stops only once EV Ledger has written everything the
+changes gave it (`runtime.async_flush`): otherwise its writer's backlog would be left
+out. EV Ledger also has a minute tick (running figures, timeouts, the snapshot): Home
+Assistant calls it on the wall clock's minute, so here it is called on each minute of
+the data clock, before the first change of that minute, as on a real car's stream.
+The helpers of the chain have no timer and no writer of their own.
+ Then the event-loop lag EV Ledger adds at 500 relevant state changes/s:
 a probe sleeps 2 ms in a loop and records how late it wakes, with and without EV Ledger.
 
 Usage: python -m benchmarks.live [--changes N] [--rounds R] [--seconds S]
@@ -29,6 +35,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 import gc
 import logging
 from pathlib import Path
@@ -71,14 +79,27 @@ POWER_ATTRS = {
     "state_class": "measurement",
 }
 
-Scenario = Callable[[HomeAssistant], Awaitable[None]]
+Tick = Callable[[datetime], None]
 
 
-async def nothing(hass: HomeAssistant) -> None:
+@dataclass(slots=True)
+class Hooks:
+    """What a scenario runs besides its listeners: a minute tick, a final flush."""
+
+    minute: Tick | None = None
+    flush: Callable[[], Awaitable[None]] | None = None
+
+
+# A scenario sets itself up and returns its hooks.
+Scenario = Callable[[HomeAssistant], Awaitable[Hooks]]
+
+
+async def nothing(hass: HomeAssistant) -> Hooks:
     """The baseline: nobody listens."""
+    return Hooks()
 
 
-async def helper_chain(hass: HomeAssistant) -> None:
+async def helper_chain(hass: HomeAssistant) -> Hooks:
     """Riemann integral + monthly utility meter + template cost sensor."""
     assert await async_setup_component(
         hass,
@@ -119,9 +140,10 @@ async def helper_chain(hass: HomeAssistant) -> None:
         },
     )
     await hass.async_block_till_done()
+    return Hooks()
 
 
-async def ev_ledger(hass: HomeAssistant) -> None:
+async def ev_ledger(hass: HomeAssistant) -> Hooks:
     """EV Ledger on the embedded default, one vehicle and a fixed tariff."""
     tariff = Tariff(kind=TariffKind.FIXED, currency="EUR", price_per_kwh=_dec("0.30"))
     entry = MockConfigEntry(
@@ -157,6 +179,9 @@ async def ev_ledger(hass: HomeAssistant) -> None:
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+    runtime = entry.runtime_data
+    # The runtime's own minute handler, as `async_track_utc_time_change` calls it.
+    return Hooks(minute=runtime._async_tick, flush=runtime.async_flush)  # noqa: SLF001
 
 
 def _dec(text: str) -> Any:
@@ -183,13 +208,17 @@ class DataClock:
     it would do (and cost) nothing.
     """
 
-    def __init__(self, spacing: float = 1.0) -> None:
+    def __init__(self, spacing: float = 1.0, minute: Tick | None = None) -> None:
         self.spacing = spacing
         self.ts = time.time()
+        self.minute = minute
 
     def tick(self) -> float:
-        """The next state's timestamp."""
-        self.ts += self.spacing
+        """The next state's timestamp; the minute tick first if a minute began."""
+        before, self.ts = self.ts, self.ts + self.spacing
+        if self.minute is not None:
+            for m in range(int(before // 60) + 1, int(self.ts // 60) + 1):
+                self.minute(datetime.fromtimestamp(m * 60, UTC))
         return self.ts
 
 
@@ -200,8 +229,13 @@ def set_power(hass: HomeAssistant, clock: DataClock, i: int) -> None:
     )
 
 
-async def cpu_per_change(hass: HomeAssistant, clock: DataClock, changes: int) -> float:
-    """CPU seconds for `changes` charger-power state changes, processed."""
+async def cpu_per_change(
+    hass: HomeAssistant,
+    clock: DataClock,
+    changes: int,
+    flush: Callable[[], Awaitable[None]] | None = None,
+) -> float:
+    """CPU seconds for `changes` charger-power state changes, processed and stored."""
     gc.collect()
     start = time.process_time()
     for i in range(changes):
@@ -209,6 +243,8 @@ async def cpu_per_change(hass: HomeAssistant, clock: DataClock, changes: int) ->
         if i % 20 == 19:
             await hass.async_block_till_done()
     await hass.async_block_till_done()
+    if flush is not None:
+        await flush()
     return time.process_time() - start
 
 
@@ -265,9 +301,10 @@ async def measure(
             # session the warm-up builds.
             clock = DataClock(spacing)
             await prepare(hass)
-            await scenario(hass)
-            await cpu_per_change(hass, clock, warmup)
-            cpu = await cpu_per_change(hass, clock, changes)
+            hooks = await scenario(hass)
+            clock.minute = hooks.minute
+            await cpu_per_change(hass, clock, warmup, hooks.flush)
+            cpu = await cpu_per_change(hass, clock, changes, hooks.flush)
             lags = (
                 await loop_lag(hass, clock, 500.0, lag_seconds) if lag_seconds else []
             )
