@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
     from homeassistant.core import Event, HomeAssistant
 
+    from custom_components.ev_ledger.vehicle_runtime import VehicleRuntime
+
 
 def record_writes(
     hass: HomeAssistant, wanted: Callable[[str], bool]
@@ -53,6 +55,17 @@ def record_writes(
             unsub()
 
     return written, stop
+
+
+async def charging(ledger: Ledger) -> tuple[VehicleRuntime, float]:
+    """The car charging for a few minutes; its runtime and the last reading's time."""
+    await ledger.setup()
+    await ledger.replay(scenario.before())
+    charge = scenario.charge()[:6]
+    await ledger.replay(charge)
+    vehicle = ledger.runtime.vehicles[VEHICLE_ID]
+    assert vehicle.current is not None
+    return vehicle, charge[-1].ts
 
 
 async def test_unchanged_figures_are_not_written(
@@ -97,12 +110,7 @@ async def test_a_data_minute_refreshes_the_live_sensors_only(
     The others (records, totals) follow at the next full refresh: the minute tick's,
     a record's, or a data-minute after a refused reading (its count shows at once).
     """
-    await embedded_ledger.setup()
-    await embedded_ledger.replay(scenario.before())
-    charge = scenario.charge()
-    await embedded_ledger.replay(charge[:6])
-    vehicle = embedded_ledger.runtime.vehicles[VEHICLE_ID]
-    assert vehicle.current is not None
+    vehicle, ts = await charging(embedded_ledger)
     live = {
         f"sensor.model_y_{key}"
         for key in (
@@ -118,7 +126,6 @@ async def test_a_data_minute_refreshes_the_live_sensors_only(
     energy = "sensor.model_y_current_session_energy"
     rejected = "sensor.model_y_rejected_readings"
     before = (get_state(hass, energy).state, get_state(hass, rejected).state)
-    ts = charge[5].ts
     refreshed, _ = record_writes(hass, lambda e: e.startswith("sensor.model_y_"))
 
     # Between ticks (no time passes for Home Assistant): two data-minutes of charging.
@@ -168,13 +175,7 @@ async def test_a_tick_refreshes_only_what_moved(
     """The minute tick writes nothing when nothing moved since the last update, the
     running figures when the held power moved them, and every sensor at least every
     FULL_REFRESH_S (a figure changed without a notify shows by then)."""
-    await embedded_ledger.setup()
-    await embedded_ledger.replay(scenario.before())
-    charge = scenario.charge()
-    await embedded_ledger.replay(charge[:6])
-    vehicle = embedded_ledger.runtime.vehicles[VEHICLE_ID]
-    assert vehicle.current is not None
-    ts = charge[5].ts
+    vehicle, ts = await charging(embedded_ledger)
     # A data update now: the ledger updates the running figures once a minute.
     vehicle.async_on_reading(Reading(ts + 61, Role.CHARGER_POWER, 7.0))
     await hass.async_block_till_done()
