@@ -33,14 +33,14 @@ def roundtrip(data: Any) -> Any:
 def test_text_is_json_of_the_pairs() -> None:
     series = SeriesText()
     data = {5: 0.1, 6: 1e-05, 7: 2.5}
-    text = series.text(data, settled=7, changed=math.inf)
+    text = series.text(data, settled=7)
     assert isinstance(text, JsonText)
     assert json.loads(text) == [[5, 0.1], [6, 1e-05], [7, 2.5]]
     assert pairs_from(text) == pairs_from([[5, 0.1], [6, 1e-05], [7, 2.5]])
 
 
 def test_not_finite_is_null_as_json_writers_write_it() -> None:
-    assert json.loads(SeriesText().text({1: math.nan}, 0, math.inf)) == [[1, None]]
+    assert json.loads(SeriesText().text({1: math.nan}, 0)) == [[1, None]]
 
 
 def test_pairs_from_refuses_what_is_not_a_list() -> None:
@@ -67,11 +67,10 @@ def test_kept_text_equals_the_series_whatever_changes(
 ) -> None:
     series = SeriesText()
     data: dict[int, float] = {}
-    changed = math.inf
     for op, minute, value in ops:
         if op == "set":
             data[minute] = value
-            changed = min(changed, minute)
+            series.changed = min(series.changed, minute)
         elif op == "prune":
             old = [m for m in data if m < minute]
             for m in old:
@@ -79,8 +78,7 @@ def test_kept_text_equals_the_series_whatever_changes(
             if old:
                 series.reset()
         else:
-            text = series.text(data, settled=minute, changed=changed)
-            changed = math.inf
+            text = series.text(data, settled=minute)
             assert json.loads(text) == [[k, v] for k, v in data.items()]
 
 

@@ -52,7 +52,6 @@ class MinuteEnergy:
     """
 
     __slots__ = (
-        "_changed",
         "_data",
         "_end",
         "_minute",
@@ -70,17 +69,16 @@ class MinuteEnergy:
         self._start = math.inf
         self._end = -math.inf
         self._pending = 0.0
-        # The snapshot's text of the minutes, and the earliest minute changed since.
+        # The snapshot's text of the minutes.
         self._text = SeriesText()
-        self._changed: float = math.inf
 
     def _add(self, t0: float, t1: float, kwh: float) -> None:
         if t0 >= self._start and t1 <= self._end:
             self._pending += kwh
             return
         self._fold()
-        first = int(t0 // 60)
-        self._changed = min(self._changed, first)
+        text = self._text
+        text.changed = min(text.changed, int(t0 // 60))
         spread(self._data, t0, t1, kwh)
         minute = int(t1 // 60)
         self._minute = minute
@@ -90,7 +88,8 @@ class MinuteEnergy:
     def _fold(self) -> None:
         if self._pending:
             minute = self._minute
-            self._changed = min(self._changed, minute)
+            text = self._text
+            text.changed = min(text.changed, minute)
             self._data[minute] = self._data.get(minute, 0.0) + self._pending
             self._pending = 0.0
 
@@ -144,10 +143,8 @@ class MinuteEnergy:
         # Minutes before the last reading's are settled: energy lands after it.
         last = self.last_ts
         settled = self._minute if last is None else min(self._minute, last // 60)
-        text = self._text.text(self._data, settled, self._changed)
-        self._changed = math.inf
         return {
-            "buckets": text,
+            "buckets": self._text.text(self._data, settled),
             "pending": [self._minute, self._pending]
             if self._end > self._start
             else None,
@@ -156,7 +153,6 @@ class MinuteEnergy:
     def _buckets_from_dict(self, data: dict[str, Any]) -> None:
         self._data = {int(k): float(v) for k, v in pairs_from(data["buckets"])}
         self._text.reset()
-        self._changed = math.inf
         pending = data.get("pending")
         if pending:
             self._minute = int(pending[0])

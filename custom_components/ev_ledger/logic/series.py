@@ -34,31 +34,33 @@ def _number(value: float) -> str:
 class SeriesText:
     """The JSON text of a `{minute: value}` dict, kept for its settled head.
 
-    The owner reports the earliest minute it changed since the last `text` call
-    (`changed`). The head of the dict, in its order, up to the first minute not
-    before `settled`, is kept as text; it is thrown away when a change reaches it
-    and rebuilt on the next call, so the text always equals the dict's.
+    The owner lowers `changed` to every minute it changes (`changed = min(changed,
+    minute)`: kept inline, it is on the hot path of every reading). The head of the
+    dict, in its order, up to the first minute not before `settled`, is kept as
+    text; it is thrown away when a change reaches it and rebuilt on the next call,
+    so the text always equals the dict's.
     """
 
-    __slots__ = ("_count", "_head", "_upto")
+    __slots__ = ("_count", "_head", "_upto", "changed")
 
     def __init__(self) -> None:
         """Start with nothing kept."""
-        self._head = ""
-        self._count = 0
-        # Every minute kept is before this one.
-        self._upto: float = -math.inf
+        self.reset()
 
     def reset(self) -> None:
         """Forget the kept text (minutes were removed or replaced)."""
         self._head = ""
         self._count = 0
-        self._upto = -math.inf
+        # Every minute kept is before this one.
+        self._upto: float = -math.inf
+        # The earliest minute changed since the last `text`.
+        self.changed: float = math.inf
 
-    def text(self, data: dict[int, float], settled: float, changed: float) -> JsonText:
+    def text(self, data: dict[int, float], settled: float) -> JsonText:
         """`data` as JSON pairs `[[minute, value], ...]`, in the dict's order."""
-        if changed < self._upto or len(data) < self._count:
+        if self.changed < self._upto or len(data) < self._count:
             self.reset()
+        self.changed = math.inf
         count, upto = self._count, self._upto
         # The items not kept are the dict's last ones (new minutes are appended):
         # read from the end, so a snapshot costs the new minutes, not the series.

@@ -133,7 +133,6 @@ class _Channel:
     """
 
     __slots__ = (
-        "_changed",
         "_text",
         "coverage",
         "integrators",
@@ -149,9 +148,8 @@ class _Channel:
             PowerIntegrator(IntegrationMethod.ZOH, max_gap) for _ in range(1 + signed)
         )
         self.coverage: dict[int, float] = {}
-        # The snapshot's text of `coverage`, and the earliest minute changed since.
+        # The snapshot's text of `coverage`.
         self._text = SeriesText()
-        self._changed: float = math.inf
         # Last accepted reading, None readings included: a role that was ever fed is
         # mapped, and from then on a minute it does not cover is missing data.
         self.last_ts: float | None = None
@@ -169,7 +167,8 @@ class _Channel:
         seconds = ts - start
         if 0 < seconds <= self.max_gap:
             minute = int(start // 60)
-            self._changed = min(self._changed, minute)
+            text = self._text
+            text.changed = min(text.changed, minute)
             if int(ts // 60) == minute:
                 coverage = self.coverage
                 coverage[minute] = coverage.get(minute, 0.0) + seconds
@@ -212,11 +211,8 @@ class _Channel:
         since = self.open_since()
         settled = self.last_ts if since is None else since
         coverage = self._text.text(
-            self.coverage,
-            -math.inf if settled is None else settled // 60,
-            self._changed,
+            self.coverage, -math.inf if settled is None else settled // 60
         )
-        self._changed = math.inf
         return {
             "last_ts": self.last_ts,
             "coverage": coverage,
@@ -227,7 +223,6 @@ class _Channel:
         self.last_ts = data["last_ts"]
         self.coverage = {int(k): float(v) for k, v in pairs_from(data["coverage"])}
         self._text.reset()
-        self._changed = math.inf
         integrators = tuple(PowerIntegrator.from_dict(i) for i in data["integrators"])
         if len(integrators) != len(self.integrators):
             raise ValueError("snapshot does not match the role's sign convention")
