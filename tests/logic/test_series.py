@@ -8,6 +8,7 @@ that the text is always what a fresh ledger would write.
 
 from __future__ import annotations
 
+from itertools import pairwise
 import json
 import math
 from typing import Any
@@ -35,19 +36,41 @@ def test_text_is_json_of_the_pairs() -> None:
     data = {5: 0.1, 6: 1e-05, 7: 2.5}
     text = series.text(data, settled=7)
     assert isinstance(text, JsonText)
-    assert json.loads(text) == [[5, 0.1], [6, 1e-05], [7, 2.5]]
+    # Consecutive minutes share a run; a pair is a run of one (older snapshots).
+    assert json.loads(text) == [[5, 0.1, 1e-05, 2.5]]
     assert pairs_from(text) == pairs_from([[5, 0.1], [6, 1e-05], [7, 2.5]])
+    assert pairs_from(text) == [(5, 0.1), (6, 1e-05), (7, 2.5)]
+
+
+def test_runs_break_where_minutes_do_not_follow() -> None:
+    data = {3: 1.0, 4: 2.0, 9: 3.0, 10: 4.0, 11: 5.0, 2: 6.0}
+    series = SeriesText()
+    # Kept up to minute 10, then the rest: the kept head's open run continues.
+    assert json.loads(series.text(data, settled=11)) == [
+        [3, 1.0, 2.0],
+        [9, 3.0, 4.0, 5.0],
+        [2, 6.0],
+    ]
+    data[12] = 7.0
+    series.changed = 12
+    assert json.loads(series.text(data, settled=13)) == [
+        [3, 1.0, 2.0],
+        [9, 3.0, 4.0, 5.0],
+        [2, 6.0],
+        [12, 7.0],
+    ]
+    assert json.loads(SeriesText().text({}, settled=0)) == []
 
 
 def test_not_finite_is_null_as_json_writers_write_it() -> None:
-    assert json.loads(SeriesText().text({1: math.nan}, 0)) == [[1, None]]
+    assert json.loads(SeriesText().text({1: math.nan, 2: 1.0}, 0)) == [[1, None, 1.0]]
 
 
-def test_pairs_from_refuses_what_is_not_a_list() -> None:
-    for bad in ('{"a": 1}', 3):
+def test_pairs_from_refuses_what_is_not_a_list_of_runs() -> None:
+    for bad in ('{"a": 1}', 3, "[[1]]", "[3]", '[["x", 1.0]]', "[[null, 1.0]]"):
         try:
             pairs_from(bad)
-        except TypeError:
+        except (TypeError, ValueError):
             continue
         raise AssertionError(bad)
 
@@ -79,7 +102,11 @@ def test_kept_text_equals_the_series_whatever_changes(
                 series.reset()
         else:
             text = series.text(data, settled=minute)
-            assert json.loads(text) == [[k, v] for k, v in data.items()]
+            assert pairs_from(text) == list(data.items())
+            # Runs: each starts where the minutes stop following each other.
+            runs = json.loads(text)
+            assert sum(len(run) - 1 for run in runs) == len(data)
+            assert all(b[0] != a[0] + len(a) - 1 for a, b in pairwise(runs))
 
 
 # An integrator's life: readings, gaps, pauses, stops, pruning, snapshots between.

@@ -13,6 +13,7 @@ from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.ev_ledger.logic.model import Flag, Place, Reading, Reject, Role
+from custom_components.ev_ledger.logic.series import pairs_from
 from custom_components.ev_ledger.logic.site import (
     SITE_ROLES,
     SiteConfig,
@@ -248,7 +249,7 @@ def test_minutes_older_than_retention_are_forgotten() -> None:
     assert site.covered(now - 60)
     # Kept in memory only until the day is summarised; then really dropped.
     run(site, steady(T0 + 24 * H, T0 + 26 * H, 60, flows))
-    kept = json.loads(site.to_dict()["channels"][Role.SOLAR_POWER]["coverage"])
+    kept = pairs_from(site.to_dict()["channels"][Role.SOLAR_POWER]["coverage"])
     assert min(m for m, _ in kept) >= M0 + 24 * 60 - 60
 
 
