@@ -13,7 +13,7 @@ from enum import StrEnum
 import math
 from typing import Any
 
-from .series import SeriesText, pairs_from
+from .series import SeriesText, drop_before, pairs_from
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -128,10 +128,7 @@ class MinuteEnergy:
     def prune(self, before: int) -> None:
         """Forget the minutes before `before` (retention)."""
         self._fold()
-        old = [m for m in self._data if m < before]
-        for minute in old:
-            del self._data[minute]
-        if old:
+        if drop_before(self._data, before):
             self._text.reset()
 
     def minutes(self) -> list[int]:

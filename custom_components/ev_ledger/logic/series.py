@@ -11,7 +11,7 @@ the site's snapshot is written every 15 minutes, to an SD card on many homes.
 
 from __future__ import annotations
 
-from itertools import islice
+from itertools import islice, takewhile
 import json
 import math
 from typing import Any
@@ -99,6 +99,19 @@ class SeriesText:
         if not count and not tail:
             return JsonText("[]")
         return JsonText(f"[{self._head}{''.join(tail)}]]")
+
+
+def drop_before(data: dict[int, Any], before: int) -> bool:
+    """Drop the minutes before `before` from `data`; whether any were.
+
+    A ledger's minutes are added as its time runs forward (stale readings are
+    refused), so they ascend in the dict's order: the old ones are its first, and
+    pruning costs the minutes dropped, not the three days kept.
+    """
+    old = list(takewhile(lambda minute: minute < before, data))
+    for minute in old:
+        del data[minute]
+    return bool(old)
 
 
 def pairs_from(value: Any) -> list[tuple[int, Any]]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .integrate import IntegrationMethod, PowerIntegrator, spread
 from .model import Flag, Reading, Reject, Role
-from .series import SeriesText, pairs_from
+from .series import SeriesText, drop_before, pairs_from
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -198,10 +198,7 @@ class _Channel:
         return self.integrators[-1].minute_kwh(minute) if self.signed else 0.0
 
     def prune(self, cutoff: int) -> None:
-        old = [m for m in self.coverage if m < cutoff]
-        for minute in old:
-            del self.coverage[minute]
-        if old:
+        if drop_before(self.coverage, cutoff):
             self._text.reset()
         for integrator in self.integrators:
             integrator.prune(cutoff)
