@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -85,6 +86,17 @@ def test_counts_what_it_drops() -> None:
     assert band.dropped == {P: 2, Role.HOME_LOAD: 2}
 
 
+def test_the_same_state_fed_again_is_counted_once() -> None:
+    """After a restart the entity's current state is fed again: if it was dropped
+    before the restart, it is dropped again but not counted twice."""
+    band = Deadband()
+    kept(power((0, 7.0), (10, 7.0005)), band)
+    again = Deadband()
+    again.restore(json.loads(json.dumps(band.to_dict())))
+    assert kept(power((10, 7.0005), (20, 7.0008)), again) == []
+    assert again.dropped == {P: 2}
+
+
 def test_snapshot_continues_an_unbroken_stream() -> None:
     stream = power(*[(t * 10.0, 7.0 + (t % 7) * 0.002) for t in range(200)])
     unbroken = Deadband()
@@ -108,12 +120,14 @@ def test_snapshot_continues_an_unbroken_stream() -> None:
         {"kept": {"charger_power": ["a", 1]}, "dropped": {"charger_power": -1}},
         {"kept": {"charger_power": [1, math.nan]}, "dropped": {"charger_power": True}},
         {"kept": {"charger_power": [1, math.inf]}},
+        {"last_dropped": {"charger_power": "x", "nope": 3.0}},
+        {"last_dropped": [1]},
     ],
 )
 def test_restore_skips_what_is_malformed(data: Any) -> None:
     band = Deadband()
     band.restore(data)
-    assert band.to_dict() == {"kept": {}, "dropped": {}}
+    assert band.to_dict() == {"kept": {}, "dropped": {}, "last_dropped": {}}
 
 
 values = st.one_of(

@@ -68,12 +68,15 @@ def _sign(value: float) -> int:
 class Deadband:
     """Decides, reading by reading, which ones the ledger and the store take."""
 
-    __slots__ = ("_bands", "_kept", "dropped")
+    __slots__ = ("_bands", "_kept", "_last_dropped", "dropped")
 
     def __init__(self, bands: Mapping[Role, Band] = BANDS) -> None:
         self._bands = bands
         # role -> (ts, value) of the last reading kept
         self._kept: dict[Role, tuple[float, float]] = {}
+        # role -> time of the last reading dropped: the same state fed again (the
+        # entity's current state, after a restart) is not counted twice.
+        self._last_dropped: dict[Role, float] = {}
         self.dropped: Counter[Role] = Counter()
 
     def keep(self, reading: Reading) -> bool:
@@ -101,7 +104,9 @@ class Deadband:
                 and abs(value - kept_value)
                 <= max(band.absolute, band.relative * abs(kept_value))
             ):
-                self.dropped[role] += 1
+                if self._last_dropped.get(role) != ts:
+                    self._last_dropped[role] = ts
+                    self.dropped[role] += 1
                 return False
         self._kept[role] = (ts, value)
         return True
@@ -111,6 +116,7 @@ class Deadband:
         return {
             "kept": {role.value: [ts, v] for role, (ts, v) in self._kept.items()},
             "dropped": {role.value: n for role, n in self.dropped.items()},
+            "last_dropped": {role.value: ts for role, ts in self._last_dropped.items()},
         }
 
     def restore(self, data: Any) -> None:
@@ -132,6 +138,11 @@ class Deadband:
             role = _role(key)
             if role is not None and _number(count) and count >= 0:
                 self.dropped[role] = int(count)
+        last = data.get("last_dropped")
+        for key, ts in (last if isinstance(last, dict) else {}).items():
+            role = _role(key)
+            if role is not None and _number(ts):
+                self._last_dropped[role] = float(ts)
 
 
 def _role(key: Any) -> Role | None:
