@@ -30,6 +30,7 @@ from .const import (
 )
 from .logic.deadband import Deadband
 from .logic.model import (
+    TICK_S,
     ChargeState,
     ChargeType,
     ChargingSession,
@@ -40,6 +41,7 @@ from .logic.model import (
     SessionCompleted,
     Trip,
     TripCompleted,
+    needs_hold,
 )
 from .logic.site import SiteLedger
 from .logic.tariff import PriceBook
@@ -48,7 +50,7 @@ from .samples import SampleOrder
 from .site_runtime import site_daily
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from datetime import tzinfo
 
     from homeassistant.config_entries import ConfigEntry
@@ -57,7 +59,6 @@ if TYPE_CHECKING:
     from .db import Sample, SiteDaily
     from .db.rows import Sample as SampleRow
 
-TICK_S: Final = 60.0
 # Prices older than any session could need are forgotten (as live).
 PRICE_RETAIN_S: Final = 7 * 86400
 
@@ -246,8 +247,19 @@ class Replay:
                 self._on_site(sample.source_id, self.sites[sample.source_id], reading)
 
     def finish(self, ts: float) -> None:
-        """Let time pass until `ts` (the end of the history) without a reading."""
+        """Let time pass until `ts` (the end of the history) without a reading.
+
+        An energy site's values then hold until the last tick: a day that ends
+        there (a backfill up to midnight) is summarised, as every value a tick
+        reports again would have closed it before the history ends.
+        """
         self._tick_until(ts)
+        if self._next_tick != math.inf:
+            # The values that tick left alone (read in the minute before it).
+            last = self._next_tick - TICK_S
+            self._hold_sites(
+                last, lambda last_ts: last_ts < last and not needs_hold(last_ts, last)
+            )
         self._advance(ts)
 
     # Stepping ----------------------------------------------------------------------
@@ -304,23 +316,27 @@ class Replay:
                 and vehicle.ledger.unplug_pending is None  # as live: see _hold_power
                 and power is not None
                 and power.value is not None
-                and power.ts < ts
+                and needs_hold(power.ts, ts)
             ):
                 self._collect(
                     vehicle.ledger.step(Reading(ts, Role.CHARGER_POWER, power.value))
                 )
             self._collect(vehicle.ledger.advance(ts))
+        self._hold_sites(ts, lambda last_ts: needs_hold(last_ts, ts))
+        if ts - self._last_prune >= 86400:
+            self.prices.prune(ts - PRICE_RETAIN_S)
+            self._last_prune = ts
+
+    def _hold_sites(self, ts: float, due: Callable[[float], bool]) -> None:
+        """Report again at `ts` each site value last read at a time `due` says."""
         for source, site in self.sites.items():
             for role, reading in list(site.last.items()):
-                if reading.ts <= ts:
+                if due(reading.ts):
                     summaries = site.ledger.step(Reading(ts, role, reading.value))
                     if source in self.keep_sites:
                         self.output.site_days.extend(
                             site_daily(source, s) for s in summaries
                         )
-        if ts - self._last_prune >= 86400:
-            self.prices.prune(ts - PRICE_RETAIN_S)
-            self._last_prune = ts
 
     def _advance(self, ts: float) -> None:
         for vehicle in self.vehicles.values():

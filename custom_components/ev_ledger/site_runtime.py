@@ -8,7 +8,7 @@ from homeassistant.core import HomeAssistant, State, callback
 
 from .adapter import site_reading, to_sample
 from .db import SiteDaily
-from .logic.model import Reading, Reject, Role
+from .logic.model import Reading, Reject, Role, needs_hold
 from .source_runtime import SourceRuntime, held_json, held_reading
 
 if TYPE_CHECKING:
@@ -78,8 +78,8 @@ class SiteRuntime(SourceRuntime["SiteLedger"]):
         """Re-report unchanged values (HA sends no event for them), refresh today."""
         ts = now.timestamp()
         for role, reading in list(self.held.items()):
-            # Never before the reading's own time: a newer state was already fed.
-            if reading.ts <= ts:
+            # Only a value the minute that just ended did not bring (as the replay).
+            if needs_hold(reading.ts, ts):
                 self.revision += 1
                 self._store(self.ledger.step(Reading(ts, role, reading.value)))
         self.today = self.ledger.flush_day()

@@ -41,6 +41,7 @@ from .logic.model import (
     SessionUpdated,
     Trip,
     TripCompleted,
+    needs_hold,
 )
 from .logic.settle import RunningSettlement
 from .records import session_dict, trip_dict
@@ -288,8 +289,10 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
 
         Home Assistant sends no state change for an unchanged value, so a steady
         11 kW would otherwise count only when it changes; the running figures must
-        move every minute. The held power is the last one the ledger took, not the
-        entity's current state: a state the adapter rejected changes nothing.
+        move every minute. Only when the minute that just ended brought no power
+        reading (`needs_hold`, as the replay): otherwise that reading moved them. The
+        held power is the last one the ledger took, not the entity's current state:
+        a state the adapter rejected changes nothing.
         """
         power = self.held_power
         ledger = self.ledger
@@ -298,7 +301,7 @@ class VehicleRuntime(SourceRuntime["VehicleLedger"]):
         if (
             power is None
             or power.value is None
-            or power.ts >= ts
+            or not needs_hold(power.ts, ts)
             or ledger.session is None
             or ledger.unplug_pending is not None
         ):

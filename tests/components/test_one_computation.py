@@ -582,6 +582,9 @@ def test_ticks_on_the_minute_one_computation(
     The runtime ticked every 60 s from whenever it started; 42.5 s past the minute a
     held power re-reported after a window opened counted in the session's minimum
     power. It now ticks on the minute (tests/components/test_tick.py), as the replay.
+    A tick reports the held power again only when the minute that just ended brought
+    no reading of it (`model.needs_hold`): the 2.5 kW of T + 30 s is not reported again
+    at T + 60 s, so the minimum is that of the readings taken while charging.
     """
     history = history_of(
         [
@@ -599,7 +602,7 @@ def test_ticks_on_the_minute_one_computation(
     on_the_minute = three_paths(hass, history, database)
     assert_one_computation(on_the_minute, coordinates=False)
     [session] = on_the_minute["live"]["sessions"]
-    assert session["power_min_kw"] == Decimal("2.500")
+    assert session["power_min_kw"] == Decimal("5.000")
 
 
 def test_restart_feeds_current_states_again(

@@ -12,7 +12,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
+
+# The ledgers' tick: once a minute, on the minute (live: the wall clock; backfill and
+# recompute: the data's time).
+TICK_S: Final = 60.0
+
+
+def needs_hold(last_ts: float, tick_ts: float) -> bool:
+    """Whether a tick at `tick_ts` reports again a value last read at `last_ts`.
+
+    Home Assistant sends no state for a value that did not change, so a steady
+    charger power or a meter standing still is reported again by the tick: the
+    minute it covers must be counted. Only when the minute that just ended brought
+    no reading of it: a source reporting every few seconds moves the ledger itself,
+    and a tick's report of it would only split its interval at the minute.
+    """
+    return last_ts < tick_ts - TICK_S
 
 
 class Role(StrEnum):
