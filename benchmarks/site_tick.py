@@ -1,7 +1,9 @@
 """An energy site's minute tick: today's figures, late in the day, as live computes them.
 
-Every minute the runtime re-reports each site role (Home Assistant sends nothing for an
-unchanged value) and refreshes today's summary (`SiteLedger.flush_day`). The summary
+Every minute the runtime re-reports each site role the minute brought no reading of
+(Home Assistant sends nothing for an unchanged value; `model.needs_hold`) and refreshes
+today's summary (`SiteLedger.flush_day`). Here every role is re-reported at each tick,
+as for meters that stand still: the tick's most expensive form. The summary
 used to be recomputed over every minute of the day (1,440 minutes of flows each tick:
 the cost grew through the day); now the totals of the final minutes are kept and only
 the new minutes are added.
@@ -12,7 +14,7 @@ re-reports plus `flush_day`), against the baseline of the same ticks with the fu
 recomputation of the day (the former code path, `_summarise(running=False)`), in the
 same round. CPU time; median of `--rounds` (>= 3) rounds with min..max.
 
-Then the snapshot the runtime saves every 5 minutes, of a site with its three days of
+Then the snapshot the runtime saves every 15 minutes, of a site with its three days of
 minute flows and coverage (about 30,000 minutes): 5 minutes of readings, then the
 snapshot's JSON (`runtime.snapshot_json`), against the same snapshot with every
 minute's text made again (what each snapshot cost before the settled minutes' text
