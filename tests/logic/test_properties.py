@@ -214,6 +214,41 @@ def check_trip(trip: Trip) -> None:
         assert abs(float(trip.distance_km) - delta) <= 0.001
 
 
+# The plug sensor says "out" at 210 s; the status sensor says "charging" until 270 s
+# (found by hypothesis in CI): the session still ends at the unplug.
+_C, _P, _E = Role.CHARGING_STATE, Role.PLUGGED, Role.EVSE_ENERGY
+STATUS_LATE_AFTER_UNPLUG = [
+    Reading(T0 + t, role, value)
+    for t, role, value in (
+        (0, _C, None),
+        (0, _P, True),
+        (0, _E, 0.0),
+        (30, _P, True),
+        (30, _E, 0.004),
+        (60, _P, True),
+        (60, _E, 0.013),
+        (90, _P, True),
+        (90, _E, 0.025),
+        (120, _P, True),
+        (120, _E, 0.038),
+        (150, _C, ChargeState.CHARGING),
+        (150, _P, None),
+        (150, _E, 0.05),
+        (180, _C, None),
+        (180, _P, True),
+        (180, _E, 0.05),
+        (210, _P, False),
+        (210, _E, 0.05),
+        (240, _P, False),
+        (240, _E, 0.05),
+        (270, _C, ChargeState.DISCONNECTED),
+        (270, _P, None),
+        (270, _E, 0.05),
+    )
+]
+
+
+@example(CONFIG, (None, STATUS_LATE_AFTER_UNPLUG))
 @given(configs, streams)
 def test_records_are_sane(
     config: VehicleConfig, stream: tuple[Any, list[Reading]]
@@ -627,3 +662,14 @@ def test_smoke_realistic_day(k: int) -> None:
     restored = VehicleLedger(VehicleConfig(vehicle_id="car"))
     restored.replay(readings[:k])
     assert snapshot(restored)["version"] == 1
+
+
+def test_a_late_status_does_not_stretch_the_session_past_the_unplug() -> None:
+    """The explicit case: ended at the unplug, energy and windows inside it."""
+    (session,) = sessions(run(CONFIG, STATUS_LATE_AFTER_UNPLUG))
+    assert session.unplugged_at == T0 + 210
+    assert session.ended_at == T0 + 210
+    assert session.windows[-1].ended_at == T0 + 210
+    assert session.charging_seconds == 60
+    assert session.energy_kwh == Decimal("0.050")
+    assert sum(session.energy_by_minute.values()) == pytest.approx(0.05)

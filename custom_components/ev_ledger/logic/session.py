@@ -157,6 +157,19 @@ class OpenSession:
         """When charging ended if the session ends at `ts`."""
         return ts if self.charging else min(ts, self.last_activity())
 
+    def _cut_at(self, unplugged_at: float) -> None:
+        """Nothing charges once the cable is out.
+
+        A status sensor may say "charging" until after the plug sensor reported the
+        unplug (the window stays open through the grace period, in case the plug
+        bounces back). Once the unplug is confirmed, the charge ended there at the
+        latest. Energy counted later still belongs to the session's last minute.
+        """
+        for window in self.windows:
+            if window[1] > unplugged_at:
+                window[0] = min(window[0], unplugged_at)
+                window[1] = unplugged_at
+
     def charging_seconds(self, until: float) -> float:
         """Total time inside charging windows."""
         return sum((w[1] if w[1] >= 0 else until) - w[0] for w in self.windows)
@@ -200,6 +213,8 @@ class OpenSession:
         """
         if final and self.charging:
             self.power.hold_until(ended_at)
+        if final and unplugged_at is not None:
+            self._cut_at(unplugged_at)
         charging_s = self.charging_seconds(ended_at)
         flags = set(self.flags)
         if self.power.gaps:
