@@ -423,7 +423,12 @@ class CrashLoop:
             killed_here = kill.where == "charging" and kill.step == index
             if name == HOLD:
                 if killed_here:
-                    await self.sleep(kill.delay_s)
+                    # As after the other steps: the kill falls once the recorder has
+                    # committed the power's report (a life's recorder may take seconds
+                    # to commit its first states; what it never wrote is lost to any
+                    # design), `delay_s` after the report, or at once if later.
+                    await self.recorded(POWER, fed.power_on)
+                    await self.sleep(fed.power_on + kill.delay_s - time.time())
                     await self.crash(fed)
                 await self.sleep(fed.power_on + HOLD_S - time.time())
                 continue
