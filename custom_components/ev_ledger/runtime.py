@@ -722,7 +722,10 @@ class EvLedgerRuntime:
         for site in self.sites.values():
             for entity_id, role in site.by_entity.items():
                 current.setdefault(entity_id, []).append(
-                    (site.subentry_id, functools.partial(site.async_on_state, role))
+                    (
+                        site.subentry_id,
+                        functools.partial(site.async_on_current_state, role),
+                    )
                 )
         return current
 

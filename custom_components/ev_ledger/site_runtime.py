@@ -74,6 +74,23 @@ class SiteRuntime(SourceRuntime["SiteLedger"]):
         self._store(self.ledger.step(reading))
 
     @callback
+    def async_on_current_state(self, role: Role, state: State | None) -> None:
+        """The current state of the entity mapped to `role`, fed at start.
+
+        A site restored from its snapshot has taken it already (same time or older;
+        its minute tick may have re-reported the value since): skipped, not refused
+        as stale again at every start. A state newer than the snapshot is fed.
+        """
+        held = self.held.get(role)
+        if (
+            state is not None
+            and held is not None
+            and state.last_updated_timestamp <= held.ts
+        ):
+            return
+        self.async_on_state(role, state)
+
+    @callback
     def async_tick(self, now: datetime) -> None:
         """Re-report unchanged values (HA sends no event for them), refresh today."""
         ts = now.timestamp()

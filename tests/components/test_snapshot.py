@@ -11,6 +11,7 @@ the open sessions can still need.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import UTC, datetime
 from decimal import Decimal
 import functools
 import logging
@@ -377,3 +378,42 @@ def test_snapshot_json_embeds_minute_text_and_reads_back() -> None:
     assert _loaded(_stored(data)) == orjson.loads(data)
     assert _loaded(None) == {}
     assert _loaded([1, 2]) == {}
+
+
+async def test_a_restarted_site_does_not_take_its_current_states_again(
+    hass: HomeAssistant, sim_ledger: Ledger
+) -> None:
+    """At start the mapped entities' current states are fed to every ledger; a site
+    restored from its snapshot has taken them already (its minute tick re-reported
+    them since): they are skipped, not refused as stale nor counted again."""
+    ledger = sim_ledger
+    await ledger.setup()
+    t = MONDAY + 12 * 3600
+    await ledger.at(t)
+    for offset, kw in ((0, 3.0), (20, 3.5)):
+        for role, key in SITE_ROLES.items():
+            state, attrs = _state(key, kw if role is not Role.GRID_POWER else -kw, {})
+            hass.states.async_set(entity_id(key), state, attrs, timestamp=t + offset)
+        await hass.async_block_till_done()
+    await ledger.at(t + 120)
+    # The minute tick (as the runtime's timer calls it) re-reports the held values.
+    ledger.runtime._async_tick(datetime.fromtimestamp(t + 120, UTC))
+    await hass.async_block_till_done()
+    site = ledger.runtime.sites[SITE_ID]
+    held = dict(site.held)
+    rejected = dict(site.ledger.rejected)
+    await ledger.unload()
+    await ledger.setup()
+    site = ledger.runtime.sites[SITE_ID]
+    assert dict(site.ledger.rejected) == rejected
+    assert site.held == held
+    # A state that changed while Home Assistant was down is taken.
+    await ledger.unload()
+    key = SITE_ROLES[Role.SOLAR_POWER]
+    state, attrs = _state(key, 4.0, {})
+    hass.states.async_set(entity_id(key), state, attrs, timestamp=t + 150)
+    await ledger.at(t + 150)
+    await ledger.setup()
+    site = ledger.runtime.sites[SITE_ID]
+    assert site.held[Role.SOLAR_POWER].ts == t + 150
+    assert dict(site.ledger.rejected) == rejected
