@@ -26,6 +26,13 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile("dev", max_examples=50, deadline=None)
+# Bug hunting by hand: HYPOTHESIS_PROFILE=hunt scripts/test --no-cov tests/logic
+settings.register_profile(
+    "hunt",
+    max_examples=3000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
