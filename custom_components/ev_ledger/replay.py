@@ -255,11 +255,9 @@ class Replay:
         """
         self._tick_until(ts)
         if self._next_tick != math.inf:
-            # The values that tick left alone (read in the minute before it).
+            # The values that tick left alone: read in the minute before it.
             last = self._next_tick - TICK_S
-            self._hold_sites(
-                last, lambda last_ts: last_ts < last and not needs_hold(last_ts, last)
-            )
+            self._hold_sites(last, lambda last_ts: last - TICK_S <= last_ts < last)
         self._advance(ts)
 
     # Stepping ----------------------------------------------------------------------
