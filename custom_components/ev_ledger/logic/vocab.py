@@ -131,6 +131,10 @@ _CHARGE_STATE_TABLE: Mapping[str, ChargeState | None] = {
     "end of charge": _COMPLETE,
     # German "Ladebereit" (ready to charge) would read as "charging" by keyword.
     "ladebereit": _PLUGGED,
+    # Skoda's "connect cable" asks for a cable: there is none.
+    "connect cable": _DISCONNECTED,
+    # OCPP's connector status: "Available" is a free connector, no car.
+    "available": _DISCONNECTED,
 }
 
 # Free-text rules, first match wins. The order carries the meaning: negations and
@@ -147,6 +151,7 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
             "not plugged",
             "no car",
             "no vehicle",
+            "no ev",
             "no cable",
             "not detected",
             "not ready",
@@ -172,6 +177,7 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
             "target reached",
             "purpose reached",
             "end of charge",
+            "conserv",
             "abgeschlossen",
             "beendet",
             "termine",
@@ -185,6 +191,9 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
         _words(
             "discharg",
             "paus",
+            "suspend",
+            "interrupt",
+            "prepar",
             "wait",
             "schedul",
             "stop",
@@ -201,7 +210,16 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
     (_NOT_CHARGING, _words("not charging", "no charging", "ladt nicht")),
     (
         _CHARGING,
-        _words("charg", "in progress", "lad", "laad", "oplad", "en charge", "recharg"),
+        _words(
+            "charg",
+            "boost",
+            "in progress",
+            "lad",
+            "laad",
+            "oplad",
+            "en charge",
+            "recharg",
+        ),
     ),
     (
         _PLUGGED,
@@ -299,6 +317,7 @@ _PLUG_FALSE = _words(
     "no cable",
     "no car",
     "no vehicle",
+    "no ev",
     "nicht verbunden",
     "getrennt",
     "ausgesteckt",
