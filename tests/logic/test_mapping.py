@@ -1,7 +1,8 @@
 """Role mapping proposals for real integrations' entity sets, decoys included.
 
-Three fixture families, each written from an integration's source (see each file's
-"source"): cars in `vehicles/`, wallboxes in `wallboxes/`, energy sites in `sites/`.
+Fixture families, each written from an integration's source (see each file's
+"source"): cars in `vehicles/` (those the README lists) and `cars/`, wallboxes in
+`wallboxes/`, energy sites in `sites/`.
 Every role of every fixture is expected exactly, and no decoy is ever chosen.
 """
 
@@ -121,6 +122,67 @@ EXPECTED: dict[str, dict[Role, str]] = {
 }
 BRANDS = sorted(EXPECTED)
 
+# More cars, in their own folder: the README's supported-vehicle table lists exactly
+# the fixtures in vehicles/ (tests/test_readme.py).
+CARS: dict[str, dict[Role, str]] = {
+    # A plug-in hybrid: the fuel range, tank and trip meters are decoys.
+    "volvo": {
+        R.BATTERY_LEVEL: "sensor.volvo_xc60_battery",
+        R.CHARGING_STATE: "sensor.volvo_xc60_charging_status",
+        R.PLUGGED: "sensor.volvo_xc60_charging_connection_status",
+        R.CHARGER_POWER: "sensor.volvo_xc60_charging_power",
+        R.ODOMETER: "sensor.volvo_xc60_odometer",
+        R.LOCATION: "device_tracker.volvo_xc60_location",
+        R.RANGE: "sensor.volvo_xc60_distance_to_empty_battery",
+        R.CHARGER_TYPE: "sensor.volvo_xc60_charging_type",
+    },
+    # The charging status is a raw number (0 charging, 3 unplugged) and the inlet
+    # coupler too: the binary "Charging active" is the charging state, and no plug.
+    "mercedes_mbapi2020": {
+        R.BATTERY_LEVEL: "sensor.s_mb_2020_state_of_charge",
+        R.CHARGING_STATE: "binary_sensor.s_mb_2020_charging_active",
+        R.CHARGER_POWER: "sensor.s_mb_2020_charging_power",
+        R.ODOMETER: "sensor.s_mb_2020_odometer",
+        R.LOCATION: "device_tracker.s_mb_2020_device_tracker",
+        R.RANGE: "sensor.s_mb_2020_range_electric",
+    },
+    "skoda_myskoda": {
+        R.BATTERY_LEVEL: "sensor.skoda_enyaq_battery_percentage",
+        R.CHARGING_STATE: "sensor.skoda_enyaq_charging_state",
+        R.PLUGGED: "binary_sensor.skoda_enyaq_charger_connected",
+        R.CHARGER_POWER: "sensor.skoda_enyaq_charging_power",
+        R.ODOMETER: "sensor.skoda_enyaq_mileage",
+        R.LOCATION: "device_tracker.skoda_enyaq_skoda_enyaq",
+        R.RANGE: "sensor.skoda_enyaq_range",
+        R.OUTSIDE_TEMP: "sensor.skoda_enyaq_outside_temperature",
+        R.CHARGER_TYPE: "sensor.skoda_enyaq_charge_type",
+    },
+    # Two sensors without an English name: the charging type takes the device's
+    # name (only its translation key says what it is), the voltage its class's.
+    "polestar": {
+        R.BATTERY_LEVEL: "sensor.polestar_1234_battery_charge_level",
+        R.CHARGING_STATE: "sensor.polestar_1234_charging_status",
+        R.PLUGGED: "sensor.polestar_1234_charger_connection_status",
+        R.CHARGER_POWER: "sensor.polestar_1234_charging_power",
+        R.CHARGER_VOLTAGE: "sensor.polestar_1234_voltage",
+        R.CHARGER_CURRENT: "sensor.polestar_1234_charging_current",
+        R.ODOMETER: "sensor.polestar_1234_odometer",
+        R.RANGE: "sensor.polestar_1234_range",
+        R.CHARGER_TYPE: "sensor.polestar_1234",
+    },
+    "audi_audiconnect": {
+        R.BATTERY_LEVEL: "sensor.q4_e_tron_state_of_charge",
+        R.CHARGING_STATE: "sensor.q4_e_tron_charging_state",
+        R.PLUGGED: "binary_sensor.q4_e_tron_plug_state",
+        R.CHARGER_POWER: "sensor.q4_e_tron_charging_power",
+        R.ODOMETER: "sensor.q4_e_tron_mileage",
+        R.LOCATION: "device_tracker.q4_e_tron_position",
+        R.RANGE: "sensor.q4_e_tron_range",
+        R.OUTSIDE_TEMP: "sensor.q4_e_tron_outdoor_temperature",
+        R.CHARGER_TYPE: "sensor.q4_e_tron_charging_type",
+    },
+}
+
 WALLBOXES: dict[str, dict[Role, str]] = {
     "easee": {
         R.CHARGING_STATE: "sensor.eh123456_status",
@@ -174,6 +236,30 @@ WALLBOXES: dict[str, dict[Role, str]] = {
         R.CHARGER_CURRENT: "sensor.tesla_wall_connector_phase_a_current",
         R.EVSE_ENERGY: "sensor.tesla_wall_connector_energy",
     },
+    "peblar": {
+        R.CHARGING_STATE: "sensor.peblar_ev_charger_state",
+        R.CHARGER_POWER: "sensor.peblar_ev_charger_power",
+        R.CHARGER_VOLTAGE: "sensor.peblar_ev_charger_voltage_phase_1",
+        R.CHARGER_CURRENT: "sensor.peblar_ev_charger_current_phase_1",
+        R.EVSE_ENERGY: "sensor.peblar_ev_charger_lifetime_energy",
+    },
+    # Its current clamps on the grid and the solar make it no energy site; the
+    # clamp on its own "internal load" is the charging power.
+    "myenergi_zappi": {
+        R.CHARGING_STATE: "sensor.myenergi_zappi_12345678_status",
+        R.PLUGGED: "sensor.myenergi_zappi_12345678_plug_status",
+        R.CHARGER_POWER: "sensor.myenergi_zappi_12345678_internal_load_ct1",
+        R.EVSE_ENERGY: "sensor.myenergi_zappi_12345678_charge_added_session",
+    },
+    # OCPP measurands: what flows into the car is "Active.Import".
+    "ocpp": {
+        R.BATTERY_LEVEL: "sensor.charger_soc",
+        R.CHARGING_STATE: "sensor.charger_status_connector",
+        R.CHARGER_POWER: "sensor.charger_power_active_import",
+        R.CHARGER_VOLTAGE: "sensor.charger_voltage",
+        R.CHARGER_CURRENT: "sensor.charger_current_import",
+        R.EVSE_ENERGY: "sensor.charger_energy_active_import_register",
+    },
 }
 
 
@@ -214,9 +300,17 @@ SITES: dict[str, dict[Role, str]] = {
     ),
     "tesla_fleet_energy": _TESLA_SITE,
     "teslemetry_energy": _TESLA_SITE,
+    # "Power load" is the house load below zero; "... consumed" its positive twin.
+    "fronius": _site(
+        "sensor.solarnet_power_photovoltaics",
+        "sensor.solarnet_power_grid",
+        "sensor.solarnet_power_battery",
+        "sensor.solarnet_power_load_consumed",
+    ),
 }
 FAMILIES: dict[str, tuple[dict[str, dict[Role, str]], DeviceKind | None]] = {
     "vehicles": (EXPECTED, None),
+    "cars": (CARS, DeviceKind.VEHICLE),
     "wallboxes": (WALLBOXES, DeviceKind.WALLBOX),
     "sites": (SITES, DeviceKind.ENERGY_SITE),
 }
@@ -851,6 +945,9 @@ README_WALLBOXES = {
     "Tesla Wall Connector": "tesla_wall_connector",
     "Wallbox": "wallbox",
     "Zaptec": "zaptec",
+    "Peblar": "peblar",
+    "myenergi zappi": "myenergi_zappi",
+    "OCPP (lbbrhzn/ocpp)": "ocpp",
 }
 README_SITES = {
     "Tesla Powerwall": "powerwall",
@@ -858,6 +955,7 @@ README_SITES = {
     "SolarEdge": "solaredge",
     "Tesla Fleet energy site": "tesla_fleet_energy",
     "Teslemetry energy site": "teslemetry_energy",
+    "Fronius": "fronius",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
     "car battery": (R.BATTERY_LEVEL,),
@@ -931,3 +1029,192 @@ def test_readme_tables_are_what_the_mapping_proposes() -> None:
             if family == "sites":
                 expected.append(_readme_signs(name))
             assert rows[label] == expected, label
+
+
+# Found by the fixtures of more integrations -----------------------------------------
+
+
+def _sensor(entity_id: str, name: str | None, **kwargs: Any) -> EntityInfo:
+    return EntityInfo(
+        entity_id=entity_id, domain="sensor", original_name=name, **kwargs
+    )
+
+
+def _ocpp(metric: str, **kwargs: Any) -> EntityInfo:
+    key = metric.lower().replace(".", "_")
+    return _sensor(f"sensor.cp_{key}", metric.replace(".", " "), **kwargs)
+
+
+def test_ocpp_active_import_is_what_flows_into_the_car() -> None:
+    # OCPP measurands: "Power.Active.Import" is the charging power and the
+    # "Energy.Active.Import.Register" the wallbox's meter; "import" is no grid here.
+    # What flows back ("Export"), what is offered and the meter at the session's
+    # start are not the charge.
+    kw = {"state_class": "measurement"}
+    box = [
+        _ocpp("Power.Active.Import", device_class="power", unit="kW", **kw),
+        _ocpp("Power.Active.Export", device_class="power", unit="kW", **kw),
+        _ocpp("Power.Offered", device_class="power", unit="kW", **kw),
+        _ocpp("Current.Import", device_class="current", unit="A", **kw),
+        _ocpp("Current.Export", device_class="current", unit="A", **kw),
+        _ocpp("Current.Offered", device_class="current", unit="A", **kw),
+        *(
+            _ocpp(
+                metric,
+                device_class="energy",
+                unit="kWh",
+                state_class="total_increasing",
+            )
+            for metric in (
+                "Energy.Active.Import.Register",
+                "Energy.Active.Export.Register",
+                "Energy.Meter.Start",
+                "Energy.Active.Import.Interval",
+            )
+        ),
+        _ocpp("Status.Connector"),
+    ]
+    proposal = propose_mapping(box)
+    assert proposal.kind is DeviceKind.WALLBOX
+    assert proposal.mapping == {
+        Role.CHARGING_STATE: "sensor.cp_status_connector",
+        Role.CHARGER_POWER: "sensor.cp_power_active_import",
+        Role.CHARGER_CURRENT: "sensor.cp_current_import",
+        Role.EVSE_ENERGY: "sensor.cp_energy_active_import_register",
+    }
+    # Without the register, the meter reading at the session's start is no meter.
+    rest = [e for e in box if "register" not in e.entity_id]
+    assert Role.EVSE_ENERGY not in propose_mapping(rest).mapping
+
+
+def test_a_connector_status_is_no_connection_word() -> None:
+    # "connect" (a cable, a connection) speaks against a charging state; OCPP's
+    # "Status.Connector" is the connector's charging status, its charge point's
+    # "Status" (connector 0) and "Error.Code.Connector" are not, nor is either a plug.
+    box = [
+        _ocpp("Status.Connector"),
+        _ocpp("Status", entity_category="diagnostic"),
+        _ocpp("Error.Code.Connector"),
+        _ocpp("Stop.Reason"),
+    ]
+    proposal = propose_mapping(box, kind=DeviceKind.WALLBOX)
+    assert proposal.mapping == {Role.CHARGING_STATE: "sensor.cp_status_connector"}
+    assert "sensor.cp_error_code_connector" not in {
+        c.entity_id for c in proposal.get(Role.PLUGGED).alternatives
+    }
+
+
+def _clamp(name: str) -> EntityInfo:
+    return _sensor(
+        f"sensor.myenergi_zappi_1_{name.lower().replace(' ', '_')}",
+        f"myenergi zappi-1 {name}",
+        device_class="power",
+        unit="W",
+        state_class="measurement",
+        entity_category="diagnostic",
+    )
+
+
+def test_a_wallboxs_own_clamps_do_not_make_it_a_site() -> None:
+    # A myenergi zappi has current clamps on the grid and the solar next to its own
+    # "Internal Load", and a plug status: a wallbox, charging at its internal load.
+    zappi = [
+        _clamp("Internal Load CT1"),
+        _clamp("Grid CT2"),
+        _clamp("Generation CT3"),
+        _sensor("sensor.myenergi_zappi_1_status", "myenergi zappi-1 Status"),
+        _sensor("sensor.myenergi_zappi_1_plug_status", "myenergi zappi-1 Plug status"),
+    ]
+    assert detect_kind(zappi) is DeviceKind.WALLBOX
+    power = propose_mapping(zappi).get(Role.CHARGER_POWER)
+    assert power.chosen is not None
+    assert power.chosen.entity_id == "sensor.myenergi_zappi_1_internal_load_ct1"
+    assert [c.entity_id for c in power.alternatives] == []
+    # The same clamps without the plug are a site's.
+    assert detect_kind(zappi[:3]) is DeviceKind.ENERGY_SITE
+
+
+def test_a_plug_binary_sensor_needs_no_plug_words() -> None:
+    # Skoda's "Charger Connected" (device class plug) says "charger", not "plug".
+    connected = EntityInfo(
+        entity_id="binary_sensor.enyaq_charger_connected",
+        domain="binary_sensor",
+        device_class="plug",
+        original_name="Charger Connected",
+    )
+    cable = _sensor("sensor.enyaq_cable", "Cable")
+    plug = propose_mapping([connected, cable], kind=DeviceKind.VEHICLE)
+    assert plug.mapping == {Role.PLUGGED: "binary_sensor.enyaq_charger_connected"}
+
+
+def test_fuel_tank_and_bonus_ranges_are_no_range() -> None:
+    # Volvo's "Distance to empty tank", Mercedes' "Range liquid" and "Eco score bonus
+    # range": never the electric range, even alone.
+    ranges = [
+        _range("distance_to_empty_tank", "Distance to empty tank"),
+        _range("range_liquid", "Range liquid"),
+        _range("eco_score_bonus_range", "Eco score bonus range"),
+        _range("adblue_range", "AdBlue Range"),
+    ]
+    proposal = propose_mapping(ranges, kind=DeviceKind.VEHICLE)
+    assert proposal.get(Role.RANGE).chosen is None
+    assert all(c.score < 20 for c in proposal.get(Role.RANGE).alternatives)
+
+
+def test_a_per_engine_range_ranks_below_the_plain_range() -> None:
+    # Audi reports "Range" and, per engine, "Primary engine range": on a plug-in
+    # hybrid the primary engine burns fuel, so the plain range is the safer pick.
+    ranges = [
+        _range("range", "Range"),
+        _range("primary_engine_range", "Primary engine range"),
+    ]
+    proposal = propose_mapping(ranges, kind=DeviceKind.VEHICLE)
+    assert proposal.mapping == {Role.RANGE: "sensor.golf_gte_range"}
+
+
+def test_a_sites_one_directional_twins_lose_to_the_flow() -> None:
+    # Fronius: the battery net and its charge and discharge halves; the house load
+    # below zero ("Power load"), its positive twin ("consumed") and what loads
+    # generate. The net battery and the consumed load are the flows.
+    site = [
+        _power(f"sensor.solarnet_{key}", key.replace("_", " ").capitalize())
+        for key in (
+            "power_photovoltaics",
+            "power_battery",
+            "power_battery_charge",
+            "power_battery_discharge",
+            "power_load",
+            "power_load_consumed",
+            "power_load_generated",
+        )
+    ]
+    proposal = propose_mapping(site)
+    assert proposal.kind is DeviceKind.ENERGY_SITE
+    assert proposal.mapping == {
+        Role.SOLAR_POWER: "sensor.solarnet_power_photovoltaics",
+        Role.BATTERY_POWER: "sensor.solarnet_power_battery",
+        Role.HOME_LOAD: "sensor.solarnet_power_load_consumed",
+    }
+    loads = proposal.get(Role.HOME_LOAD).alternatives
+    assert all(c.score < 50 for c in loads if "generated" in c.entity_id)
+
+
+def test_a_lifetime_meter_beats_a_session_counter_even_as_diagnostic() -> None:
+    # Peblar's "Lifetime energy" is a diagnostic entity; its "Session energy" is not.
+    # A meter that never resets still makes the better wallbox meter.
+    def energy(key: str, name: str, **kwargs: Any) -> EntityInfo:
+        return _sensor(
+            f"sensor.peblar_{key}",
+            name,
+            device_class="energy",
+            unit="kWh",
+            state_class="total_increasing",
+            **kwargs,
+        )
+
+    box = [
+        energy("session_energy", "Session energy"),
+        energy("lifetime_energy", "Lifetime energy", entity_category="diagnostic"),
+    ]
+    proposal = propose_mapping(box, kind=DeviceKind.WALLBOX)
+    assert proposal.mapping == {Role.EVSE_ENERGY: "sensor.peblar_lifetime_energy"}

@@ -273,8 +273,11 @@ def detect_kind(entities: Iterable[EntityInfo]) -> DeviceKind:
     """Tell a car, a wallbox and an energy site apart by what their entities say.
 
     In order: anything that drives (odometer, tracker, speed, gear) is a car; two or
-    more site flows (solar, grid, home battery, house load) without wallbox words are
-    a site; wallbox words ("vehicle connected", "car state", "EVSE") mean a wallbox;
+    more site flows (solar, grid, home battery, house load) without wallbox words and
+    without a plug are a site (a wallbox's own current clamps on the grid and the
+    solar, as a myenergi zappi has, do not make it one; a home battery's "charging"
+    does not make a site a wallbox); wallbox words
+    ("vehicle connected", "car state", "EVSE") mean a wallbox;
     a range, or a battery level without any wall-side measurement, is a car; a single
     site flow with no charging state or plug is a site; the rest is a wallbox.
     """
@@ -283,7 +286,8 @@ def detect_kind(entities: Iterable[EntityInfo]) -> DeviceKind:
         return DeviceKind.VEHICLE
     site = _found(facts, SITE_ROLES)
     wallbox_words = any(_WALLBOX_WORDS.search(f.text) for f in facts)
-    if len(site) >= 2 and not wallbox_words:
+    plug = _found(facts, (Role.PLUGGED,))
+    if len(site) >= 2 and not wallbox_words and not plug:
         return DeviceKind.ENERGY_SITE
     if wallbox_words:
         return DeviceKind.WALLBOX

@@ -164,6 +164,15 @@ def _not(inner: _Check, label: str) -> _Check:
     return check
 
 
+def _words_unless(phrases: str, unless: str) -> _Check:
+    """Any of the phrases, unless one of the ``unless`` phrases says otherwise.
+
+    OCPP's "Power.Active.Import" is what the car draws, not the house's import;
+    myenergi's "Internal Load" is the charger's own, not the house load.
+    """
+    return _all(_words(phrases), _not(_words(unless), f"not '{unless}'"))
+
+
 # Role specifications ---------------------------------------------------------------
 
 POWER_UNITS = frozenset({"W", "kW", "KW", "kw", "mW", "MW", "GW"})
@@ -220,6 +229,8 @@ COMMON_RULES: tuple[_Rule, ...] = (
 )
 
 _CHARGE_WORDS = _words("charg, lade, laad, ladd, lader, oplad, en charge")
+# OCPP names the flow into the car "Active.Import" (the meter its "Import.Register").
+_OCPP_IMPORT = "active import"
 _STATUS_WORDS = _words("status, state, zustand", whole=True)
 # Per-phase readings: the first phase carries the current on every installation, the
 # others may be idle; the neutral conductor carries nothing worth recording.
@@ -270,12 +281,21 @@ _SITE_WORDS: Mapping[Role, tuple[str, str]] = {
     ),
     Role.HOME_LOAD: (
         "load, consumption, house, home, usage, consumer, verbrauch",
-        "net, grid, import, export, solar, pv, battery, storage, generator",
+        "net, grid, import, export, solar, pv, battery, storage, generat",
     ),
+}
+# Ties between a flow and its one-directional twins, settled by meaning: Fronius
+# reports the house load negative ("Power load") and positive ("... consumed"), the
+# battery net and as a charge and a discharge half.
+_SITE_EXTRA: Mapping[Role, tuple[_Rule, ...]] = {
+    Role.BATTERY_POWER: (
+        (-10, _words("charge, charging, discharge, discharging", whole=True)),
+    ),
+    Role.HOME_LOAD: ((10, _words("consumed, consumption")),),
 }
 
 
-def _site_power(good: str, bad: str) -> RoleSpec:
+def _site_power(good: str, bad: str, extra: tuple[_Rule, ...] = ()) -> RoleSpec:
     return RoleSpec(
         domains=frozenset({"sensor"}),
         device_classes=frozenset({"power"}),
@@ -288,6 +308,7 @@ def _site_power(good: str, bad: str) -> RoleSpec:
             (-70, _words(bad)),
             (-60, _SITE_NOISE),
             (-40, _ANY_PHASE),
+            *extra,
         ),
     )
 
@@ -365,13 +386,14 @@ SPECS: Mapping[Role, RoleSpec] = {
                 -50,
                 _words(
                     "mode, type, setting, time, remaining, duration, schedul, "
-                    "departure, cable, connect, port, plug, lock, door, flap, "
+                    "departure, cable, connected, connecti, port, plug, lock, door, "
+                    "flap, "
                     "error, reason, fault, phase, limit, power, current, voltage, "
                     "rate, sentry, bms, powershare, inverter, hvac, climat, heat, "
                     "precondition, request, enable, present, trip, pending, "
                     "energy, speed, dashcam, window, seat, target, level, cost, "
                     "price, smart, auto, allow, authori, paus, slot, model, code, "
-                    "station, pilot, wish, unlock"
+                    "station, pilot, wish, unlock, firmware"
                 ),
             ),
         ),
@@ -408,13 +430,22 @@ SPECS: Mapping[Role, RoleSpec] = {
                     ),
                 ),
             ),
-            (-40, _not(_PLUG_WORDS, "no plug words")),
+            (
+                -40,
+                _all(
+                    _not(_PLUG_WORDS, "no plug words"),
+                    _not(
+                        _all(_domain("binary_sensor"), _device_class("plug")),
+                        "no plug device class",
+                    ),
+                ),
+            ),
             (
                 -70,
                 _words(
                     "lock, unlock, port, door, flap, online, wifi, cellular, gps, "
                     "cloud, internet, api, heat, auto, permanent, type, rating, "
-                    "warning, alarm"
+                    "warning, alarm, error, fault, reason, code"
                 ),
             ),
         ),
@@ -438,11 +469,13 @@ SPECS: Mapping[Role, RoleSpec] = {
                 -60,
                 _words(
                     "drive, driving, motor, regen, powershare, inverter, solar, "
-                    "grid, load, house, home, site, generator, battery power, "
-                    "hvac, climat, heat, pv, export, import, from battery, shaper, "
+                    "grid, house, home, site, generat, battery power, "
+                    "hvac, climat, heat, pv, export, from battery, shaper, "
                     "surplus"
                 ),
             ),
+            (-60, _words_unless("import", _OCPP_IMPORT)),
+            (-60, _words_unless("load", "internal load")),
             (
                 -80,
                 _words(
@@ -494,6 +527,7 @@ SPECS: Mapping[Role, RoleSpec] = {
             (-30, _NEUTRAL),
             # A current clamp on the house supply (Ohme "CT current").
             (-60, _words("ct, clamp, supply, mains, house, grid", whole=True)),
+            (-60, _words("export, discharg")),
             (
                 -70,
                 _words(
@@ -532,7 +566,7 @@ SPECS: Mapping[Role, RoleSpec] = {
                     "remaining, left, capacity, storage, trip, drive, driving, "
                     "average, avg, per hour, hour, daily, day, today, week, month, "
                     "year, export, import, solar, grid, home, house, discharg, "
-                    "last, previous, cost, price"
+                    "last, previous, cost, price, start, interval"
                 ),
             ),
         ),
@@ -547,10 +581,12 @@ SPECS: Mapping[Role, RoleSpec] = {
             (5, _state_class("total")),
             # A lifetime meter never resets: session energy is an exact difference.
             (
-                45,
-                _words(
+                55,
+                _words_unless(
                     "lifetime, total energy, energy total, total usage, meter, "
-                    "counter, totalizer"
+                    "counter, totalizer, import register",
+                    # OCPP's "Energy.Meter.Start": the meter when the session began.
+                    "start",
                 ),
             ),
             # A wallbox's plain, ever-increasing "Energy" is its meter.
@@ -566,10 +602,12 @@ SPECS: Mapping[Role, RoleSpec] = {
                 -60,
                 _words(
                     "per hour, hour, daily, day, today, week, month, year, cost, "
-                    "price, export, import, solar, grid, home, house, last, "
-                    "previous, average, avg, discharg, regen, completed, card"
+                    "price, export, solar, grid, home, house, last, "
+                    "previous, average, avg, discharg, regen, completed, card, "
+                    "start, interval, reactive"
                 ),
             ),
+            (-60, _words_unless("import", _OCPP_IMPORT)),
         ),
     ),
     Role.ODOMETER: RoleSpec(
@@ -671,15 +709,17 @@ SPECS: Mapping[Role, RoleSpec] = {
             (20, _words("electric, ev, elec, bev, hv, elveh", whole=True)),
             (10, _words("battery", whole=True)),
             (-10, _words("cruising")),
+            # Audi's per-engine ranges: a plug-in's primary engine burns fuel.
+            (-10, _words("primary engine, secondary engine")),
             (-30, _words("total, combined")),
             (
                 -70,
                 _words(
                     "fuel, gasoline, petrol, diesel, combustion, ice, lpg, cng, "
-                    "gas, added, "
+                    "gas, tank, liquid, adblue, added, "
                     "rate, at full, full charge, full battery, max, target, "
                     "arrival, destination, trip, odometer, mileage, service, "
-                    "inspection, maintenance, since, travel, driven"
+                    "inspection, maintenance, since, travel, driven, bonus"
                 ),
             ),
         ),
@@ -727,5 +767,8 @@ SPECS: Mapping[Role, RoleSpec] = {
             (-50, _words("cable, phase, mode, schedul, plug lock, port")),
         ),
     ),
-    **{role: _site_power(*words) for role, words in _SITE_WORDS.items()},
+    **{
+        role: _site_power(*words, _SITE_EXTRA.get(role, ()))
+        for role, words in _SITE_WORDS.items()
+    },
 }
