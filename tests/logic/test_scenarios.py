@@ -369,6 +369,80 @@ def test_plug_flapping_within_grace_is_one_session() -> None:
 
 
 @pytest.mark.parametrize(
+    ("late", "kwh"),
+    [
+        # A car without a status: its power says when it charges. Each power
+        # reading holds until the next (zero-order hold): 7.2 kW until the stale
+        # 7.1 kW 10 s past the unplug, which holds until 0 kW 50 s later; the
+        # readings are all the ledger has of the energy.
+        (Role.CHARGER_POWER, 7.2 * 3610 / 3600 + 7.1 * 50 / 3600),
+        # With a status: "complete" 10 s past the unplug stops the power; the stale
+        # "charging" after it is not energy.
+        (Role.CHARGING_STATE, 7.2 * 3610 / 3600),
+    ],
+)
+def test_a_late_charging_report_after_the_unplug_does_not_keep_the_session(
+    late: Role, kwh: float
+) -> None:
+    """A cloud car's power or status lags its plug sensor by a poll: "charging" read
+    after the plug sensor said "out" is stale, not a plug that came back. The session
+    ends at the unplug (it was kept open until the next unplug, merging two charges);
+    the next charge is a session of its own."""
+    trace = Trace()
+    trace.add(T, Role.PLUGGED, True)
+    trace.add(T, Role.CHARGER_POWER, 7.2)
+    if late is Role.CHARGING_STATE:
+        trace.add(T, Role.CHARGING_STATE, ChargeState.CHARGING)
+    trace.add(T + hours(1), Role.PLUGGED, False)
+    if late is Role.CHARGER_POWER:
+        trace.add(T + hours(1) + 10, Role.CHARGER_POWER, 7.1)
+    else:
+        trace.add(T + hours(1) + 10, Role.CHARGING_STATE, ChargeState.COMPLETE)
+        trace.add(T + hours(1) + 20, Role.CHARGING_STATE, ChargeState.CHARGING)
+        trace.add(T + hours(1) + 60, Role.CHARGING_STATE, ChargeState.DISCONNECTED)
+    trace.add(T + hours(1) + 60, Role.CHARGER_POWER, 0.0)
+    # The next evening's charge.
+    trace.add(T + hours(24), Role.PLUGGED, True)
+    if late is Role.CHARGING_STATE:
+        trace.add(T + hours(24), Role.CHARGING_STATE, ChargeState.CHARGING)
+    trace.add(T + hours(24), Role.CHARGER_POWER, 7.2)
+    trace.add(T + hours(25), Role.CHARGER_POWER, 0.0)
+    trace.add(T + hours(25), Role.PLUGGED, False)
+    out = run(trace.sorted(), until=T + hours(27))
+    first, second = out.sessions
+    assert first.unplugged_at == T + hours(1)
+    assert first.ended_at == T + hours(1)
+    assert first.energy_kwh == Decimal(str(round(kwh, 3)))
+    assert second.started_at == T + hours(24)
+    assert second.energy_kwh == Decimal("7.200")
+
+
+def test_a_plug_sensor_that_never_saw_the_charge_does_not_keep_it_open() -> None:
+    """A plug sensor polled too rarely (or stuck) says "out" through a whole top-up:
+    the session ends an activity gap after charging stopped, not at the next drive,
+    and has no unplug time."""
+    config = cfg()
+    trace = Trace()
+    trace.add(T, Role.PLUGGED, False)
+    trace.add(T + minutes(5), Role.CHARGING_STATE, ChargeState.CHARGING)
+    trace.add(T + minutes(5), Role.CHARGER_POWER, 50.0)
+    trace.add(T + minutes(35), Role.CHARGER_POWER, 0.0)
+    trace.add(T + minutes(35), Role.CHARGING_STATE, ChargeState.COMPLETE)
+    out = run(trace.readings, config, until=T + hours(3))
+    (session,) = out.sessions
+    assert session.started_at == T + minutes(5)
+    assert session.ended_at == T + minutes(35)
+    assert session.unplugged_at is None
+    assert session.energy_kwh == Decimal("25.000")
+    # The plug sensor catching up (saying "in") hands the end back to the unplug.
+    trace.add(T + minutes(40), Role.PLUGGED, True)
+    trace.add(T + hours(2), Role.PLUGGED, False)
+    out = run(trace.sorted(), config, until=T + hours(3))
+    (session,) = out.sessions
+    assert session.unplugged_at == T + hours(2)
+
+
+@pytest.mark.parametrize(
     ("power_unit", "power_value", "distance_unit", "odometer"),
     [
         ("kW", 7.4, "km", (16000.0, 16016.09344)),

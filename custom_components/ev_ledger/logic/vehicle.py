@@ -538,9 +538,11 @@ class VehicleLedger:
             if session is None:
                 self._open_session(ts, plugged=True)
             else:
-                if self.unplug_pending is not None:
-                    # Back within the grace period: flapping, same session.
+                if self.unplug_pending is not None or self.idle_since is not None:
+                    # Back within the grace period: flapping, same session. Or the
+                    # plug now says "in": the unplug will end the session.
                     self.unplug_pending = None
+                    self.idle_since = None
                     self._reschedule()
                 if session.plugged_at is None:
                     session.plugged_at = min(ts, session.started_at)
@@ -556,8 +558,12 @@ class VehicleLedger:
         if charging:
             if session is None:
                 session = self._open_session(ts, plugged=self.plug_known)
-            elif self.unplug_pending is not None:
-                # Charging proves the plug is in: the unplug was a flap.
+            elif self.unplug_pending is not None and not self.plug_role_seen:
+                # Charging proves the plug is in when only the charging state tells
+                # of the plug: the unplug was a flap. A plug sensor that said "out"
+                # is believed until it says "in" again: a car's power or status often
+                # lags the cable by a poll, and such a stale "charging" kept the
+                # session open until the next unplug, merging two charges.
                 self.unplug_pending = None
             if not session.charging:
                 session.window_start(ts)
@@ -568,7 +574,11 @@ class VehicleLedger:
             self._reschedule()
         elif session is not None and session.charging:
             session.window_stop(ts)
-            if not self.plug_known:
+            if not self.plug_known or not self.plugged:
+                # No plug to tell the end, or one that says "out" (a plug sensor that
+                # never saw this charge, polled too rarely or stuck): the session
+                # ends after the activity gap unless it charges again or the plug
+                # says "in".
                 self.idle_since = ts
                 self._reschedule()
 
