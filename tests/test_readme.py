@@ -332,6 +332,11 @@ FIXTURES = {
     "Volkswagen ID (WeConnect ID)": "volkswagen_we_connect_id",
     "BMW (Connected Drive)": "bmw_connected_drive",
     "Renault": "renault",
+    "Volvo (core volvo)": "volvo",
+    "Mercedes-Benz (mbapi2020)": "mercedes_mbapi2020",
+    "Škoda (MySkoda)": "skoda_myskoda",
+    "Polestar (polestar_api)": "polestar",
+    "Audi (Audi Connect)": "audi_audiconnect",
     "Easee wallbox": "easee",
 }
 

@@ -1,8 +1,8 @@
 """Role mapping proposals for real integrations' entity sets, decoys included.
 
 Fixture families, each written from an integration's source (see each file's
-"source"): cars in `vehicles/` (those the README lists) and `cars/`, wallboxes in
-`wallboxes/`, energy sites in `sites/`.
+"source"): cars in `vehicles/` (the README lists them all), wallboxes in `wallboxes/`,
+energy sites in `sites/`.
 Every role of every fixture is expected exactly, and no decoy is ever chosen.
 """
 
@@ -120,10 +120,7 @@ EXPECTED: dict[str, dict[Role, str]] = {
         R.EVSE_ENERGY: "sensor.eh123456_lifetime_energy",
     },
 }
-BRANDS = sorted(EXPECTED)
-
-# More cars, in their own folder: the README's supported-vehicle table lists exactly
-# the fixtures in vehicles/ (tests/test_readme.py).
+# More cars, added with issue 14's mapping review.
 CARS: dict[str, dict[Role, str]] = {
     # A plug-in hybrid: the fuel range, tank and trip meters are decoys.
     "volvo": {
@@ -182,6 +179,9 @@ CARS: dict[str, dict[Role, str]] = {
         R.CHARGER_TYPE: "sensor.q4_e_tron_charging_type",
     },
 }
+
+EXPECTED |= CARS
+BRANDS = sorted(EXPECTED)
 
 WALLBOXES: dict[str, dict[Role, str]] = {
     "easee": {
@@ -310,7 +310,6 @@ SITES: dict[str, dict[Role, str]] = {
 }
 FAMILIES: dict[str, tuple[dict[str, dict[Role, str]], DeviceKind | None]] = {
     "vehicles": (EXPECTED, None),
-    "cars": (CARS, DeviceKind.VEHICLE),
     "wallboxes": (WALLBOXES, DeviceKind.WALLBOX),
     "sites": (SITES, DeviceKind.ENERGY_SITE),
 }
