@@ -380,8 +380,38 @@ class _Sim:
         self.emit(Role.PLUGGED, True, self.car.t)
         self.car.t += 1.0
 
+    def unplug_lagging(self, lag: float, kw: float) -> None:
+        """Unplugged mid-charge; the car's power and status tell of it `lag` s late.
 
-_PHASE = st.sampled_from(["park", "charge", "drive", "offline", "flap", "unplug"])
+        Cloud cars poll their roles apart: the plug sensor says "out" while the power
+        and the status still say "charging" (stale), until their next poll.
+        """
+        if not self.profile.plug:
+            return
+        car = self.car
+        self.plug_in()
+        car.charging, car.power = True, kw
+        self.tick()
+        roles = self.profile.roles()
+        stale = [
+            (role, self.value(role))
+            for role in (Role.CHARGER_POWER, Role.CHARGING_STATE)
+            if role in roles
+        ]
+        car.plugged = car.charging = False
+        car.power = 0.0
+        if self.profile.counter == "zeroing":
+            car.counter = 0.0
+        self.emit(Role.PLUGGED, False, car.t)
+        for role, value in stale:
+            self.emit(role, value, car.t + lag)
+        car.t += lag + 1.0
+        self.tick()
+
+
+_PHASE = st.sampled_from(
+    ["park", "charge", "drive", "offline", "flap", "unplug", "unplug_lagging"]
+)
 
 
 @st.composite
@@ -423,6 +453,11 @@ def vehicle_streams(
                 sim.flap(draw(st.sampled_from([5.0, 60.0, 119.0, 121.0, 900.0])))
             case "unplug":
                 sim.unplug()
+            case "unplug_lagging":
+                sim.unplug_lagging(
+                    draw(st.sampled_from([5.0, 30.0, 119.0, 300.0])),
+                    draw(st.sampled_from([3.7, 11.0, 50.0])),
+                )
     if end_unplugged:
         # The last word of every entity: unplugged, not charging, parked.
         sim.out = sim.out[: MAX_READINGS - 20]
