@@ -191,6 +191,8 @@ CHARGE_STATES: list[tuple[str, str, ChargeState | None]] = [
     ("ocpp", "Finishing", COMPLETE),
     ("ocpp", "Faulted", None),
     ("ocpp", "Reserved", None),
+    # OCPP 2.0.1 ConnectorStatusEnumType
+    ("ocpp 2.0", "Occupied", PLUGGED),
     # Free text
     ("free text", "Smart Charging", CHARGING),
     ("free text", "Charging paused", PLUGGED),
@@ -327,6 +329,7 @@ def test_charge_state_implies_plug(state: ChargeState, expected: bool | None) ->
         ("Available", False),
         ("Preparing", True),
         ("SuspendedEV", True),
+        ("Occupied", True),
         # Tesla's charge cable sensor: the standard, or "<invalid>" when empty
         ("IEC", True),
         ("SAE", True),

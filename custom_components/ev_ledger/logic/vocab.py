@@ -133,8 +133,10 @@ _CHARGE_STATE_TABLE: Mapping[str, ChargeState | None] = {
     "ladebereit": _PLUGGED,
     # Skoda's "connect cable" asks for a cable: there is none.
     "connect cable": _DISCONNECTED,
-    # OCPP's connector status: "Available" is a free connector, no car.
+    # OCPP's connector status: "Available" is a free connector, no car; OCPP 2.0's
+    # "Occupied" is a connector with a car on it.
     "available": _DISCONNECTED,
+    "occupied": _PLUGGED,
 }
 
 # Free-text rules, first match wins. The order carries the meaning: negations and
