@@ -417,6 +417,24 @@ def test_a_late_charging_report_after_the_unplug_does_not_keep_the_session(
     assert second.energy_kwh == Decimal("7.200")
 
 
+def test_a_stale_power_after_the_grace_does_not_leave_a_session_open() -> None:
+    """The car's power reports 7.2 kW five minutes after the plug sensor said "out"
+    (the unplug's session has closed), then goes unavailable: nothing says a charge
+    goes on, so the session that stale reading opened ends after the activity gap
+    (too small to keep) instead of staying open until the next plug-in."""
+    trace = Trace()
+    trace.add(T, Role.PLUGGED, True)
+    trace.add(T, Role.CHARGER_POWER, 7.2)
+    trace.add(T + hours(1), Role.PLUGGED, False)
+    trace.add(T + hours(1) + 300, Role.CHARGER_POWER, 7.2)
+    trace.add(T + hours(1) + 310, Role.CHARGER_POWER, None)
+    out = run(trace.readings, until=T + hours(3))
+    (session,) = out.sessions
+    assert session.unplugged_at == T + hours(1)
+    assert session.energy_kwh == Decimal("7.200")
+    assert out.ledger.session is None
+
+
 def test_a_plug_sensor_that_never_saw_the_charge_does_not_keep_it_open() -> None:
     """A plug sensor polled too rarely (or stuck) says "out" through a whole top-up:
     the session ends an activity gap after charging stopped, not at the next drive,

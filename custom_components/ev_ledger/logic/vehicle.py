@@ -398,6 +398,7 @@ class VehicleLedger:
         if value is None:
             self.state = None
             self._session_gap()
+            self._evidence_lost(ts)
             return
         self.has_state = True
         self.state = value
@@ -436,6 +437,8 @@ class VehicleLedger:
             if session is not None:
                 session.power.pause(ts)
                 session.flags.add(Flag.GAP)
+                if not self.has_state:
+                    self._evidence_lost(ts)
             return
         self.power_kw = value
         if not self.has_state:
@@ -529,6 +532,26 @@ class VehicleLedger:
     def _session_gap(self) -> None:
         if self.session is not None:
             self.session.flags.add(Flag.GAP)
+
+    def _evidence_lost(self, ts: float) -> None:
+        """What told of charging went unavailable.
+
+        Where the plug sensor says "out" (a stale "charging" after the unplug opened
+        the session, or the plug sensor never saw the charge), nothing says the charge
+        goes on: the session ends after the activity gap unless charging shows again
+        or the plug says "in". Elsewhere the open window waits for news.
+        """
+        session = self.session
+        if (
+            session is not None
+            and session.charging
+            and self.plug_known
+            and not self.plugged
+            and self.unplug_pending is None
+            and self.idle_since is None
+        ):
+            self.idle_since = ts
+            self._reschedule()
 
     def _set_plugged(self, ts: float, *, plugged: bool) -> None:
         self.plug_known = True
