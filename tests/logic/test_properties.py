@@ -248,7 +248,35 @@ STATUS_LATE_AFTER_UNPLUG = [
 ]
 
 
+# The plug sensor says "out" at 1206 s, a stale 3.7 kW at 1211 s opens a charging
+# window inside the grace (found by the hunt profile): the window starts at the unplug.
+_L, _W = Role.BATTERY_LEVEL, Role.CHARGER_POWER
+STALE_POWER_AFTER_UNPLUG = [
+    Reading(T0 + t, role, value)
+    for t, role, value in (
+        (0, _L, None),
+        (0, _P, True),
+        (0, _W, 0.0),
+        (300, _P, True),
+        (300, _W, 1.23),
+        (600, _P, True),
+        (600, _W, 0.0),
+        (900, _P, False),
+        (905, _P, True),
+        (906, _L, 5.2),
+        (906, _P, True),
+        (906, _W, None),
+        (1206, _P, False),
+        (1211, _W, 3.7),
+        (1212, _L, 5.2),
+        (1212, _P, False),
+        (1212, _W, None),
+    )
+]
+
+
 @example(CONFIG, (None, STATUS_LATE_AFTER_UNPLUG))
+@example(CONFIG, (None, STALE_POWER_AFTER_UNPLUG))
 @given(configs, streams)
 def test_records_are_sane(
     config: VehicleConfig, stream: tuple[Any, list[Reading]]

@@ -166,9 +166,10 @@ class OpenSession:
         latest. Energy counted later still belongs to the session's last minute.
         """
         for window in self.windows:
-            if window[1] > unplugged_at:
-                window[0] = min(window[0], unplugged_at)
-                window[1] = unplugged_at
+            # A window a stale "charging" opened after the unplug starts there too;
+            # an open one ends at the session's end, the unplug.
+            window[0] = min(window[0], unplugged_at)
+            window[1] = min(window[1], unplugged_at)  # an open one's -1 stays
 
     def charging_seconds(self, until: float) -> float:
         """Total time inside charging windows."""
