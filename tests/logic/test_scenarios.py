@@ -436,9 +436,10 @@ def test_a_stale_power_after_the_grace_does_not_leave_a_session_open() -> None:
 
 
 def test_a_plug_sensor_that_never_saw_the_charge_does_not_keep_it_open() -> None:
-    """A plug sensor polled too rarely (or stuck) says "out" through a whole top-up:
-    the session ends an activity gap after charging stopped, not at the next drive,
-    and has no unplug time."""
+    """The plug sensor says "out" through a whole top-up: it is the home wallbox's
+    while the car charges away (or one polled too rarely, or stuck). The charge is a
+    session, closed an activity gap after charging stopped (not at the next drive),
+    ending when charging stopped, with no unplug time."""
     config = cfg()
     trace = Trace()
     trace.add(T, Role.PLUGGED, False)

@@ -314,6 +314,11 @@ class VehicleLedger:
         return None if measured is None else measured[1]
 
     @property
+    def plug_out(self) -> bool:
+        """Whether the plug (its sensor, or the charging state) last said "out"."""
+        return self.plug_known and not self.plugged
+
+    @property
     def charge_status(self) -> ChargeState:
         """What a user's "charging status" sensor shows."""
         session = self.session
@@ -545,8 +550,7 @@ class VehicleLedger:
         if (
             session is not None
             and session.charging
-            and self.plug_known
-            and not self.plugged
+            and self.plug_out
             and self.unplug_pending is None
             and self.idle_since is None
         ):
@@ -597,9 +601,10 @@ class VehicleLedger:
             self._reschedule()
         elif session is not None and session.charging:
             session.window_stop(ts)
-            if not self.plug_known or not self.plugged:
+            if not self.plug_known or self.plug_out:
                 # No plug to tell the end, or one that says "out" (a plug sensor that
-                # never saw this charge, polled too rarely or stuck): the session
+                # never saw this charge: the home wallbox's while charging away, or
+                # one polled too rarely or stuck): the session
                 # ends after the activity gap unless it charges again or the plug
                 # says "in".
                 self.idle_since = ts
