@@ -435,6 +435,30 @@ def test_a_stale_power_after_the_grace_does_not_leave_a_session_open() -> None:
     assert out.ledger.session is None
 
 
+def test_a_car_charging_away_while_offline_is_one_session() -> None:
+    """The home wallbox's plug is mapped to the car and says "out" while the car
+    charges away, in a garage where it loses its connection for two hours. The
+    charge goes on meanwhile: one session, its counter's energy whole."""
+    config = cfg(
+        charger_zone="zone.home",
+        charger_roles=(Role.PLUGGED.value,),
+    )
+    trace = Trace()
+    trace.add(T, Role.PLUGGED, False)
+    trace.add(T + minutes(5), Role.CHARGING_STATE, ChargeState.CHARGING)
+    trace.add(T + minutes(5), Role.SESSION_ENERGY, 0.0)
+    trace.add(T + minutes(20), Role.SESSION_ENERGY, 2.75)
+    trace.add(T + minutes(30), Role.CHARGING_STATE, None)  # offline
+    trace.add(T + minutes(30), Role.SESSION_ENERGY, None)
+    trace.add(T + minutes(150), Role.CHARGING_STATE, ChargeState.COMPLETE)
+    trace.add(T + minutes(150), Role.SESSION_ENERGY, 22.0)
+    out = run(trace.sorted(), config, until=T + hours(5))
+    (session,) = out.sessions
+    assert session.energy_kwh == Decimal("22.000")
+    assert session.started_at == T + minutes(5)
+    assert session.ended_at == T + minutes(150)
+
+
 def test_a_plug_sensor_that_never_saw_the_charge_does_not_keep_it_open() -> None:
     """The plug sensor says "out" through a whole top-up: it is the home wallbox's
     while the car charges away (or one polled too rarely, or stuck). The charge is a

@@ -541,16 +541,19 @@ class VehicleLedger:
     def _evidence_lost(self, ts: float) -> None:
         """What told of charging went unavailable.
 
-        Where the plug sensor says "out" (a stale "charging" after the unplug opened
-        the session, or the plug sensor never saw the charge), nothing says the charge
-        goes on: the session ends after the activity gap unless charging shows again
-        or the plug says "in". Elsewhere the open window waits for news.
+        Where the car's own plug sensor says "out" (a stale "charging" after the
+        unplug opened the session, or the plug sensor never saw the charge), nothing
+        says the charge goes on: the session ends after the activity gap unless
+        charging shows again or the plug says "in". Elsewhere the open window waits
+        for news: a home wallbox's plug says "out" while the car charges away, where
+        a car often loses its connection (a garage) and charges on meanwhile.
         """
         session = self.session
         if (
             session is not None
             and session.charging
             and self.plug_out
+            and not self._charger_plug
             and self.unplug_pending is None
             and self.idle_since is None
         ):
