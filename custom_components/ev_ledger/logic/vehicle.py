@@ -607,9 +607,8 @@ class VehicleLedger:
             if not self.plug_known or self.plug_out:
                 # No plug to tell the end, or one that says "out" (a plug sensor that
                 # never saw this charge: the home wallbox's while charging away, or
-                # one polled too rarely or stuck): the session
-                # ends after the activity gap unless it charges again or the plug
-                # says "in".
+                # one polled too rarely or stuck): the session ends after the
+                # activity gap unless it charges again or the plug says "in".
                 self.idle_since = ts
                 self._reschedule()
 
