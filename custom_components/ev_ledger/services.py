@@ -10,15 +10,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 import uuid
 
+from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
+    Context,
     HomeAssistant,
     ServiceCall,
     ServiceResponse,
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+)
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 from sqlalchemy.exc import SQLAlchemyError
@@ -63,6 +69,10 @@ SERVICE_HOME_CHARGING_REPORT: Final = "home_charging_report"
 SERVICE_BACKFILL: Final = "backfill"
 SERVICE_CANCEL_BACKFILL: Final = "cancel_backfill"
 SERVICE_RECOMPUTE: Final = "recompute"
+
+# Any user may read the ledger (as the panel's lists); whatever changes it, writes a
+# file or reads history into it is for administrators, as the websocket's edits.
+READ_SERVICES: Final = frozenset({SERVICE_LIST_SESSIONS, SERVICE_LIST_TRIPS})
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_VEHICLE: Final = "vehicle"
@@ -274,7 +284,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         hass.services.async_register(
             DOMAIN,
             name,
-            partial(_checked, handler, hass),
+            partial(_checked, handler, hass, admin=name not in READ_SERVICES),
             schema=schema,
             supports_response=supports,
         )
@@ -284,11 +294,48 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
 
 async def _checked(
-    handler: _Handler, hass: HomeAssistant, call: ServiceCall
+    handler: _Handler, hass: HomeAssistant, call: ServiceCall, *, admin: bool
 ) -> ServiceResponse:
-    """Refuse what the ledger cannot store before the action runs."""
+    """Refuse a user who may not run the action, and what the ledger cannot store."""
+    if admin:
+        await _require_admin(hass, call)
     check_input(call.data)
     return await handler(hass, call)
+
+
+async def _require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
+    """Refuse a call by a user who is not an administrator (as core's admin actions).
+
+    A call without a user (an automation, a script) is Home Assistant's own.
+
+    Raises:
+        AdminRequiredError: The call's user is not an administrator (or is
+            unknown).
+    """
+    if not call.context.user_id:
+        return
+    user = await hass.auth.async_get_user(call.context.user_id)
+    if user is None or not user.is_admin:
+        raise AdminRequiredError(
+            call.context,
+            HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="admin_required",
+                translation_placeholders={"action": f"{call.domain}.{call.service}"},
+            ),
+        )
+
+
+class AdminRequiredError(Unauthorized):
+    """Core's refusal of a user who is not an administrator, with its message."""
+
+    def __init__(self, context: Context, message: HomeAssistantError) -> None:
+        """Refuse the context's user, explained by `message` (translated)."""
+        super().__init__(context=context, permission=POLICY_CONTROL)
+        self.translation_domain = message.translation_domain
+        self.translation_key = message.translation_key
+        self.translation_placeholders = message.translation_placeholders
+        self.generate_message = True
 
 
 def check_input(data: Mapping[str, Any]) -> None:

@@ -1,0 +1,102 @@
+"""What a careless or hostile Home Assistant user can ask of the ledger.
+
+Through the surfaces a user reaches (the websocket, the actions), as a read-only user
+and as an administrator: every refusal is a clear error, never an unhandled exception,
+and nothing the user may not change is changed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from custom_components.ev_ledger.const import DOMAIN
+from custom_components.ev_ledger.services import READ_SERVICES
+from tests.logic.test_scenarios import T
+from tests.logic.trace import hours
+
+from .conftest import VEHICLE_ID
+from .test_services import _iso
+from .test_websocket import _add, _ask, _stored
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from pytest_homeassistant_custom_component.typing import MockHAClientWebSocket
+
+    WsClient = Callable[..., Awaitable[MockHAClientWebSocket]]
+
+
+async def test_only_administrators_change_export_or_backfill(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    hass_ws_client: WsClient,
+    hass_read_only_access_token: str,
+) -> None:
+    """A read-only user reads the ledger; every other action refuses them.
+
+    The websocket's edits were for administrators, but the actions behind them were
+    not: a read-only user deleted a session with `call_service`.
+    """
+    entry_id = loaded.entry_id
+    session_id = await _add(hass, loaded, T)
+    when = {"start": _iso(T + hours(24)), "end": _iso(T + hours(25))}
+    calls: dict[str, dict[str, Any]] = {
+        "update_session": {"session_id": session_id, "notes": "mine now"},
+        "delete_session": {"session_id": session_id},
+        "add_session": {"vehicle": VEHICLE_ID, **when, "energy": 5},
+        "export": {},
+        "home_charging_report": {},
+        "backfill": {},
+        "cancel_backfill": {},
+        "recompute": {"vehicle": VEHICLE_ID, **when},
+    }
+    services = set(hass.services.async_services_for_domain(DOMAIN))
+    assert set(calls) == services - READ_SERVICES
+
+    reader = await hass_ws_client(hass, hass_read_only_access_token)
+    for service, data in calls.items():
+        answer = await _ask(
+            reader,
+            type="call_service",
+            domain=DOMAIN,
+            service=service,
+            service_data={"config_entry_id": entry_id, **data},
+            return_response=service not in {"update_session", "delete_session"},
+        )
+        assert not answer["success"], (service, answer)
+        error = answer["error"]
+        assert error["translation_key"] == "admin_required", (service, answer)
+        assert error["message"] == (
+            f"Only an administrator may run the EV Ledger action {DOMAIN}.{service}"
+        )
+    for service in sorted(READ_SERVICES):
+        answer = await _ask(
+            reader,
+            type="call_service",
+            domain=DOMAIN,
+            service=service,
+            service_data={"config_entry_id": entry_id},
+            return_response=True,
+        )
+        assert answer["success"], (service, answer)
+    # Nothing changed, and no file was written.
+    [row] = await _stored(hass, loaded)
+    assert str(row["id"]) == session_id
+    assert row["notes"] is None
+    exports = Path(hass.config.path("ev_ledger", "exports"))
+    assert not exports.exists() or not any(exports.iterdir())
+
+    # An administrator may.
+    admin = await hass_ws_client(hass)
+    answer = await _ask(
+        admin,
+        type="call_service",
+        domain=DOMAIN,
+        service="delete_session",
+        service_data={"config_entry_id": entry_id, "session_id": session_id},
+    )
+    assert answer["success"], answer
+    assert await _stored(hass, loaded) == []
