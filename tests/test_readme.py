@@ -337,6 +337,9 @@ FIXTURES = {
     "Škoda (MySkoda)": "skoda_myskoda",
     "Polestar (polestar_api)": "polestar",
     "Audi (Audi Connect)": "audi_audiconnect",
+    "Tesla (Tessie)": "tessie",
+    "Tesla (core tesla_fleet)": "tesla_fleet",
+    "Tesla (TeslaMate over MQTT)": "teslamate",
     "Easee wallbox": "easee",
 }
 

@@ -119,9 +119,6 @@ EXPECTED: dict[str, dict[Role, str]] = {
         R.CHARGER_CURRENT: "sensor.eh123456_current",
         R.EVSE_ENERGY: "sensor.eh123456_lifetime_energy",
     },
-}
-# More cars, added with issue 14's mapping review.
-CARS: dict[str, dict[Role, str]] = {
     # A plug-in hybrid: the fuel range, tank and trip meters are decoys.
     "volvo": {
         R.BATTERY_LEVEL: "sensor.volvo_xc60_battery",
@@ -178,9 +175,57 @@ CARS: dict[str, dict[Role, str]] = {
         R.OUTSIDE_TEMP: "sensor.q4_e_tron_outdoor_temperature",
         R.CHARGER_TYPE: "sensor.q4_e_tron_charging_type",
     },
+    # Tessie: only the usable battery level; the binary "Charging" is disabled.
+    "tessie": {
+        R.BATTERY_LEVEL: "sensor.ludwig_battery_level",
+        R.CHARGING_STATE: "sensor.ludwig_charging",
+        R.PLUGGED: "binary_sensor.ludwig_charge_cable",
+        R.CHARGER_POWER: "sensor.ludwig_charger_power",
+        R.CHARGER_VOLTAGE: "sensor.ludwig_charger_voltage",
+        R.CHARGER_CURRENT: "sensor.ludwig_charger_current",
+        R.SESSION_ENERGY: "sensor.ludwig_charge_energy_added",
+        R.ODOMETER: "sensor.ludwig_odometer",
+        R.SPEED: "sensor.ludwig_speed",
+        R.SHIFT_STATE: "sensor.ludwig_shift_state",
+        R.LOCATION: "device_tracker.ludwig_location",
+        R.RANGE: "sensor.ludwig_battery_range",
+        R.OUTSIDE_TEMP: "sensor.ludwig_outside_temperature",
+    },
+    # Speed, shift state and odometer are disabled by default, still the only ones.
+    "tesla_fleet": {
+        R.BATTERY_LEVEL: "sensor.model_y_battery_level",
+        R.CHARGING_STATE: "sensor.model_y_charging",
+        R.PLUGGED: "binary_sensor.model_y_charge_cable",
+        R.CHARGER_POWER: "sensor.model_y_charger_power",
+        R.CHARGER_VOLTAGE: "sensor.model_y_charger_voltage",
+        R.CHARGER_CURRENT: "sensor.model_y_charger_current",
+        R.SESSION_ENERGY: "sensor.model_y_charge_energy_added",
+        R.ODOMETER: "sensor.model_y_odometer",
+        R.SPEED: "sensor.model_y_speed",
+        R.SHIFT_STATE: "sensor.model_y_shift_state",
+        R.LOCATION: "device_tracker.model_y_location",
+        R.RANGE: "sensor.model_y_battery_range",
+        R.OUTSIDE_TEMP: "sensor.model_y_outside_temperature",
+        R.CHARGER_TYPE: "sensor.model_y_fast_charger_type",
+    },
+    # TeslaMate over MQTT, as its docs configure it: names, units, few device classes.
+    # Its "state" (online, asleep, driving, charging...) is the logger's view of the
+    # car, no charging state; the plug and the charger power carry the sessions.
+    "teslamate": {
+        R.BATTERY_LEVEL: "sensor.tesla_battery_level",
+        R.PLUGGED: "binary_sensor.tesla_plugged_in",
+        R.CHARGER_POWER: "sensor.tesla_charger_power",
+        R.CHARGER_VOLTAGE: "sensor.tesla_charger_voltage",
+        R.CHARGER_CURRENT: "sensor.tesla_charger_actual_current",
+        R.SESSION_ENERGY: "sensor.tesla_charge_energy_added",
+        R.ODOMETER: "sensor.tesla_odometer",
+        R.SPEED: "sensor.tesla_speed",
+        R.SHIFT_STATE: "sensor.tesla_shift_state",
+        R.LOCATION: "device_tracker.tesla_location",
+        R.RANGE: "sensor.tesla_rated_battery_range_km",
+        R.OUTSIDE_TEMP: "sensor.tesla_outside_temp",
+    },
 }
-
-EXPECTED |= CARS
 BRANDS = sorted(EXPECTED)
 
 WALLBOXES: dict[str, dict[Role, str]] = {
@@ -1158,6 +1203,25 @@ def test_fuel_tank_and_bonus_ranges_are_no_range() -> None:
     proposal = propose_mapping(ranges, kind=DeviceKind.VEHICLE)
     assert proposal.get(Role.RANGE).chosen is None
     assert all(c.score < 20 for c in proposal.get(Role.RANGE).alternatives)
+
+
+def test_a_rated_range_beats_the_estimated_and_ideal_ones() -> None:
+    # TeslaMate's MQTT sensors (unit only, no device class): the "rated" range is
+    # what the car shows; "rate" in "rated" is no charge rate.
+    ranges = [
+        _range("est_battery_range_km", "tesla_est_battery_range_km"),
+        _range("rated_battery_range_km", "tesla_rated_battery_range_km"),
+        _range("ideal_battery_range_km", "tesla_ideal_battery_range_km"),
+    ]
+    proposal = propose_mapping(ranges, kind=DeviceKind.VEHICLE)
+    assert proposal.mapping == {Role.RANGE: "sensor.golf_gte_rated_battery_range_km"}
+    # Alone, an estimated range is still the range; a charge rate never is.
+    alone = propose_mapping([ranges[0]], kind=DeviceKind.VEHICLE)
+    assert alone.mapping == {Role.RANGE: "sensor.golf_gte_est_battery_range_km"}
+    rate = propose_mapping(
+        [_range("charge_rate", "Charge rate")], kind=DeviceKind.VEHICLE
+    )
+    assert rate.get(Role.RANGE).chosen is None
 
 
 def test_a_per_engine_range_ranks_below_the_plain_range() -> None:

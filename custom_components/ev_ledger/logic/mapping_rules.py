@@ -712,12 +712,18 @@ SPECS: Mapping[Role, RoleSpec] = {
             # Audi's per-engine ranges: a plug-in's primary engine burns fuel.
             (-10, _words("primary engine, secondary engine")),
             (-30, _words("total, combined")),
+            # Tesla's "ideal" range assumes a fixed consumption and the "estimated"
+            # one the last trips'; the "rated" range is what the car shows.
+            (-10, _words("ideal, typical, estimat")),
+            (-10, _words("est", whole=True)),
+            # A "charge rate" is range added per hour; a "rated" range is a range.
+            (-70, _words("rate", whole=True)),
             (
                 -70,
                 _words(
                     "fuel, gasoline, petrol, diesel, combustion, ice, lpg, cng, "
                     "gas, tank, liquid, adblue, added, "
-                    "rate, at full, full charge, full battery, max, target, "
+                    "at full, full charge, full battery, max, target, "
                     "arrival, destination, trip, odometer, mileage, service, "
                     "inspection, maintenance, since, travel, driven, bonus"
                 ),
