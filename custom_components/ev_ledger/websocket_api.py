@@ -32,7 +32,7 @@ from homeassistant.components.websocket_api.decorators import (
 )
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 from sqlalchemy.exc import SQLAlchemyError
@@ -44,7 +44,7 @@ from .db.queries import SORTS, BadCursor, Breakdown, check_cursor
 from .logbook import place_name
 from .logic.model import Flag, Role
 from .records import json_value, row_dict
-from .services import page_response
+from .services import check_input, page_response
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -62,6 +62,17 @@ CURVE_ROLES: Final = [Role.CHARGER_POWER.value, Role.BATTERY_LEVEL.value]
 CURVE_MARGIN: Final = timedelta(minutes=5)
 
 MAX_CURSOR: Final = 1000
+# The filters checked as the actions check theirs.
+_FILTERS: Final = ("vehicle", "location", "start", "end")
+
+
+def _count(value: Any) -> int:
+    """A whole number as JSON sends it (`true` is not one, though Python's bool is)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise vol.Invalid("expected a whole number")
+
+
 _LIST: dict[vol.Marker | str, Any] = {
     vol.Required("entry_id"): cv.string,
     vol.Optional("vehicle"): cv.string,
@@ -73,8 +84,8 @@ _LIST: dict[vol.Marker | str, Any] = {
     ),
     vol.Optional("order", default="desc"): vol.In(["asc", "desc"]),
     vol.Optional("cursor"): vol.All(cv.string, vol.Length(max=MAX_CURSOR)),
-    vol.Optional("offset", default=0): vol.All(int, vol.Range(min=0, max=10**7)),
-    vol.Optional("limit", default=50): vol.All(int, vol.Range(min=1, max=MAX_PAGE)),
+    vol.Optional("offset", default=0): vol.All(_count, vol.Range(min=0, max=10**7)),
+    vol.Optional("limit", default=50): vol.All(_count, vol.Range(min=1, max=MAX_PAGE)),
 }
 
 
@@ -130,6 +141,20 @@ def _vehicle(
     return False, None
 
 
+def _checked(connection: ActiveConnection, msg: dict[str, Any]) -> bool:
+    """Whether the filters are what the ledger can hold; False after the error.
+
+    As the actions: a year such as 1 or 9999 overflows on the way to UTC, and a
+    NUL character is refused by PostgreSQL (the answer was a database error).
+    """
+    try:
+        check_input({key: msg[key] for key in _FILTERS if key in msg})
+    except ServiceValidationError as err:
+        _send_refusal(connection, msg, "invalid_format", err)
+        return False
+    return True
+
+
 def _period(
     connection: ActiveConnection, msg: dict[str, Any]
 ) -> tuple[bool, datetime | None, datetime | None]:
@@ -143,6 +168,23 @@ def _period(
         )
         return False, None, None
     return True, start, end
+
+
+def _send_refusal(
+    connection: ActiveConnection,
+    msg: dict[str, Any],
+    code: str,
+    err: HomeAssistantError,
+) -> None:
+    """Send a translated refusal as a websocket error."""
+    connection.send_error(
+        msg["id"],
+        code,
+        str(err),
+        translation_key=err.translation_key,
+        translation_domain=err.translation_domain,
+        translation_placeholders=err.translation_placeholders,
+    )
 
 
 async def _read[T](
@@ -170,7 +212,7 @@ async def _list(
     kind: Literal["sessions", "trips"],
 ) -> None:
     runtime = _runtime(hass, connection, msg)
-    if runtime is None:
+    if runtime is None or not _checked(connection, msg):
         return
     ok, vehicle = _vehicle(runtime, connection, msg)
     if not ok:
@@ -379,7 +421,7 @@ async def ws_summary(
 ) -> None:
     """Totals per local month (default: the last 12 months up to now)."""
     runtime = _runtime(hass, connection, msg)
-    if runtime is None:
+    if runtime is None or not _checked(connection, msg):
         return
     ok, vehicle = _vehicle(runtime, connection, msg)
     if not ok:
@@ -479,13 +521,8 @@ async def _action(
         connection.send_error(msg["id"], "invalid_format", str(err))
         return
     except HomeAssistantError as err:
-        connection.send_error(
-            msg["id"],
-            err.translation_key or "home_assistant_error",
-            str(err),
-            translation_key=err.translation_key,
-            translation_domain=err.translation_domain,
-            translation_placeholders=err.translation_placeholders,
+        _send_refusal(
+            connection, msg, err.translation_key or "home_assistant_error", err
         )
         return
     connection.send_result(msg["id"])

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from custom_components.ev_ledger.const import DOMAIN
 from custom_components.ev_ledger.services import READ_SERVICES
 from tests.logic.test_scenarios import T
@@ -100,3 +102,81 @@ async def test_only_administrators_change_export_or_backfill(
     )
     assert answer["success"], answer
     assert await _stored(hass, loaded) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "period"),
+    [
+        ("sessions", {"start": "0001-01-01T00:00:00+05:00"}),
+        ("trips", {"end": "9999-12-31T23:00:00-05:00"}),
+        ("summary", {"end": "0001-01-02T00:00:00+00:00"}),
+        ("summary", {"start": "1999-12-31T00:00:00+00:00"}),
+        ("sessions", {"start": "2000-01-01T00:00:00+00:00", "end": "2101-01-01T00:00"}),
+    ],
+)
+async def test_times_out_of_range_are_refused(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    hass_ws_client: WsClient,
+    hass_read_only_access_token: str,
+    kind: str,
+    period: dict[str, str],
+) -> None:
+    """A year a ledger cannot hold is refused as the actions refuse it.
+
+    The year 1 or 9999 overflowed on the way to UTC (or a year back from the end):
+    the command failed with "Unknown error" and a traceback in the log.
+    """
+    ws = await hass_ws_client(hass, hass_read_only_access_token)
+    answer = await _ask(
+        ws, type=f"ev_ledger/{kind}", entry_id=loaded.entry_id, **period
+    )
+    assert not answer["success"], answer
+    error = answer["error"]
+    assert error["code"] == "invalid_format"
+    assert error["translation_key"] == "time_out_of_range"
+    field = next(iter(period)) if len(period) == 1 else "end"
+    assert error["message"] == f"{field} must be in the years 2000 to 2100"
+    # The edges are a ledger's.
+    edges = {"start": "2000-01-01T00:00:00+00:00", "end": "2100-12-31T00:00:00+00:00"}
+    answer = await _ask(ws, type=f"ev_ledger/{kind}", entry_id=loaded.entry_id, **edges)
+    assert answer["success"], answer
+
+
+async def test_filters_the_ledger_cannot_hold_are_refused(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    hass_ws_client: WsClient,
+    hass_read_only_access_token: str,
+) -> None:
+    """A NUL in a filter, or `true` for a number, is a clear error.
+
+    On PostgreSQL a NUL in the location answered a database error quoting the SQL;
+    `limit: true` was taken as a page of 1, answered with `"limit": true`.
+    """
+    ws = await hass_ws_client(hass, hass_read_only_access_token)
+    entry_id = loaded.entry_id
+    for kind in ("sessions", "trips"):
+        answer = await _ask(
+            ws, type=f"ev_ledger/{kind}", entry_id=entry_id, location="Ho\x00me"
+        )
+        assert not answer["success"], answer
+        assert answer["error"]["code"] == "invalid_format"
+        assert answer["error"]["translation_key"] == "text_with_nul"
+        assert answer["error"]["message"] == (
+            "location contains a NUL character, which cannot be stored"
+        )
+    answer = await _ask(ws, type="ev_ledger/summary", entry_id=entry_id, vehicle="\x00")
+    assert answer["error"]["translation_key"] == "text_with_nul"
+    for field in ("limit", "offset"):
+        answer = await _ask(
+            ws, type="ev_ledger/sessions", entry_id=entry_id, **{field: True}
+        )
+        assert not answer["success"], answer
+        assert answer["error"]["code"] == "invalid_format"
+    # Unicode of any plane and direction is a place name like any other.
+    answer = await _ask(
+        ws, type="ev_ledger/trips", entry_id=entry_id, location="\u202e😀" * 100
+    )
+    assert answer["success"], answer
+    assert answer["result"]["total"] == 0
