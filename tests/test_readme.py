@@ -340,6 +340,8 @@ FIXTURES = {
     "Tesla (Tessie)": "tessie",
     "Tesla (core tesla_fleet)": "tesla_fleet",
     "Tesla (TeslaMate over MQTT)": "teslamate",
+    "Nissan Leaf (core nissan_leaf)": "nissan_leaf",
+    "Toyota / Lexus (ha_toyota)": "toyota",
     "Easee wallbox": "easee",
 }
 

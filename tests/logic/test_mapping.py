@@ -225,6 +225,22 @@ EXPECTED: dict[str, dict[Role, str]] = {
         R.RANGE: "sensor.tesla_rated_battery_range_km",
         R.OUTSIDE_TEMP: "sensor.tesla_outside_temp",
     },
+    # No power, energy or odometer at all: energy from the battery-level rise.
+    "nissan_leaf": {
+        R.BATTERY_LEVEL: "sensor.leafy_charge",
+        R.CHARGING_STATE: "binary_sensor.leafy_charging_status",
+        R.PLUGGED: "binary_sensor.leafy_plug_status",
+        R.LOCATION: "device_tracker.nissan_leaf_leafy",
+        R.RANGE: "sensor.leafy_range",
+    },
+    # The Toyota (EU) integration has no charging state, plug or power: only the
+    # battery level tells a session, and the statistics are distances, not meters.
+    "toyota": {
+        R.BATTERY_LEVEL: "sensor.toyota_rav4_battery_level",
+        R.ODOMETER: "sensor.toyota_rav4_odometer",
+        R.LOCATION: "device_tracker.toyota_rav4_parking_location",
+        R.RANGE: "sensor.toyota_rav4_battery_range",
+    },
 }
 BRANDS = sorted(EXPECTED)
 
@@ -1222,6 +1238,21 @@ def test_a_rated_range_beats_the_estimated_and_ideal_ones() -> None:
         [_range("charge_rate", "Charge rate")], kind=DeviceKind.VEHICLE
     )
     assert rate.get(Role.RANGE).chosen is None
+
+
+def test_a_range_with_the_climate_on_ranks_below_the_range() -> None:
+    # Nissan Leaf: "Range" and "Range (AC)", the latter a what-if; alone, it is kept.
+    ranges = [
+        _range("range_ac", "Range (AC)"),
+        _range("range", "Range"),
+        _range("electric_range", "Electric range"),
+    ]
+    proposal = propose_mapping(ranges[:2], kind=DeviceKind.VEHICLE)
+    assert proposal.mapping[Role.RANGE] == "sensor.golf_gte_range"
+    alone = propose_mapping(ranges[::2], kind=DeviceKind.VEHICLE)
+    assert alone.mapping[Role.RANGE] == "sensor.golf_gte_electric_range"
+    alone = propose_mapping(ranges[:1], kind=DeviceKind.VEHICLE)
+    assert alone.mapping[Role.RANGE] == "sensor.golf_gte_range_ac"
 
 
 def test_a_per_engine_range_ranks_below_the_plain_range() -> None:

@@ -716,6 +716,8 @@ SPECS: Mapping[Role, RoleSpec] = {
             # one the last trips'; the "rated" range is what the car shows.
             (-10, _words("ideal, typical, estimat")),
             (-10, _words("est", whole=True)),
+            # Nissan's "Range (AC)": what the range would be with the climate on.
+            (-10, _words("ac, climate, hvac, air conditioning", whole=True)),
             # A "charge rate" is range added per hour; a "rated" range is a range.
             (-70, _words("rate", whole=True)),
             (
