@@ -36,6 +36,7 @@ from custom_components.ev_ledger.db.reports import (
     parse_csv,
     write_csv,
 )
+from custom_components.ev_ledger.db.retention import fold_samples
 from custom_components.ev_ledger.db.rows import zone_key
 from custom_components.ev_ledger.logic.model import (
     Cost,
@@ -58,6 +59,7 @@ VIEWS = {
     "v_cost_per_location",
     "v_efficiency_per_month",
     "v_samples",
+    "v_sample_buckets",
 }
 D = Decimal
 NIGHT = {
@@ -146,8 +148,17 @@ def ledger(migrated: DbConfig, make_writer: WriterFactory) -> Iterator[Reader]:
     writer.enqueue_samples(
         [Sample("vehicle-1", "charger_power", T0 + 60.0 * i, 11.0) for i in range(5)]
     )
+    # A charge a year before, its samples past the retention window (v_sample_buckets).
+    year_ago = T0 - 365 * 86_400
+    writer.enqueue_samples(
+        [
+            Sample("vehicle-1", "charger_power", year_ago + 60.0 * i, 7.0 + i % 4)
+            for i in range(30)
+        ]
+    )
     writer.synced().result(10)
     reader = Reader(migrated)
+    fold_samples(reader.engine, datetime(2024, 6, 1, tzinfo=UTC))
     yield reader
     reader.close()
 
@@ -296,7 +307,7 @@ def doc_queries() -> list[str]:
 
 
 def test_docs_have_examples() -> None:
-    assert 4 <= len(doc_queries()) <= 7
+    assert 4 <= len(doc_queries()) <= 8
 
 
 @pytest.mark.parametrize("index", range(len(doc_queries())))

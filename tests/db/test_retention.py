@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from hypothesis import given, settings, strategies as st
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from custom_components.ev_ledger.db import (
     DbConfig,
@@ -90,6 +90,7 @@ def expected_buckets(samples: Iterable[Sample], before: datetime) -> dict[Any, A
 
 
 def stored_buckets(engine: Engine, sources: list[str]) -> dict[Any, Any]:
+    """The buckets' figures, filled in where stored as the last value (0012)."""
     names = {entity_uuid(source): source for source in sources}
     with engine.connect() as conn:
         rows = conn.execute(
@@ -100,14 +101,18 @@ def stored_buckets(engine: Engine, sources: list[str]) -> dict[Any, Any]:
     return {
         (names[row.source_id], row.role, row.ts): (
             row.samples,
-            row.value_min,
-            row.value_max,
-            row.value_mean,
+            filled(row.value_min, row.value_last),
+            filled(row.value_max, row.value_last),
+            filled(row.value_mean, row.value_last),
             row.value_last,
             row.text_last,
         )
         for row in rows
     }
+
+
+def filled(figure: float | None, last: float | None) -> float | None:
+    return last if figure is None else figure
 
 
 def count(engine: Engine, model: type) -> int:
@@ -192,6 +197,56 @@ def test_late_samples_merge_into_their_bucket(
     assert key[2] == datetime.fromtimestamp(minute, UTC)
     assert value[:4] == (6, 1.0, 4.0, 2.5)
     assert count(engine, SampleModel) == 0
+
+
+# The row by row fold; PostgreSQL's month fold writes the same rows
+# (test_partition_retention compares them).
+@pytest.mark.parametrize("db_config", ["sqlite"], indirect=True)
+def test_a_figure_equal_to_the_last_value_is_stored_once(
+    migrated: DbConfig, engine: Engine
+) -> None:
+    """A one-sample bucket (most of a polled car's) keeps its value once (0012)."""
+    minute = T0 - T0 % 300
+    samples = [
+        Sample("car-1", "battery_level", minute + 10, 63.0),
+        Sample("car-1", "charger_power", minute, 7.0),
+        Sample("car-1", "charger_power", minute + 5, 9.5),
+        Sample("car-1", "charger_power", minute + 10, 9.0),
+        Sample("car-1", "odometer", minute, 1200.0),
+        Sample("car-1", "odometer", minute + 30, 1200.0),
+        Sample("car-1", "charging_state", minute, None, "charging"),
+    ]
+    with engine.begin() as conn:
+        write_batch(conn, [("samples", [list(s) for s in samples])])
+    fold_samples(engine, datetime.fromtimestamp(minute + 300, UTC))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                SampleBucket.role,
+                SampleBucket.value_min,
+                SampleBucket.value_max,
+                SampleBucket.value_mean,
+                SampleBucket.value_last,
+            )
+        ).all()
+        view = conn.execute(
+            text(
+                "SELECT role, value_min, value_max, value_mean, value_last"
+                " FROM v_sample_buckets"
+            )
+        ).all()
+    assert {row[0]: tuple(row[1:]) for row in rows} == {
+        "battery_level": (None, None, None, 63.0),
+        "charger_power": (7.0, 9.5, 8.5, 9.0),
+        "odometer": (None, None, None, 1200.0),
+        "charging_state": (None, None, None, None),
+    }
+    assert {row[0]: tuple(row[1:]) for row in view} == {
+        "battery_level": (63.0, 63.0, 63.0, 63.0),
+        "charger_power": (7.0, 9.5, 8.5, 9.0),
+        "odometer": (1200.0, 1200.0, 1200.0, 1200.0),
+        "charging_state": (None, None, None, None),
+    }
 
 
 # The row by row fold; PostgreSQL folds a month at a time (test_partition_retention).

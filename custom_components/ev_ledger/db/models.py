@@ -377,6 +377,8 @@ class SampleBucket(Base):
     `ts` is the bucket's start. `value_mean` is the plain mean of the bucket's values,
     `value_last`, `text_last` and the coordinates those of its last sample; `samples`
     counts what was folded (migration 0005). Source and role as in `samples` (0009).
+    `value_min`, `value_max` and `value_mean` are NULL where they equal `value_last`
+    (0012; the view `v_sample_buckets` fills them in).
     """
 
     __tablename__ = "sample_buckets"

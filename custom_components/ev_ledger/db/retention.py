@@ -3,7 +3,9 @@
 Raw samples are most of a ledger's size, and only `ev_ledger.recompute` reads them.
 Past the retention window (default 13 months) each source's samples are folded into
 one `sample_buckets` row per role and five minutes (count, minimum, maximum, mean, last
-value, text and coordinates) and deleted. Records (sessions, trips, site days) are
+value, text and coordinates) and deleted. A minimum, maximum or mean equal to the last
+value is stored as NULL (migration 0012; `v_sample_buckets` fills them in): most
+buckets of a polled car hold one sample, which is then stored once, not four times. Records (sessions, trips, site days) are
 never touched.
 
 The job works source by source through the oldest samples, in windows of whole
@@ -95,13 +97,21 @@ class _Bucket:
         self.longitude = longitude
 
     def merge_stored(self, row: Any) -> None:
-        """Fold an aggregate stored before (its samples came earlier)."""
+        """Fold an aggregate stored before (its samples came earlier).
+
+        Its minimum, maximum or mean is NULL where it equals its last value (0012).
+        """
         stored = int(row.samples)
-        if row.value_mean is not None:
+        last = row.value_last
+        mean = last if row.value_mean is None else row.value_mean
+        if mean is not None:
             # The stored mean is over its valued samples; they are at most `stored`.
-            self.value_sum += row.value_mean * stored
+            self.value_sum += mean * stored
             self.values += stored
-        for bound in (row.value_min, row.value_max):
+        for bound in (
+            last if row.value_min is None else row.value_min,
+            last if row.value_max is None else row.value_max,
+        ):
             if bound is not None:
                 self.value_min = (
                     bound if self.value_min is None else min(self.value_min, bound)
@@ -112,20 +122,31 @@ class _Bucket:
         self.samples += stored
 
     def row(self, key: _Key) -> dict[str, Any]:
+        """The bucket's row, its figures equal to the last value NULL (0012).
+
+        A one-sample bucket stores its value once, not four times.
+        """
         source, role, ts = key
+        last = self.value_last
+        mean = self.value_sum / self.values if self.values else None
         return {
             "source": source,
             "role": role,
             "ts": ts,
             "samples": self.samples,
-            "value_min": self.value_min,
-            "value_max": self.value_max,
-            "value_mean": self.value_sum / self.values if self.values else None,
-            "value_last": self.value_last,
+            "value_min": _unless_last(self.value_min, last),
+            "value_max": _unless_last(self.value_max, last),
+            "value_mean": _unless_last(mean, last),
+            "value_last": last,
             "text_last": self.text_last,
             "latitude": self.latitude,
             "longitude": self.longitude,
         }
+
+
+def _unless_last(figure: float | None, last: float | None) -> float | None:
+    """A bucket's figure as stored: NULL where it equals the last value."""
+    return None if figure == last else figure
 
 
 @dataclass(slots=True)
@@ -297,15 +318,28 @@ WITH agg AS (
                AS valued,
            a.value_last, a.text_last, a.latitude, a.longitude
     FROM agg AS a
-    LEFT JOIN sample_buckets AS b
+    LEFT JOIN (
+        -- A stored figure equal to its last value is NULL (0012): filled in again.
+        SELECT source, ts, role, samples,
+               coalesce(value_min, value_last) AS value_min,
+               coalesce(value_max, value_last) AS value_max,
+               coalesce(value_mean, value_last) AS value_mean
+        FROM sample_buckets
+    ) AS b
         ON b.source = a.source AND b.ts = a.bucket AND b.role = a.role
+), folded AS (
+    SELECT source, role, samples, bucket, value_min, value_max,
+           CASE WHEN valued > 0 THEN value_sum / valued END AS value_mean,
+           value_last, text_last, latitude, longitude
+    FROM merged
 ), written AS (
     INSERT INTO sample_buckets (source, role, samples, ts, value_min, value_max,
                                 value_mean, value_last, text_last, latitude, longitude)
-    SELECT source, role, samples, bucket, value_min, value_max,
-           CASE WHEN valued > 0 THEN value_sum / valued END,
+    SELECT source, role, samples, bucket,
+           nullif(value_min, value_last), nullif(value_max, value_last),
+           nullif(value_mean, value_last),
            value_last, text_last, latitude, longitude
-    FROM merged
+    FROM folded
     ON CONFLICT (source, ts, role) DO UPDATE SET
         samples = EXCLUDED.samples, value_min = EXCLUDED.value_min,
         value_max = EXCLUDED.value_max, value_mean = EXCLUDED.value_mean,
