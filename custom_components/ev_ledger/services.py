@@ -614,6 +614,45 @@ def _manual_session(
     )
 
 
+async def _require_new_session(
+    hass: HomeAssistant,
+    runtime: EvLedgerRuntime,
+    vehicle: VehicleRuntime,
+    session_id: str,
+    start: datetime,
+    end: datetime,
+) -> None:
+    """Refuse a manual session whose id a stored session has (deleted ones too).
+
+    Ids are the vehicle and the start to the second: the upsert would replace a
+    recorded or an earlier manual session, and a deleted one stays deleted, the new
+    session lost while the energy sensor counted it.
+    """
+    reader = runtime.reader
+    # The id's second (rounded) lies within a second of the start.
+    spans = partial(
+        reader.record_spans,
+        KIND_SESSIONS,
+        vehicle.subentry_id,
+        start - timedelta(seconds=2),
+        end + timedelta(seconds=2),
+    )
+    try:
+        await runtime.async_flush()
+        stored = await hass.async_add_executor_job(spans)
+    except (SQLAlchemyError, DbError) as err:
+        raise _database_error(runtime, err) from err
+    if any(stored_id == session_id for stored_id, _, _ in stored):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="session_exists",
+            translation_placeholders={
+                "vehicle": vehicle.name,
+                "start": start.isoformat(),
+            },
+        )
+
+
 async def _add_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     runtime = _runtime(hass, call)
     vehicle = vehicle_runtime_of(hass, runtime, call.data[ATTR_VEHICLE])
@@ -636,6 +675,7 @@ async def _add_session(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
         energy,
         call.data.get(ATTR_LOCATION),
     )
+    await _require_new_session(hass, runtime, vehicle, session.id, start, end)
     if ATTR_COST in call.data:
         session.cost = Cost(
             total=call.data[ATTR_COST].quantize(_MONEY),

@@ -7,9 +7,11 @@ and nothing the user may not change is changed.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.exceptions import ServiceValidationError
 import pytest
 
 from custom_components.ev_ledger.const import DOMAIN
@@ -17,8 +19,8 @@ from custom_components.ev_ledger.services import READ_SERVICES
 from tests.logic.test_scenarios import T
 from tests.logic.trace import hours
 
-from .conftest import VEHICLE_ID
-from .test_services import _iso
+from .conftest import VEHICLE_ID, get_state
+from .test_services import _call, _iso
 from .test_websocket import _add, _ask, _stored
 
 if TYPE_CHECKING:
@@ -180,3 +182,61 @@ async def test_filters_the_ledger_cannot_hold_are_refused(
     )
     assert answer["success"], answer
     assert answer["result"]["total"] == 0
+
+
+async def test_a_manual_session_never_replaces_a_stored_one(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    """A session starting in the second of a stored one (deleted too) is refused.
+
+    Ids are the vehicle and the start to the second: a second `add_session` in that
+    second replaced the first session (its energy and paid cost lost, its notes kept),
+    and after a deletion the new session stayed deleted; the energy sensor counted
+    both.
+    """
+    entry_id = loaded.entry_id
+    one_hour = {"start": _iso(T), "end": _iso(T + hours(1))}
+    base = {"config_entry_id": entry_id, "vehicle": VEHICLE_ID}
+    first = await _call(
+        hass, "add_session", {**base, **one_hour, "energy": 20, "cost": 5}
+    )
+    session_id = first["session_id"]
+    await _call(
+        hass,
+        "update_session",
+        {"config_entry_id": entry_id, "session_id": session_id, "notes": "receipt 42"},
+        response=False,
+    )
+    energy = "sensor.model_y_energy_charged"
+    same_second = {"start": _iso(T + 0.4), "end": _iso(T + hours(2))}
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "add_session", {**base, **same_second, "energy": 3})
+    assert err.value.translation_key == "session_exists"
+    assert err.value.translation_placeholders == {
+        "vehicle": "Model Y",
+        "start": _iso(T + 0.4),
+    }
+    [row] = await _stored(hass, loaded)
+    assert (row["energy_kwh"], row["cost"], row["notes"]) == (
+        Decimal(20),
+        Decimal(5),
+        "receipt 42",
+    )
+    assert Decimal(get_state(hass, energy).state) == 20
+
+    # Deleted, its second stays taken: the new session would stay deleted.
+    await _call(
+        hass,
+        "delete_session",
+        {"config_entry_id": entry_id, "session_id": session_id},
+        response=False,
+    )
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "add_session", {**base, **one_hour, "energy": 7})
+    assert err.value.translation_key == "session_exists"
+    # A second later is another session.
+    later = {"start": _iso(T + 1), "end": _iso(T + hours(1))}
+    added = await _call(hass, "add_session", {**base, **later, "energy": 7})
+    [row] = await _stored(hass, loaded)
+    assert str(row["id"]) == added["session_id"] != session_id
+    assert row["energy_kwh"] == 7
