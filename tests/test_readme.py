@@ -342,6 +342,7 @@ FIXTURES = {
     "Tesla (TeslaMate over MQTT)": "teslamate",
     "Nissan Leaf (core nissan_leaf)": "nissan_leaf",
     "Toyota / Lexus (ha_toyota)": "toyota",
+    "Porsche (porscheconnect)": "porscheconnect",
     "Easee wallbox": "easee",
 }
 

@@ -241,6 +241,16 @@ EXPECTED: dict[str, dict[Role, str]] = {
         R.LOCATION: "device_tracker.toyota_rav4_parking_location",
         R.RANGE: "sensor.toyota_rav4_battery_range",
     },
+    # No plug sensor: the charging status ("NOT_PLUGGED") tells the plug. The
+    # odometer has no English name and is called after its class, "Distance".
+    "porscheconnect": {
+        R.BATTERY_LEVEL: "sensor.taycan_state_of_charge",
+        R.CHARGING_STATE: "sensor.taycan_charging_status",
+        R.CHARGER_POWER: "sensor.taycan_charging_power",
+        R.ODOMETER: "sensor.taycan_distance",
+        R.LOCATION: "device_tracker.taycan_taycan",
+        R.RANGE: "sensor.taycan_remaining_range_on_electricity",
+    },
 }
 BRANDS = sorted(EXPECTED)
 

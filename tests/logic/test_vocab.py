@@ -193,6 +193,15 @@ CHARGE_STATES: list[tuple[str, str, ChargeState | None]] = [
     ("ocpp", "Reserved", None),
     # OCPP 2.0.1 ConnectorStatusEnumType
     ("ocpp 2.0", "Occupied", PLUGGED),
+    # Porsche Connect (CJNE/ha-porscheconnect) charging summary
+    ("porsche", "CHARGING", CHARGING),
+    ("porsche", "INSTANT_CHARGING", CHARGING),
+    ("porsche", "INITIALISING", PLUGGED),
+    ("porsche", "CHARGING_COMPLETED", COMPLETE),
+    ("porsche", "NOT_CHARGING", NOT_CHARGING),
+    ("porsche", "NOT_PLUGGED", DISCONNECTED),
+    ("porsche", "ERROR", None),
+    ("free text", "Initializing charging", PLUGGED),
     # Free text
     ("free text", "Smart Charging", CHARGING),
     ("free text", "Charging paused", PLUGGED),

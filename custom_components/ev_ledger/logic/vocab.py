@@ -196,6 +196,9 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
             "suspend",
             "interrupt",
             "prepar",
+            # Porsche's "Initialising": the car and the charger are still agreeing.
+            "initialis",
+            "initializ",
             "wait",
             "schedul",
             "stop",
