@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
     from homeassistant.components.websocket_api.connection import ActiveConnection
 
-    from .db import Reader
+    from .db import Reader, Sample
     from .db.queries import Totals
     from .runtime import EvLedgerRuntime
 
@@ -60,6 +60,9 @@ MAX_PAGE: Final = 200
 CURVE_ROLES: Final = [Role.CHARGER_POWER.value, Role.BATTERY_LEVEL.value]
 # Samples of a curve are read around the session by this much.
 CURVE_MARGIN: Final = timedelta(minutes=5)
+# Points sent per role of a curve and per route: more than a chart can show.
+MAX_CURVE_POINTS: Final = 1000
+MAX_ROUTE_POINTS: Final = 2000
 
 MAX_CURSOR: Final = 1000
 # The filters checked as the actions check theirs.
@@ -339,24 +342,66 @@ async def ws_trip(
 
 
 def _curve(reader: Reader, source: str, session: dict[str, Any]) -> list[Any]:
-    """The power and battery level samples around a session (its charging curve)."""
+    """The power and battery level samples around a session (its charging curve).
+
+    At most MAX_CURVE_POINTS per role: a streaming car records a sample a second,
+    and a long session would be sent whole to every browser that opens it.
+    """
     started, ended = session["started_at"], session["ended_at"]
     if started is None:
         return []
+    samples = reader.samples(
+        source,
+        started - CURVE_MARGIN,
+        (ended or started) + CURVE_MARGIN,
+        roles=CURVE_ROLES,
+    )
+    kept = {
+        id(sample)
+        for role in CURVE_ROLES
+        for sample in _thinned(
+            [sample for sample in samples if sample.role == role], MAX_CURVE_POINTS
+        )
+    }
     return [
         {"ts": sample.ts, "role": sample.role, "value": json_value(sample.value)}
-        for sample in reader.samples(
-            source,
-            started - CURVE_MARGIN,
-            (ended or started) + CURVE_MARGIN,
-            roles=CURVE_ROLES,
-        )
+        for sample in samples
+        if id(sample) in kept
     ]
 
 
+def _thinned(samples: list[Sample], limit: int) -> list[Sample]:
+    """At most `limit` samples in time order, the curve's shape kept.
+
+    The first and the last, and in each of equal runs between them the lowest and
+    the highest (a peak of power stays a peak).
+    """
+    if len(samples) <= limit:
+        return samples
+    inner, runs = samples[1:-1], (limit - 2) // 2
+    kept = [samples[0]]
+    for run in range(runs):
+        chunk = inner[run * len(inner) // runs : (run + 1) * len(inner) // runs]
+        if not chunk:
+            continue
+        low = min(range(len(chunk)), key=lambda i: _level(chunk[i]))
+        high = max(range(len(chunk)), key=lambda i: _level(chunk[i]))
+        kept.extend(chunk[i] for i in sorted({low, high}))
+    kept.append(samples[-1])
+    return kept
+
+
+def _level(sample: Sample) -> float:
+    return float("-inf") if sample.value is None else float(sample.value)
+
+
 def _route(reader: Reader, source: str, trip: dict[str, Any]) -> list[Any]:
-    """The coordinates recorded during a trip, in time order."""
-    return [
+    """The coordinates recorded during a trip, in time order.
+
+    At most MAX_ROUTE_POINTS, evenly spread, the start and the end kept (a day's
+    drive recorded every second would be sent whole).
+    """
+    points = [
         [sample.ts, sample.latitude, sample.longitude]
         for sample in reader.samples(
             source,
@@ -366,6 +411,11 @@ def _route(reader: Reader, source: str, trip: dict[str, Any]) -> list[Any]:
         )
         if sample.latitude is not None and sample.longitude is not None
     ]
+    if len(points) <= MAX_ROUTE_POINTS:
+        return points
+    last = len(points) - 1
+    steps = MAX_ROUTE_POINTS - 1
+    return [points[step * last // steps] for step in range(steps + 1)]
 
 
 async def _one(

@@ -15,7 +15,10 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 
 from custom_components.ev_ledger.const import DOMAIN
+from custom_components.ev_ledger.db import Sample
 from custom_components.ev_ledger.services import READ_SERVICES
+from custom_components.ev_ledger.websocket_api import MAX_CURVE_POINTS, MAX_ROUTE_POINTS
+from tests.db.conftest import make_trip
 from tests.logic.test_scenarios import T
 from tests.logic.trace import hours
 
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from pytest_homeassistant_custom_component.typing import MockHAClientWebSocket
+
+    from custom_components.ev_ledger.runtime import EvLedgerRuntime
 
     WsClient = Callable[..., Awaitable[MockHAClientWebSocket]]
 
@@ -240,3 +245,63 @@ async def test_a_manual_session_never_replaces_a_stored_one(
     [row] = await _stored(hass, loaded)
     assert str(row["id"]) == added["session_id"] != session_id
     assert row["energy_kwh"] == 7
+
+
+async def test_a_curve_or_a_route_is_sent_thinned(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    hass_ws_client: WsClient,
+    hass_read_only_access_token: str,
+) -> None:
+    """A session or trip recorded every second is sent in at most so many points.
+
+    The whole record was sent: any user opening a long session received every
+    sample (a streaming car records one a second, for days when left plugged in).
+    The curve keeps its ends and its peaks; the route its start and end.
+    """
+    runtime: EvLedgerRuntime = loaded.runtime_data
+    session_id = await _add(hass, loaded, T)  # an hour
+    seconds = range(3601)
+    power = [7.0 + (k % 7) / 10 for k in seconds]
+    power[1234] = 22.0  # a peak between two kept points of an even thinning
+    power[2345] = 0.5  # and a dip
+    runtime.writer.enqueue_samples(
+        [Sample(VEHICLE_ID, "charger_power", T + k, power[k]) for k in seconds]
+        + [Sample(VEHICLE_ID, "battery_level", T + k, 20 + k / 60) for k in seconds]
+    )
+    trip = make_trip(0, vehicle=VEHICLE_ID)  # 20 minutes
+    runtime.writer.enqueue_trip(trip)
+    moments = [trip.started_at + k / 4 for k in range(4801)]
+    runtime.writer.enqueue_samples(
+        [
+            Sample(VEHICLE_ID, "location", ts, None, None, 0, 52 + k / 1e4, 13.4)
+            for k, ts in enumerate(moments)
+        ]
+    )
+    ws = await hass_ws_client(hass, hass_read_only_access_token)
+    answer = await _ask(
+        ws, type="ev_ledger/session", entry_id=loaded.entry_id, session_id=session_id
+    )
+    assert answer["success"], answer
+    curve = answer["result"]["session"]["samples"]
+    for role in ("charger_power", "battery_level"):
+        points = points_of(curve, role)
+        assert 900 <= len(points) <= MAX_CURVE_POINTS, role
+        assert [ts for ts, _ in points] == sorted(ts for ts, _ in points)
+        assert points[0][0] == T
+        assert points[-1][0] == T + 3600
+    shown_power = {value for _, value in points_of(curve, "charger_power")}
+    assert {22.0, 0.5} <= shown_power
+
+    answer = await _ask(
+        ws, type="ev_ledger/trip", entry_id=loaded.entry_id, trip_id=trip.id
+    )
+    route = answer["result"]["trip"]["route"]
+    assert len(route) == MAX_ROUTE_POINTS
+    assert route[0] == [moments[0], 52, 13.4]
+    assert route[-1] == [moments[-1], 52 + 4800 / 1e4, 13.4]
+    assert [point[0] for point in route] == sorted(point[0] for point in route)
+
+
+def points_of(curve: list[dict[str, Any]], role: str) -> list[tuple[float, float]]:
+    return [(s["ts"], s["value"]) for s in curve if s["role"] == role]
