@@ -343,6 +343,7 @@ FIXTURES = {
     "Nissan Leaf (core nissan_leaf)": "nissan_leaf",
     "Toyota / Lexus (ha_toyota)": "toyota",
     "Porsche (porscheconnect)": "porscheconnect",
+    "Peugeot / Citroën / Opel (stellantis_vehicles)": "stellantis_vehicles",
     "Easee wallbox": "easee",
 }
 

@@ -251,6 +251,17 @@ EXPECTED: dict[str, dict[Role, str]] = {
         R.LOCATION: "device_tracker.taycan_taycan",
         R.RANGE: "sensor.taycan_remaining_range_on_electricity",
     },
+    # Peugeot / Citroën / Opel: no power or energy; the device is named after the
+    # VIN. The bare "Temperature" (the air outside) says too little to be proposed.
+    "stellantis_vehicles": {
+        R.BATTERY_LEVEL: "sensor.vr3uhzkxzmt123456_battery",
+        R.CHARGING_STATE: "binary_sensor.vr3uhzkxzmt123456_battery_charging",
+        R.PLUGGED: "binary_sensor.vr3uhzkxzmt123456_battery_plugged",
+        R.ODOMETER: "sensor.vr3uhzkxzmt123456_mileage",
+        R.LOCATION: "device_tracker.vr3uhzkxzmt123456_vehicle",
+        R.RANGE: "sensor.vr3uhzkxzmt123456_autonomy",
+        R.CHARGER_TYPE: "sensor.vr3uhzkxzmt123456_battery_charging_type",
+    },
 }
 BRANDS = sorted(EXPECTED)
 
@@ -521,6 +532,17 @@ def test_12v_and_state_of_health_are_no_fallback_for_battery_level() -> None:
         e for e in entities("kia_uvo") if e.entity_id != "sensor.ev6_ev_battery_level"
     ]
     assert propose_mapping(kia).get(Role.BATTERY_LEVEL).chosen is None
+
+
+def test_a_service_battery_is_the_12v_one() -> None:
+    # Stellantis: "Service battery" (device class battery, %) is the 12 V battery;
+    # it tied with the traction "Battery", and alone it is no battery level either.
+    stellantis = entities("stellantis_vehicles")
+    proposal = propose_mapping(stellantis)
+    assert proposal.get(Role.BATTERY_LEVEL).chosen is not None
+    assert proposal.mapping[Role.BATTERY_LEVEL].endswith("_battery")
+    alone = [e for e in stellantis if e.translation_key != "battery"]
+    assert propose_mapping(alone).get(Role.BATTERY_LEVEL).chosen is None
 
 
 def test_charge_rate_is_not_speed() -> None:

@@ -419,6 +419,11 @@ DC = ChargeType.DC
         ("Destination", AC),
         ("MCSingleWireCAN", None),
         ("Tesla", None),
+        # Stellantis (Peugeot, Citroën, Opel) charging mode
+        ("quick", DC),
+        ("Quick", DC),
+        ("slow", AC),
+        ("no", None),
         # Volvo, Skoda, Polestar
         ("none", None),
         ("Unspecified", None),

@@ -332,7 +332,11 @@ SPECS: Mapping[Role, RoleSpec] = {
             ),
             (15, _words("battery, batterie, batterij, batteri, akku")),
             (-15, _words("usable")),
-            (-80, _words("12v, 12 v, 12 volt, aux, auxiliary, starter")),
+            # Stellantis calls the 12 V battery the "service battery".
+            (
+                -80,
+                _words("12v, 12 v, 12 volt, aux, auxiliary, starter, service battery"),
+            ),
             (-40, _words("car battery")),
             (-80, _words("health, soh, state of health, degradation")),
             (

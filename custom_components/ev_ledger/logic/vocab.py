@@ -427,6 +427,7 @@ _CHARGER_TYPE_TABLE: Mapping[str, ChargeType | None] = {
 _DC_WORDS = _words(
     "dc",
     "fast",
+    "quick",
     "rapid",
     "hpc",
     "ccs",
