@@ -76,6 +76,13 @@ def _count(value: Any) -> int:
     raise vol.Invalid("expected a whole number")
 
 
+def _amount(value: Any) -> float | int | str:
+    """A number as JSON sends it, or its text (`true` is not one)."""
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        return value
+    raise vol.Invalid("expected a number")
+
+
 _LIST: dict[vol.Marker | str, Any] = {
     vol.Required("entry_id"): cv.string,
     vol.Optional("vehicle"): cv.string,
@@ -584,7 +591,8 @@ async def _action(
         vol.Required("type"): "ev_ledger/session/update",
         vol.Required("entry_id"): cv.string,
         vol.Required("session_id"): cv.string,
-        vol.Optional("cost"): vol.Any(None, vol.Coerce(float)),
+        # As typed (a number or its text): the action checks it (`true` is no cost).
+        vol.Optional("cost"): vol.Any(None, _amount),
         vol.Optional("location"): vol.Any(None, cv.string),
         vol.Optional("notes"): vol.Any(None, cv.string),
     }

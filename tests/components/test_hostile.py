@@ -305,3 +305,32 @@ async def test_a_curve_or_a_route_is_sent_thinned(
 
 def points_of(curve: list[dict[str, Any]], role: str) -> list[tuple[float, float]]:
     return [(s["ts"], s["value"]) for s in curve if s["role"] == role]
+
+
+async def test_an_edit_takes_a_cost_as_a_number_only(
+    hass: HomeAssistant, loaded: MockConfigEntry, hass_ws_client: WsClient
+) -> None:
+    """`cost: true` is refused; a number, as JSON or as text, is a cost.
+
+    The command coerced the cost to a float first: `true` became a cost of 1.
+    """
+    session_id = await _add(hass, loaded, T)
+    ws = await hass_ws_client(hass)
+    edit = {
+        "type": "ev_ledger/session/update",
+        "entry_id": loaded.entry_id,
+        "session_id": session_id,
+    }
+    for wrong in (True, [1], {"total": 1}, "NaN"):
+        answer = await _ask(ws, **edit, cost=wrong)
+        assert not answer["success"], (wrong, answer)
+        assert answer["error"]["code"] == "invalid_format", (wrong, answer)
+    answer = await _ask(ws, **edit, cost="1e400")
+    assert answer["error"]["code"] == "number_out_of_range"
+    [row] = await _stored(hass, loaded)
+    assert row["cost_override"] is None
+    for given, stored in ((12.5, Decimal("12.5")), ("0.3", Decimal("0.3")), (2, 2)):
+        answer = await _ask(ws, **edit, cost=given)
+        assert answer["success"], answer
+        [row] = await _stored(hass, loaded)
+        assert row["cost_override"] == stored
