@@ -342,6 +342,14 @@ WALLBOXES: dict[str, dict[Role, str]] = {
         R.CHARGER_CURRENT: "sensor.charger_current_import",
         R.EVSE_ENERGY: "sensor.charger_energy_active_import_register",
     },
+    # Core KEBA: the phase voltages and currents are only the power's attributes, and
+    # the charging state is a binary sensor of device class power.
+    "keba": {
+        R.CHARGING_STATE: "binary_sensor.kc_p30_ec240422_e00_charging_state",
+        R.PLUGGED: "binary_sensor.kc_p30_ec240422_e00_plug",
+        R.CHARGER_POWER: "sensor.kc_p30_ec240422_e00_charging_power",
+        R.EVSE_ENERGY: "sensor.kc_p30_ec240422_e00_total_energy",
+    },
 }
 
 
@@ -1040,6 +1048,7 @@ README_WALLBOXES = {
     "Peblar": "peblar",
     "myenergi zappi": "myenergi_zappi",
     "OCPP (lbbrhzn/ocpp)": "ocpp",
+    "KEBA KeContact (core keba)": "keba",
 }
 README_SITES = {
     "Tesla Powerwall": "powerwall",
