@@ -614,6 +614,10 @@ def _manual_session(
     )
 
 
+# Ids of manual sessions being added: checked, not yet enqueued.
+_ADDING: Final[set[str]] = set()
+
+
 async def _require_new_session(
     hass: HomeAssistant,
     runtime: EvLedgerRuntime,
@@ -643,14 +647,15 @@ async def _require_new_session(
     except (SQLAlchemyError, DbError) as err:
         raise _database_error(runtime, err) from err
     if any(stored_id == session_id for stored_id, _, _ in stored):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="session_exists",
-            translation_placeholders={
-                "vehicle": vehicle.name,
-                "start": start.isoformat(),
-            },
-        )
+        raise _session_exists(vehicle, start)
+
+
+def _session_exists(vehicle: VehicleRuntime, start: datetime) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="session_exists",
+        translation_placeholders={"vehicle": vehicle.name, "start": start.isoformat()},
+    )
 
 
 async def _add_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
@@ -675,20 +680,28 @@ async def _add_session(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
         energy,
         call.data.get(ATTR_LOCATION),
     )
-    await _require_new_session(hass, runtime, vehicle, session.id, start, end)
-    if ATTR_COST in call.data:
-        session.cost = Cost(
-            total=call.data[ATTR_COST].quantize(_MONEY),
-            currency=hass.config.currency,
-            source=CostSource.MANUAL,
-        )
-    elif vehicle.ledger.settle is not None:
-        # Priced like a live session at that place and time.
-        vehicle.ledger.settle(session)
+    if session.id in _ADDING:
+        # The same session on its way in from a call running at the same time.
+        raise _session_exists(vehicle, start)
+    _ADDING.add(session.id)
     try:
-        runtime.writer.enqueue_session(session, source="manual")
-    except WriterStoppedError as err:
-        raise _writer_stopped(err) from err
+        await _require_new_session(hass, runtime, vehicle, session.id, start, end)
+        if ATTR_COST in call.data:
+            session.cost = Cost(
+                total=call.data[ATTR_COST].quantize(_MONEY),
+                currency=hass.config.currency,
+                source=CostSource.MANUAL,
+            )
+        elif vehicle.ledger.settle is not None:
+            # Priced like a live session at that place and time.
+            vehicle.ledger.settle(session)
+        try:
+            runtime.writer.enqueue_session(session, source="manual")
+        except WriterStoppedError as err:
+            raise _writer_stopped(err) from err
+    finally:
+        # Enqueued, the next call's check finds it (it flushes first).
+        _ADDING.discard(session.id)
     vehicle.totals.energy_kwh += energy
     await runtime.async_refresh_totals()
     return {"session_id": session.id}

@@ -7,6 +7,7 @@ and nothing the user may not change is changed.
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -334,3 +335,35 @@ async def test_an_edit_takes_a_cost_as_a_number_only(
         assert answer["success"], answer
         [row] = await _stored(hass, loaded)
         assert row["cost_override"] == stored
+
+
+async def test_two_calls_adding_one_session_at_once_add_it_once(
+    hass: HomeAssistant, loaded: MockConfigEntry
+) -> None:
+    """Two `add_session` calls for the same second running at once (a script's
+    parallel actions, a double tap): one is added, the other refused.
+
+    Both passed the check before either was written, and the second replaced the
+    first while the energy sensor counted both.
+    """
+    base = {
+        "config_entry_id": loaded.entry_id,
+        "vehicle": VEHICLE_ID,
+        "start": _iso(T),
+        "end": _iso(T + hours(1)),
+    }
+    results = await asyncio.gather(
+        _call(hass, "add_session", {**base, "energy": 20}),
+        _call(hass, "add_session", {**base, "energy": 3}),
+        return_exceptions=True,
+    )
+    added = [r for r in results if isinstance(r, dict)]
+    refused = [r for r in results if isinstance(r, ServiceValidationError)]
+    assert len(added) == 1, results
+    assert [err.translation_key for err in refused] == ["session_exists"]
+    # Whichever came first; the ledger and the energy sensor agree on it.
+    kept = 20 if isinstance(results[0], dict) else 3
+    [row] = await _stored(hass, loaded)
+    assert row["energy_kwh"] == kept
+    energy = get_state(hass, "sensor.model_y_energy_charged").state
+    assert Decimal(energy) == kept
