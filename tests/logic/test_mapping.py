@@ -350,6 +350,15 @@ WALLBOXES: dict[str, dict[Role, str]] = {
         R.CHARGER_POWER: "sensor.kc_p30_ec240422_e00_charging_power",
         R.EVSE_ENERGY: "sensor.kc_p30_ec240422_e00_total_energy",
     },
+    # Three status texts (socket status, display, controller state) and nothing tells
+    # them apart: none is proposed. The house's P1 smart meter and the control
+    # pilot's voltages are decoys.
+    "alfen_wallbox": {
+        R.CHARGER_POWER: "sensor.wallbox_active_power_total_socket_1",
+        R.CHARGER_VOLTAGE: "sensor.wallbox_voltage_l1n_socket_1",
+        R.CHARGER_CURRENT: "sensor.wallbox_current_l1_socket_1",
+        R.EVSE_ENERGY: "sensor.wallbox_meter_reading_socket_1",
+    },
 }
 
 
@@ -551,6 +560,22 @@ def test_a_service_battery_is_the_12v_one() -> None:
     assert proposal.mapping[Role.BATTERY_LEVEL].endswith("_battery")
     alone = [e for e in stellantis if e.translation_key != "battery"]
     assert propose_mapping(alone).get(Role.BATTERY_LEVEL).chosen is None
+
+
+def test_a_houses_smart_meter_and_the_pilot_are_not_the_charger() -> None:
+    # Alfen reads the house's P1 smart meter for load balancing and reports the
+    # control pilot's voltages: without the socket's own readings, none of them
+    # is the charger's power, current or voltage.
+    alfen = entities("alfen_wallbox", "wallboxes")
+    socket_only = {"Active Power", "Current L", "Current N", "Voltage L"}
+    rest = [
+        e for e in alfen if not any(w in (e.original_name or "") for w in socket_only)
+    ]
+    proposal = propose_mapping(rest, kind=DeviceKind.WALLBOX)
+    for role in (Role.CHARGER_POWER, Role.CHARGER_CURRENT, Role.CHARGER_VOLTAGE):
+        assert proposal.get(role).chosen is None, role
+    # "L1N" is the first phase, as "L1" is.
+    assert propose_mapping(alfen).mapping[Role.CHARGER_VOLTAGE].endswith("l1n_socket_1")
 
 
 def test_charge_rate_is_not_speed() -> None:
@@ -1049,6 +1074,7 @@ README_WALLBOXES = {
     "myenergi zappi": "myenergi_zappi",
     "OCPP (lbbrhzn/ocpp)": "ocpp",
     "KEBA KeContact (core keba)": "keba",
+    "Alfen Eve (alfen_wallbox)": "alfen_wallbox",
 }
 README_SITES = {
     "Tesla Powerwall": "powerwall",

@@ -193,6 +193,16 @@ CHARGE_STATES: list[tuple[str, str, ChargeState | None]] = [
     ("ocpp", "Reserved", None),
     # OCPP 2.0.1 ConnectorStatusEnumType
     ("ocpp 2.0", "Occupied", PLUGGED),
+    # Alfen Eve (leeyuentuen/alfen_wallbox) socket status texts
+    ("alfen", "Available", DISCONNECTED),
+    ("alfen", "EV Connected", PLUGGED),
+    ("alfen", "Charging Normal", CHARGING),
+    ("alfen", "Suspended EV Disconnected", DISCONNECTED),
+    ("alfen", "Finish Wait Vehicle", COMPLETE),
+    ("alfen", "Finish Wait Disconnect", COMPLETE),
+    ("alfen", "Charging Non Charging", NOT_CHARGING),
+    ("alfen", "Solar Charging Wait", PLUGGED),
+    ("alfen", "Error Protective Earth", None),
     # Porsche Connect (CJNE/ha-porscheconnect) charging summary
     ("porsche", "CHARGING", CHARGING),
     ("porsche", "INSTANT_CHARGING", CHARGING),

@@ -234,16 +234,19 @@ _OCPP_IMPORT = "active import"
 _STATUS_WORDS = _words("status, state, zustand", whole=True)
 # Per-phase readings: the first phase carries the current on every installation, the
 # others may be idle; the neutral conductor carries nothing worth recording.
-_FIRST_PHASE = _words("phase a, phase 1, phase1, l1", whole=True)
+_FIRST_PHASE = _words("phase a, phase 1, phase1, l1, l1n", whole=True)
 _OTHER_PHASES = _words(
-    "phase b, phase c, phase 2, phase 3, phase2, phase3, l2, l3", whole=True
+    "phase b, phase c, phase 2, phase 3, phase2, phase3, l2, l3, l2n, l3n", whole=True
 )
 _NEUTRAL = _words("n, neutral", whole=True)
 _ANY_PHASE = _words(
     "phase a, phase b, phase c, phase 1, phase 2, phase 3, phase1, phase2, phase3, "
-    "l1, l2, l3, n",
+    "l1, l2, l3, l1n, l2n, l3n, n",
     whole=True,
 )
+# The house's smart meter (a P1 port), which some wallboxes read for load balancing:
+# its power and currents are the whole house's, never the charger's.
+_SMART_METER = _words("smart meter, p1", whole=True)
 _PLUG_WORDS = _words(
     "plug, cable, connector, charging connection, "
     "charger connection, connection status, vehicle connected, "
@@ -397,7 +400,7 @@ SPECS: Mapping[Role, RoleSpec] = {
                     "precondition, request, enable, present, trip, pending, "
                     "energy, speed, dashcam, window, seat, target, level, cost, "
                     "price, smart, auto, allow, authori, paus, slot, model, code, "
-                    "station, pilot, wish, unlock, firmware"
+                    "station, pilot, wish, unlock, firmware, identifier, serial"
                 ),
             ),
         ),
@@ -480,6 +483,7 @@ SPECS: Mapping[Role, RoleSpec] = {
             ),
             (-60, _words_unless("import", _OCPP_IMPORT)),
             (-60, _words_unless("load", "internal load")),
+            (-60, _SMART_METER),
             (
                 -80,
                 _words(
@@ -507,6 +511,9 @@ SPECS: Mapping[Role, RoleSpec] = {
             (-30, _NEUTRAL),
             # The supply side, where a wallbox also reports its own phases.
             (-10, _words("grid")),
+            (-10, _SMART_METER),
+            # The control pilot is a signal line (Alfen "Car CP Voltage High").
+            (-60, _words("pilot, cp", whole=True)),
             (
                 -60,
                 _words(
@@ -531,6 +538,7 @@ SPECS: Mapping[Role, RoleSpec] = {
             (-30, _NEUTRAL),
             # A current clamp on the house supply (Ohme "CT current").
             (-60, _words("ct, clamp, supply, mains, house, grid", whole=True)),
+            (-60, _SMART_METER),
             (-60, _words("export, discharg")),
             (
                 -70,

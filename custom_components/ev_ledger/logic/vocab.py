@@ -144,6 +144,12 @@ _CHARGE_STATE_TABLE: Mapping[str, ChargeState | None] = {
 # only ever matched at a word start so "discharging" never reads as charging.
 _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
     (None, _words("error", "fault", "fail", "invalid", "unsupported", "defect")),
+    # Waiting for the cable to be pulled (Alfen "Finish Wait Disconnect"): charging
+    # is over and the car is still there, not gone.
+    (
+        _COMPLETE,
+        _words("wait disconnect", "wait for disconnect", "waiting for disconnect"),
+    ),
     (
         _DISCONNECTED,
         _words(
@@ -212,7 +218,10 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
         ),
     ),
     (_DISCONNECTED, _words("not in charge", "idle")),
-    (_NOT_CHARGING, _words("not charging", "no charging", "ladt nicht")),
+    (
+        _NOT_CHARGING,
+        _words("not charging", "no charging", "non charging", "ladt nicht"),
+    ),
     (
         _CHARGING,
         _words(
