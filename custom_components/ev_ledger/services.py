@@ -326,8 +326,12 @@ async def _require_admin(hass: HomeAssistant, call: ServiceCall) -> None:
         )
 
 
-class AdminRequiredError(Unauthorized):
-    """Core's refusal of a user who is not an administrator, with its message."""
+class AdminRequiredError(Unauthorized, ServiceValidationError):
+    """Core's refusal of a user who is not an administrator, with its message.
+
+    Unauthorized, as core's admin actions (401 over HTTP); a validation error too,
+    so a refused call is the user's error, not logged as an unexpected exception.
+    """
 
     def __init__(self, context: Context, message: HomeAssistantError) -> None:
         """Refuse the context's user, explained by `message` (translated)."""

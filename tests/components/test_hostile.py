@@ -12,7 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.core import Context
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
 import pytest
 
 from custom_components.ev_ledger.const import DOMAIN
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from homeassistant.core import HomeAssistant
-    from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
     from pytest_homeassistant_custom_component.typing import MockHAClientWebSocket
 
     from custom_components.ev_ledger.runtime import EvLedgerRuntime
@@ -43,6 +44,7 @@ async def test_only_administrators_change_export_or_backfill(
     hass: HomeAssistant,
     loaded: MockConfigEntry,
     hass_ws_client: WsClient,
+    hass_read_only_user: MockUser,
     hass_read_only_access_token: str,
 ) -> None:
     """A read-only user reads the ledger; every other action refuses them.
@@ -78,8 +80,10 @@ async def test_only_administrators_change_export_or_backfill(
         )
         assert not answer["success"], (service, answer)
         error = answer["error"]
+        # A user's error (no traceback in the log), translated.
+        assert error["code"] == "service_validation_error", (service, answer)
         assert error["translation_key"] == "admin_required", (service, answer)
-        assert error["message"] == (
+        assert error["message"].endswith(
             f"Only an administrator may run the EV Ledger action {DOMAIN}.{service}"
         )
     for service in sorted(READ_SERVICES):
@@ -92,6 +96,15 @@ async def test_only_administrators_change_export_or_backfill(
             return_response=True,
         )
         assert answer["success"], (service, answer)
+    # Unauthorized, as core's admin actions (HTTP answers it with 401).
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            "delete_session",
+            {"config_entry_id": entry_id, "session_id": session_id},
+            blocking=True,
+            context=Context(user_id=hass_read_only_user.id),
+        )
     # Nothing changed, and no file was written.
     [row] = await _stored(hass, loaded)
     assert str(row["id"]) == session_id
