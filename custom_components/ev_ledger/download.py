@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 import voluptuous as vol
 
 from .const import DOMAIN
-from .db import DbError, export_sessions_csv, export_trips_csv
+from .db import DbError, WriterStoppedError, export_sessions_csv, export_trips_csv
 from .services import (
     EXPORT_SCHEMA,
     KIND_SESSIONS,
@@ -94,6 +94,11 @@ class CsvDownloadView(HomeAssistantView):
         except (SQLAlchemyError, DbError, OSError) as err:
             return self.json_message(
                 runtime.db_config.redact(str(err)), HTTPStatus.INTERNAL_SERVER_ERROR
+            )
+        except WriterStoppedError:
+            # Home Assistant is stopping: the ledger is closed.
+            return self.json_message(
+                "EV Ledger is shutting down", HTTPStatus.SERVICE_UNAVAILABLE
             )
         stamp = dt_util.now().strftime("%Y%m%dT%H%M%S")
         return web.Response(

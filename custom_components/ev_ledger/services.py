@@ -475,6 +475,18 @@ def _writer_stopped(err: Exception) -> HomeAssistantError:
     )
 
 
+async def _flushed(runtime: EvLedgerRuntime) -> None:
+    """Wait until what is on its way to the database is durable.
+
+    Raises:
+        HomeAssistantError: The writer stopped (Home Assistant is stopping).
+    """
+    try:
+        await runtime.async_flush()
+    except WriterStoppedError as err:
+        raise _writer_stopped(err) from err
+
+
 # Queries -----------------------------------------------------------------------------
 
 
@@ -508,7 +520,7 @@ async def _list_sessions(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
             limit=limit,
         )
 
-    await runtime.async_flush()
+    await _flushed(runtime)
     try:
         page = await hass.async_add_executor_job(query)
     except (SQLAlchemyError, DbError) as err:
@@ -520,7 +532,7 @@ async def _list_trips(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse
     runtime = _runtime(hass, call)
     key = _vehicle_key(hass, runtime, call)
     start, end = _range(call)
-    await runtime.async_flush()
+    await _flushed(runtime)
     try:
         page = await hass.async_add_executor_job(
             partial(
@@ -580,7 +592,7 @@ async def _require_session(
     """Refuse a correction of a session that is not in the ledger."""
     try:
         # A session completed a moment ago may still be on its way to the database.
-        await runtime.async_flush()
+        await _flushed(runtime)
         exists = await hass.async_add_executor_job(
             runtime.reader.session_exists, session_id
         )
@@ -646,7 +658,7 @@ async def _require_new_session(
         end + timedelta(seconds=2),
     )
     try:
-        await runtime.async_flush()
+        await _flushed(runtime)
         stored = await hass.async_add_executor_job(spans)
     except (SQLAlchemyError, DbError) as err:
         raise _database_error(runtime, err) from err
@@ -747,7 +759,7 @@ async def _run_report[T](
 ) -> T:
     """Run a blocking export in the executor, its failures translated."""
     # A session completed a moment ago may still be on its way to the database.
-    await runtime.async_flush()
+    await _flushed(runtime)
     try:
         return await hass.async_add_executor_job(job)
     except (SQLAlchemyError, DbError) as err:

@@ -39,7 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 import voluptuous as vol
 
 from .const import DOMAIN
-from .db import DbError, entity_uuid
+from .db import DbError, WriterStoppedError, entity_uuid
 from .db.queries import SORTS, BadCursor, Breakdown, check_cursor
 from .logbook import place_name
 from .logic.model import Flag, Role
@@ -212,7 +212,15 @@ async def _read[T](
         connection.send_error(
             msg["id"], "database_error", runtime.db_config.redact(str(err))
         )
-        return False, None
+    except WriterStoppedError as err:
+        # Home Assistant is stopping: the ledger is closed.
+        stopped = HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="writer_stopped",
+            translation_placeholders={"error": str(err)},
+        )
+        _send_refusal(connection, msg, "writer_stopped", stopped)
+    return False, None
 
 
 async def _list(

@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import Context
-from homeassistant.exceptions import ServiceValidationError, Unauthorized
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+)
 import pytest
 
 from custom_components.ev_ledger.const import DOMAIN
@@ -33,7 +37,10 @@ if TYPE_CHECKING:
 
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
-    from pytest_homeassistant_custom_component.typing import MockHAClientWebSocket
+    from pytest_homeassistant_custom_component.typing import (
+        ClientSessionGenerator,
+        MockHAClientWebSocket,
+    )
 
     from custom_components.ev_ledger.runtime import EvLedgerRuntime
 
@@ -380,3 +387,48 @@ async def test_two_calls_adding_one_session_at_once_add_it_once(
     assert row["energy_kwh"] == kept
     energy = get_state(hass, "sensor.model_y_energy_charged").state
     assert Decimal(energy) == kept
+
+
+async def test_a_ledger_shutting_down_answers_clearly(
+    hass: HomeAssistant,
+    loaded: MockConfigEntry,
+    hass_ws_client: WsClient,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """While Home Assistant stops, the entry is loaded but its writer is stopped.
+
+    Every read and edit failed with "Unknown error" (the download with a 500 and a
+    traceback): each now says that EV Ledger is shutting down.
+    """
+    entry_id = loaded.entry_id
+    session_id = await _add(hass, loaded, T)
+    ws = await hass_ws_client(hass)
+    runtime: EvLedgerRuntime = loaded.runtime_data
+    await runtime.async_shutdown()
+    for msg in (
+        {"type": "ev_ledger/sessions"},
+        {"type": "ev_ledger/trips"},
+        {"type": "ev_ledger/summary"},
+        {"type": "ev_ledger/session", "session_id": session_id},
+        {"type": "ev_ledger/session/update", "session_id": session_id, "notes": "x"},
+        {"type": "ev_ledger/session/delete", "session_id": session_id},
+    ):
+        answer = await _ask(ws, entry_id=entry_id, **msg)
+        assert not answer["success"], (msg, answer)
+        assert answer["error"]["code"] == "writer_stopped", (msg, answer)
+        assert answer["error"]["translation_key"] == "writer_stopped"
+    add = {"vehicle": VEHICLE_ID, "start": _iso(T + 7200), "end": _iso(T + 9000)}
+    for service, data in (
+        ("list_sessions", {}),
+        ("list_trips", {}),
+        ("export", {}),
+        ("home_charging_report", {}),
+        ("add_session", {**add, "energy": 1}),
+    ):
+        with pytest.raises(HomeAssistantError) as err:
+            await _call(hass, service, {"config_entry_id": entry_id, **data})
+        assert err.value.translation_key == "writer_stopped", service
+    client = await hass_client()
+    response = await client.get(f"/api/ev_ledger/{entry_id}/sessions.csv")
+    assert response.status == 503
+    assert (await response.json())["message"] == "EV Ledger is shutting down"
