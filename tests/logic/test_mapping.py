@@ -359,6 +359,14 @@ WALLBOXES: dict[str, dict[Role, str]] = {
         R.CHARGER_CURRENT: "sensor.wallbox_current_l1_socket_1",
         R.EVSE_ENERGY: "sensor.wallbox_meter_reading_socket_1",
     },
+    # Names are '<charger> <key>' (CarState, carConnected); its lifetime 'Totally
+    # Charged' is the meter, 'Connection Charged' the count since the car connected.
+    "wattpilot": {
+        R.CHARGING_STATE: "sensor.wattpilot_carstate",
+        R.PLUGGED: "sensor.wattpilot_carconnected",
+        R.CHARGER_POWER: "sensor.wattpilot_charging_power",
+        R.EVSE_ENERGY: "sensor.wattpilot_totally_charged",
+    },
 }
 
 
@@ -1075,6 +1083,7 @@ README_WALLBOXES = {
     "OCPP (lbbrhzn/ocpp)": "ocpp",
     "KEBA KeContact (core keba)": "keba",
     "Alfen Eve (alfen_wallbox)": "alfen_wallbox",
+    "Fronius Wattpilot (wattpilot)": "wattpilot",
 }
 README_SITES = {
     "Tesla Powerwall": "powerwall",

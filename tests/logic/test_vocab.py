@@ -363,6 +363,10 @@ def test_charge_state_implies_plug(state: ChargeState, expected: bool | None) ->
         ("unavailable", None),
         ("", None),
         ("banana", None),
+        # Wattpilot (mk-maddin/wattpilot-HA) "carConnected"
+        ("no car", False),
+        ("ready", True),
+        ("complete", True),
     ],
 )
 def test_plugged(text: str, expected: bool | None) -> None:
@@ -504,10 +508,12 @@ TWC_OPTIONS = (
         ("ready", TWC_OPTIONS, ChargeState.PLUGGED, True),
         ("not_connected", TWC_OPTIONS, ChargeState.DISCONNECTED, False),
         ("charging", TWC_OPTIONS, ChargeState.CHARGING, True),
-        # Wallbox's free text (no list of states): "Ready" means no car.
-        ("Ready", (), ChargeState.DISCONNECTED, False),
+        # Wallbox's free text (no list of states): as a charging state "Ready" means
+        # no car; an entity read as the plug (Wattpilot's "carConnected": no car,
+        # charging, ready, complete) says "ready" with a car ready to charge.
+        ("Ready", (), ChargeState.DISCONNECTED, True),
         # A list without a no-car state says nothing new about "ready".
-        ("ready", ("ready", "charging", "error"), ChargeState.DISCONNECTED, False),
+        ("ready", ("ready", "charging", "error"), ChargeState.DISCONNECTED, True),
     ],
 )
 def test_ready_in_the_context_of_the_entitys_states(

@@ -596,7 +596,8 @@ SPECS: Mapping[Role, RoleSpec] = {
                 55,
                 _words_unless(
                     "lifetime, total energy, energy total, total usage, meter, "
-                    "counter, totalizer, import register",
+                    "counter, totalizer, import register, total charged, "
+                    "totally charged",
                     # OCPP's "Energy.Meter.Start": the meter when the session began.
                     "start",
                 ),

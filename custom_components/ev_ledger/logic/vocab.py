@@ -306,6 +306,10 @@ _PLUG_TABLE: Mapping[str, bool | None] = {
     "plugged": True,
     "plugged in": True,
     "plugged waiting for charge": True,
+    # Asked "is a car connected", "ready" means ready to charge (go-e / Wattpilot
+    # "carConnected": no car, charging, ready, complete). As a charging state it is
+    # Wallbox's "no car" (see `charge_state`), which a plug entity never says.
+    "ready": True,
     # Tesla's charge-cable sensor names the cable standard when one is inserted.
     "iec": True,
     "sae": True,
