@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.components.logbook.const import (
     LOGBOOK_ENTRY_MESSAGE,
@@ -30,6 +30,13 @@ from .logic.tariff import normalize_zone
 type Describe = Callable[[Event], dict[str, str]]
 
 
+# Digits before the point of a number beyond any charge or trip. A larger number
+# would be written out in full on the event loop (1e999999999 is a billion digits),
+# or overflow, each time the logbook lists the event: the recorder keeps an event
+# however it was fired.
+_MAX_DIGITS: Final = 12
+
+
 def _number(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
@@ -37,7 +44,10 @@ def _number(value: Any) -> Decimal | None:
         number = Decimal(str(value))
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite():
+        return None
+    # Compared by its exponent: arithmetic on it may overflow.
+    return number if number.is_zero() or number.adjusted() < _MAX_DIGITS else None
 
 
 def _fixed(value: Any, places: int) -> str | None:

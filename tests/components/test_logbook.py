@@ -110,6 +110,30 @@ async def test_messages_from_partial_and_odd_data(hass: HomeAssistant) -> None:
     }
 
 
+async def test_absurd_numbers_are_not_written_out(hass: HomeAssistant) -> None:
+    """A number of a billion digits (an event fired by hand, or by an automation
+    passing on a payload) reads as unknown; written out, it took the event loop and
+    a gigabyte each time the logbook listed the event."""
+    described = _describers(hass)
+    huge = "1e999999999"
+    assert described[EVENT_SESSION_COMPLETED](
+        _event(
+            EVENT_SESSION_COMPLETED,
+            {
+                "energy_kwh": huge,
+                "cost": {"total": "-" + huge, "currency": "EUR"},
+                "solar_share": huge,
+            },
+        )
+    ) == {"name": "EV Ledger", "message": "charged ? kWh"}
+    assert described[EVENT_TRIP_COMPLETED](
+        _event(
+            EVENT_TRIP_COMPLETED,
+            {"distance_km": huge, "efficiency_wh_km": 10**400},
+        )
+    ) == {"name": "EV Ledger", "message": "drove ? km"}
+
+
 async def test_a_reload_logs_no_past_event_again(
     hass: HomeAssistant, ledger: Ledger
 ) -> None:
