@@ -367,6 +367,14 @@ WALLBOXES: dict[str, dict[Role, str]] = {
         R.CHARGER_POWER: "sensor.wattpilot_charging_power",
         R.EVSE_ENERGY: "sensor.wattpilot_totally_charged",
     },
+    # Its house and solar clamps are no charger power; the 'Installation voltage' is
+    # a setting, so no voltage is proposed.
+    "v2c": {
+        R.CHARGING_STATE: "binary_sensor.evse_192_168_1_50_charging",
+        R.PLUGGED: "binary_sensor.evse_192_168_1_50_connected",
+        R.CHARGER_POWER: "sensor.evse_192_168_1_50_charge_power",
+        R.EVSE_ENERGY: "sensor.evse_192_168_1_50_charge_energy",
+    },
 }
 
 
@@ -584,6 +592,18 @@ def test_a_houses_smart_meter_and_the_pilot_are_not_the_charger() -> None:
         assert proposal.get(role).chosen is None, role
     # "L1N" is the first phase, as "L1" is.
     assert propose_mapping(alfen).mapping[Role.CHARGER_VOLTAGE].endswith("l1n_socket_1")
+
+
+def test_a_wallboxs_solar_clamp_and_configured_voltage_are_not_the_charger() -> None:
+    # V2C Trydan: "Photovoltaic power" is its solar clamp (it tied at 50 with
+    # nothing but the charge power above it) and "Installation voltage" the supply
+    # voltage it is told to assume (it was proposed as the charger voltage).
+    v2c = [
+        e for e in entities("v2c", "wallboxes") if e.translation_key != "charge_power"
+    ]
+    proposal = propose_mapping(v2c, kind=DeviceKind.WALLBOX)
+    assert proposal.get(Role.CHARGER_POWER).chosen is None
+    assert proposal.get(Role.CHARGER_VOLTAGE).chosen is None
 
 
 def test_charge_rate_is_not_speed() -> None:
@@ -1084,6 +1104,7 @@ README_WALLBOXES = {
     "KEBA KeContact (core keba)": "keba",
     "Alfen Eve (alfen_wallbox)": "alfen_wallbox",
     "Fronius Wattpilot (wattpilot)": "wattpilot",
+    "V2C Trydan (core v2c)": "v2c",
 }
 README_SITES = {
     "Tesla Powerwall": "powerwall",

@@ -476,7 +476,7 @@ SPECS: Mapping[Role, RoleSpec] = {
                 -60,
                 _words(
                     "drive, driving, motor, regen, powershare, inverter, solar, "
-                    "grid, house, home, site, generat, battery power, "
+                    "photovoltaic, grid, house, home, site, generat, battery power, "
                     "hvac, climat, heat, pv, export, from battery, shaper, "
                     "surplus"
                 ),
@@ -521,7 +521,8 @@ SPECS: Mapping[Role, RoleSpec] = {
                     "hv battery, battery voltage, isolation"
                 ),
             ),
-            (-50, _words("max, min, limit, rated, nominal")),
+            # V2C's "Installation voltage" is the supply voltage it was told to assume.
+            (-50, _words("max, min, limit, rated, nominal, installation")),
         ),
     ),
     Role.CHARGER_CURRENT: RoleSpec(
