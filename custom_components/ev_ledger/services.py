@@ -552,6 +552,15 @@ async def _list_trips(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse
 # Corrections -------------------------------------------------------------------------
 
 
+def _place(location: str | None) -> str | None:
+    """A location as given; a blank one is none (a cleared field, an empty template).
+
+    Stored, a blank correction took the session out of its place's lists and totals
+    while its details still named the place.
+    """
+    return location if location and location.strip() else None
+
+
 async def _update_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     runtime = _runtime(hass, call)
     changes: dict[str, Any] = {}
@@ -559,7 +568,7 @@ async def _update_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResp
         cost = call.data[ATTR_COST]
         changes["cost_override"] = None if cost is None else cost.quantize(_MONEY)
     if ATTR_LOCATION in call.data:
-        changes["location_override"] = call.data[ATTR_LOCATION]
+        changes["location_override"] = _place(call.data[ATTR_LOCATION])
     if ATTR_NOTES in call.data:
         changes["notes"] = call.data[ATTR_NOTES]
     if not changes:
@@ -694,7 +703,7 @@ async def _add_session(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
         start.timestamp(),
         end.timestamp(),
         energy,
-        call.data.get(ATTR_LOCATION),
+        _place(call.data.get(ATTR_LOCATION)),
     )
     if session.id in _ADDING:
         # The same session on its way in from a call running at the same time.

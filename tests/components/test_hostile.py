@@ -432,3 +432,50 @@ async def test_a_ledger_shutting_down_answers_clearly(
     response = await client.get(f"/api/ev_ledger/{entry_id}/sessions.csv")
     assert response.status == 503
     assert (await response.json())["message"] == "EV Ledger is shutting down"
+
+
+async def test_a_blank_location_clears_the_correction(
+    hass: HomeAssistant, loaded: MockConfigEntry, hass_ws_client: WsClient
+) -> None:
+    """`location: ""` (a cleared field, a template that rendered empty) is no place.
+
+    Stored as the correction, it took the session out of its place's list and
+    summary (a location without a name) while the session's details still said Home.
+    """
+    entry_id = loaded.entry_id
+    base = {"config_entry_id": entry_id, "vehicle": VEHICLE_ID}
+    period = {"start": _iso(T), "end": _iso(T + hours(1))}
+    added = await _call(
+        hass, "add_session", {**base, **period, "energy": 5, "location": "home"}
+    )
+    session_id = added["session_id"]
+    ws = await hass_ws_client(hass)
+    for blank in ("", "  "):
+        await _call(
+            hass,
+            "update_session",
+            {"config_entry_id": entry_id, "session_id": session_id, "location": blank},
+            response=False,
+        )
+        home = await _call(
+            hass, "list_sessions", {"config_entry_id": entry_id, "location": "home"}
+        )
+        assert [s["id"] for s in home["sessions"]] == [session_id], repr(blank)
+        assert home["sessions"][0]["location_override"] is None
+        summary = await _ask(
+            ws,
+            type="ev_ledger/summary",
+            entry_id=entry_id,
+            start="2026-01-01T00:00:00+00:00",
+            end="2027-01-01T00:00:00+00:00",
+        )
+        places = [(p["location"], p["name"]) for p in summary["result"]["locations"]]
+        assert places == [("home", "Home")], repr(blank)
+    # A manual session at a blank place has none.
+    later = {"start": _iso(T + hours(2)), "end": _iso(T + hours(3))}
+    added = await _call(
+        hass, "add_session", {**base, **later, "energy": 1, "location": " "}
+    )
+    listed = await _call(hass, "list_sessions", {"config_entry_id": entry_id})
+    [row] = [s for s in listed["sessions"] if s["id"] == added["session_id"]]
+    assert row["zone"] is None
