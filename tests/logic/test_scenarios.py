@@ -7,6 +7,7 @@ delta x capacity, odometer deltas), not copied from the engine's output.
 from __future__ import annotations
 
 from decimal import Decimal
+import json
 import random
 from typing import Any
 
@@ -24,9 +25,11 @@ from custom_components.ev_ledger.logic.model import (
     Reading,
     Reject,
     Role,
+    SessionCompleted,
     SessionStatus,
 )
 from custom_components.ev_ledger.logic.units import to_km, to_kw
+from custom_components.ev_ledger.logic.vehicle import VehicleLedger
 
 from .trace import Trace, at, hours, minutes, run
 
@@ -372,13 +375,13 @@ def test_plug_flapping_within_grace_is_one_session() -> None:
     ("late", "kwh"),
     [
         # A car without a status: its power says when it charges. Each power
-        # reading holds until the next (zero-order hold): 7.2 kW until the stale
-        # 7.1 kW 10 s past the unplug, which holds until 0 kW 50 s later; the
-        # readings are all the ledger has of the energy.
-        (Role.CHARGER_POWER, 7.2 * 3610 / 3600 + 7.1 * 50 / 3600),
+        # reading holds until the next (zero-order hold), the last one before the
+        # unplug until the unplug: the stale 7.1 kW 10 s past it, held until 0 kW
+        # 50 s later, is no energy (7.319 kWh counted it before).
+        (Role.CHARGER_POWER, 7.2),
         # With a status: "complete" 10 s past the unplug stops the power; the stale
-        # "charging" after it is not energy.
-        (Role.CHARGING_STATE, 7.2 * 3610 / 3600),
+        # "charging" after it is not energy, nor are the 10 s before it.
+        (Role.CHARGING_STATE, 7.2),
     ],
 )
 def test_a_late_charging_report_after_the_unplug_does_not_keep_the_session(
@@ -415,6 +418,55 @@ def test_a_late_charging_report_after_the_unplug_does_not_keep_the_session(
     assert first.energy_kwh == Decimal(str(round(kwh, 3)))
     assert second.started_at == T + hours(24)
     assert second.energy_kwh == Decimal("7.200")
+
+
+@pytest.mark.parametrize("restart", [False, True])
+def test_power_reported_after_the_unplug_is_no_energy(restart: bool) -> None:
+    """A cloud car polled every 5 minutes, its plug a wallbox's that reports at once:
+    the poll a minute after the cable went out still shows 7 kW, within the unplug's
+    grace. The charge ended at the unplug: 7 kW for 59 minutes, 6.883 kWh, its
+    minutes too (7.000 counted the stale poll's minute). Also across a restart
+    while the unplug waits out its grace."""
+    trace = Trace()
+    trace.add(T, Role.PLUGGED, True)
+    for poll in range(12):
+        trace.add(T + poll * 300, Role.CHARGER_POWER, 7.0)
+    trace.add(T + minutes(59), Role.PLUGGED, False)
+    trace.add(T + hours(1), Role.CHARGER_POWER, 7.0)  # stale
+    trace.add(T + hours(1) + 300, Role.CHARGER_POWER, 0.0)
+    readings = trace.sorted()
+    config = VehicleConfig(vehicle_id="car")
+    ledger = VehicleLedger(config)
+    split = T + minutes(59) + 30
+    events = list(ledger.replay(r for r in readings if r.ts <= split))
+    if restart:
+        data = json.loads(json.dumps(ledger.to_dict(), allow_nan=False))
+        ledger = VehicleLedger.from_dict(config, data)
+    events += ledger.replay(r for r in readings if r.ts > split)
+    events += ledger.advance(T + hours(2))
+    (session,) = [e.session for e in events if isinstance(e, SessionCompleted)]
+    assert session.unplugged_at == T + minutes(59)
+    assert session.energy_kwh == Decimal("6.883")
+    assert sum(session.energy_by_minute.values()) == pytest.approx(7.0 * 59 / 60)
+    assert max(session.energy_by_minute) == int((T + minutes(59)) // 60) - 1
+    (window,) = session.windows
+    assert window.energy_kwh == Decimal("6.883")
+
+
+def test_a_plug_that_bounces_back_keeps_the_energy_meanwhile() -> None:
+    """The plug sensor flaps "out" for 30 s while the car charges on: the unplug is
+    never confirmed, and the power of that half minute is energy."""
+    trace = Trace()
+    trace.add(T, Role.PLUGGED, True)
+    trace.add(T, Role.CHARGER_POWER, 7.2)
+    trace.add(T + hours(1), Role.PLUGGED, False)
+    trace.add(T + hours(1) + 30, Role.PLUGGED, True)
+    trace.add(T + hours(2), Role.CHARGER_POWER, 0.0)
+    trace.add(T + hours(2), Role.PLUGGED, False)
+    out = run(trace.sorted(), until=T + hours(3))
+    (session,) = out.sessions
+    assert session.unplugged_at == T + hours(2)
+    assert session.energy_kwh == Decimal("14.400")
 
 
 def test_a_stale_power_after_the_grace_does_not_leave_a_session_open() -> None:

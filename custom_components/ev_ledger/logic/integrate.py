@@ -16,6 +16,8 @@ from typing import Any
 from .series import SeriesText, drop_before, pairs_from
 
 SECONDS_PER_HOUR = 3600.0
+# Less energy than this left in a minute by `trim` is rounding, not energy.
+_CRUMB = 1e-9
 
 
 class IntegrationMethod(StrEnum):
@@ -231,6 +233,29 @@ class PowerIntegrator(MinuteEnergy):
         self.hold_until(ts)
         self.last_ts = None
         self.last_kw = None
+
+    def trim(self, kwh: float) -> None:
+        """Take back the last `kwh` integrated (latest minutes first).
+
+        For energy that did not flow: power reported after the cable went out.
+        """
+        if kwh <= 0:
+            return
+        self._fold()
+        data = self._data
+        left = min(kwh, self.kwh)
+        self.kwh -= left
+        for minute in sorted(data, reverse=True):
+            if left <= 0:
+                break
+            take = min(data[minute], left)
+            left -= take
+            rest = data[minute] - take
+            if rest > _CRUMB:
+                data[minute] = rest
+            else:
+                del data[minute]
+        self._text.reset()
 
     def to_dict(self) -> dict[str, object]:
         """Serialise (JSON-safe)."""

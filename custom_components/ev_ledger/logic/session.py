@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .counters import CounterTracker
-from .integrate import MinuteEnergy, PowerIntegrator, spread
+from .integrate import SECONDS_PER_HOUR, MinuteEnergy, PowerIntegrator, spread
 from .model import (
     ChargeType,
     ChargingSession,
@@ -59,6 +59,7 @@ class OpenSession:
         "started_at",
         "temp_n",
         "temp_sum",
+        "unplug_power",
         "vehicle",
         "via_charger",
         "voltage_n",
@@ -109,6 +110,8 @@ class OpenSession:
         self.flags: set[Flag] = set()
         # A wallbox mapped to the vehicle showed this session's charge.
         self.via_charger = False
+        # [time, integrated kWh] at an unplug waiting out its grace (`mark_unplug`).
+        self.unplug_power: list[float] | None = None
 
     # Charging windows -------------------------------------------------------------
 
@@ -157,19 +160,41 @@ class OpenSession:
         """When charging ended if the session ends at `ts`."""
         return ts if self.charging else min(ts, self.last_activity())
 
+    def mark_unplug(self, ts: float) -> None:
+        """The cable went out at `ts` (to be confirmed by the grace period).
+
+        Keeps the integrated power energy up to `ts`, the last power held until
+        then: should the unplug be confirmed, power reported after it is stale.
+        """
+        power = self.power
+        held = 0.0
+        last_ts, last_kw = power.last_ts, power.last_kw
+        if last_ts is not None and last_kw and 0 < ts - last_ts <= power.max_gap:
+            held = last_kw * (ts - last_ts) / SECONDS_PER_HOUR
+        self.unplug_power = [ts, power.kwh + held]
+
     def _cut_at(self, unplugged_at: float) -> None:
         """Nothing charges once the cable is out.
 
         A status sensor may say "charging" until after the plug sensor reported the
         unplug (the window stays open through the grace period, in case the plug
         bounces back). Once the unplug is confirmed, the charge ended there at the
-        latest. Energy counted later still belongs to the session's last minute.
+        latest. Energy a counter reported later still belongs to the session's last
+        minute (it counted before); a power reading after the unplug is stale, so the
+        power integrated after it is no energy (a cloud car's power lags its plug
+        sensor by a poll; within the grace period, up to 0.23 kWh at 7 kW).
         """
+        marked = self.unplug_power
+        if marked is not None and marked[0] == unplugged_at:
+            self.power.trim(self.power.kwh - marked[1])
+        kwh_now = self.power.kwh
         for window in self.windows:
             # A window a stale "charging" opened after the unplug starts there too;
             # an open one ends at the session's end, the unplug.
             window[0] = min(window[0], unplugged_at)
             window[1] = min(window[1], unplugged_at)  # an open one's -1 stays
+            window[3] = min(window[3], kwh_now)
+            window[6] = min(window[6], kwh_now)
 
     def charging_seconds(self, until: float) -> float:
         """Total time inside charging windows."""
@@ -417,6 +442,7 @@ class OpenSession:
             "charge_type": self.charge_type.value if self.charge_type else None,
             "flags": sorted(self.flags),
             "via_charger": self.via_charger,
+            "unplug_power": self.unplug_power,
         }
 
     @classmethod
@@ -450,6 +476,8 @@ class OpenSession:
         )
         obj.flags = {Flag(f) for f in data["flags"]}
         obj.via_charger = bool(data.get("via_charger", False))
+        marked = data.get("unplug_power")
+        obj.unplug_power = [float(marked[0]), float(marked[1])] if marked else None
         return obj
 
 

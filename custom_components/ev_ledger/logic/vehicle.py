@@ -572,6 +572,7 @@ class VehicleLedger:
                     # Back within the grace period: flapping, same session. Or the
                     # plug now says "in": the unplug will end the session.
                     self.unplug_pending = None
+                    session.unplug_power = None
                     self.idle_since = None
                     self._reschedule()
                 if session.plugged_at is None:
@@ -580,6 +581,7 @@ class VehicleLedger:
             # The window stays open until the unplug is confirmed: a plug that bounces
             # back within the grace period must not have stopped the charge.
             self.unplug_pending = ts
+            session.mark_unplug(ts)
             self.idle_since = None
             self._reschedule()
 
@@ -595,6 +597,7 @@ class VehicleLedger:
                 # lags the cable by a poll, and such a stale "charging" kept the
                 # session open until the next unplug, merging two charges.
                 self.unplug_pending = None
+                session.unplug_power = None
             if not session.charging:
                 session.window_start(ts)
                 if self.trip is not None:
