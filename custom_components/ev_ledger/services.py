@@ -505,7 +505,7 @@ async def _list_sessions(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
     runtime = _runtime(hass, call)
     key = _vehicle_key(hass, runtime, call)
     start, end = _range(call)
-    location = call.data.get(ATTR_LOCATION)
+    location = _place(call.data.get(ATTR_LOCATION))  # blank: no filter
     offset, limit = call.data[ATTR_OFFSET], call.data[ATTR_LIMIT]
     reader = runtime.reader
 
@@ -556,7 +556,8 @@ def _place(location: str | None) -> str | None:
     """A location as given; a blank one is none (a cleared field, an empty template).
 
     Stored, a blank correction took the session out of its place's lists and totals
-    while its details still named the place.
+    while its details still named the place; as a filter, it matched nothing (the
+    websocket's lists take it as no filter).
     """
     return location if location and location.strip() else None
 
@@ -803,7 +804,7 @@ async def _export(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     runtime = _runtime(hass, call)
     key = _vehicle_key(hass, runtime, call)
     start, end = _range(call)
-    location = call.data.get(ATTR_LOCATION)
+    location = _place(call.data.get(ATTR_LOCATION))  # blank: no filter
     wanted = call.data[ATTR_KIND]
     kinds = [KIND_SESSIONS, KIND_TRIPS] if wanted == KIND_ALL else [wanted]
     folder, stamp, reader = _export_folder(hass), _stamp(), runtime.reader

@@ -471,6 +471,17 @@ async def test_a_blank_location_clears_the_correction(
         )
         places = [(p["location"], p["name"]) for p in summary["result"]["locations"]]
         assert places == [("home", "Home")], repr(blank)
+    # A blank filter is no filter, as in the websocket's lists.
+    listed = await _call(
+        hass, "list_sessions", {"config_entry_id": entry_id, "location": " "}
+    )
+    assert listed["total"] == 1
+    exported = await _call(
+        hass,
+        "export",
+        {"config_entry_id": entry_id, "kind": "sessions", "location": ""},
+    )
+    assert exported["sessions"]["count"] == 1
     # A manual session at a blank place has none.
     later = {"start": _iso(T + hours(2)), "end": _iso(T + hours(3))}
     added = await _call(
