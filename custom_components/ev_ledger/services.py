@@ -848,7 +848,8 @@ async def _home_charging_report(
         start=start,
         end=end,
         vehicle=key,
-        home_zone=call.data[ATTR_HOME_ZONE],
+        # Blank (an empty template): home, as when the field is left out.
+        home_zone=_place(call.data[ATTR_HOME_ZONE]) or "home",
         tz=hass.config.time_zone,
     )
 

@@ -482,6 +482,12 @@ async def test_a_blank_location_clears_the_correction(
         {"config_entry_id": entry_id, "kind": "sessions", "location": ""},
     )
     assert exported["sessions"]["count"] == 1
+    # The home of a report: left blank, it is home (as when left out).
+    report = await _call(
+        hass, "home_charging_report", {"config_entry_id": entry_id, "home_zone": ""}
+    )
+    [month] = report["rows"]
+    assert (int(month["sessions"]), Decimal(month["energy_kwh"])) == (1, 5)
     # A manual session at a blank place has none.
     later = {"start": _iso(T + hours(2)), "end": _iso(T + hours(3))}
     added = await _call(
