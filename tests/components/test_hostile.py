@@ -487,7 +487,7 @@ async def test_a_blank_location_clears_the_correction(
         hass, "home_charging_report", {"config_entry_id": entry_id, "home_zone": ""}
     )
     [month] = report["rows"]
-    assert (int(month["sessions"]), Decimal(month["energy_kwh"])) == (1, 5)
+    assert (int(month["sessions"]), Decimal(month["energy_kwh"])) == (1, Decimal(5))
     # A manual session at a blank place has none.
     later = {"start": _iso(T + hours(2)), "end": _iso(T + hours(3))}
     added = await _call(
