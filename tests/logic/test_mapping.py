@@ -422,6 +422,15 @@ SITES: dict[str, dict[Role, str]] = {
         "sensor.solarnet_power_battery",
         "sensor.solarnet_power_load_consumed",
     ),
+    # SMA's own "Grid Power" is the inverter's AC output: the grid is its energy
+    # meter's "Power Absorbed" and "Power Supplied". The solar power comes per string
+    # only (PV Power A, B) and the battery as charge and discharge halves: neither is
+    # proposed.
+    "sma": {
+        R.GRID_IMPORT_POWER: "sensor.sn_3012345678_metering_power_absorbed",
+        R.GRID_EXPORT_POWER: "sensor.sn_3012345678_metering_power_supplied",
+        R.HOME_LOAD: "sensor.sn_3012345678_metering_current_consumption",
+    },
 }
 FAMILIES: dict[str, tuple[dict[str, dict[Role, str]], DeviceKind | None]] = {
     "vehicles": (EXPECTED, None),
@@ -942,6 +951,31 @@ def test_an_import_export_pair_replaces_the_net_grid_meter() -> None:
     assert Role.GRID_EXPORT_POWER not in grid
 
 
+def test_a_metered_pair_beats_an_inverters_own_grid_power() -> None:
+    # SMA: the inverter's "Grid Power" is its AC output; its energy meter reports the
+    # grid connection as power "absorbed" (import) and "supplied" (export).
+    sma = [
+        _power("sensor.sma_grid_power", "Grid Power"),
+        _power("sensor.sma_metering_power_absorbed", "Metering Power Absorbed"),
+        _power("sensor.sma_metering_power_supplied", "Metering Power Supplied"),
+    ]
+    assert propose_mapping(sma, kind=DeviceKind.ENERGY_SITE).mapping == {
+        Role.GRID_IMPORT_POWER: "sensor.sma_metering_power_absorbed",
+        Role.GRID_EXPORT_POWER: "sensor.sma_metering_power_supplied",
+    }
+    # Without the meter's word the net meter still wins, and "meter" alone (a
+    # wallbox's smart-meter reading) is no grid flow.
+    plain = [
+        _power("sensor.eq_grid_power", "Grid power"),
+        _power("sensor.eq_power_absorbed", "Power absorbed"),
+        _power("sensor.eq_power_supplied", "Power supplied"),
+        _power("sensor.eq_smart_meter_power", "Smart Meter Power Total"),
+    ]
+    assert propose_mapping(plain, kind=DeviceKind.ENERGY_SITE).mapping == {
+        Role.GRID_POWER: "sensor.eq_grid_power"
+    }
+
+
 def _range(key: str, name: str) -> EntityInfo:
     return EntityInfo(
         entity_id=f"sensor.golf_gte_{key}",
@@ -1113,6 +1147,7 @@ README_SITES = {
     "Tesla Fleet energy site": "tesla_fleet_energy",
     "Teslemetry energy site": "teslemetry_energy",
     "Fronius": "fronius",
+    "SMA (core sma)": "sma",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
     "car battery": (R.BATTERY_LEVEL,),
@@ -1128,6 +1163,15 @@ SITE_COLUMNS: dict[str, tuple[Role, ...]] = {
     "home battery": (R.BATTERY_POWER,),
     "house load": (R.HOME_LOAD,),
 }
+
+
+def _covered(mapped: dict[Role, str], roles: tuple[Role, ...]) -> bool:
+    """Every role is mapped; an import/export pair stands for the net grid meter."""
+    pair = {R.GRID_IMPORT_POWER, R.GRID_EXPORT_POWER}
+    return all(
+        role in mapped or (role is R.GRID_POWER and pair <= mapped.keys())
+        for role in roles
+    )
 
 
 def _readme_tables() -> list[dict[str, list[str]]]:
@@ -1148,22 +1192,35 @@ def _readme_signs(name: str) -> str:
     from custom_components.ev_ledger.logic import units
 
     mapping = propose_mapping(entities(name, "sites")).mapping
-    kw = {
-        row["entity_id"]: units.to_kw(float(row["state"]), row["unit"])
-        for row in load(name, "sites")
-        if row["entity_id"] in mapping.values()
-    }
+    kw: dict[Role, float] = {}
+    for row in load(name, "sites"):
+        for role, entity_id in mapping.items():
+            if row["entity_id"] == entity_id:
+                value = units.to_kw(float(row["state"]), row["unit"])
+                assert value is not None, entity_id
+                kw[role] = value
+    net = R.GRID_POWER in kw
+    grid = kw.get(R.GRID_POWER)
+    if not net and R.GRID_IMPORT_POWER in kw:
+        grid = kw[R.GRID_IMPORT_POWER] - kw[R.GRID_EXPORT_POWER]
     readings = SiteReadings(
-        solar=kw[mapping[R.SOLAR_POWER]],
-        grid=kw[mapping[R.GRID_POWER]],
-        grid_net_mapped=True,
-        battery=kw[mapping[R.BATTERY_POWER]],
-        battery_mapped=True,
-        load=kw[mapping[R.HOME_LOAD]],
+        solar=kw.get(R.SOLAR_POWER),
+        grid=grid,
+        grid_net_mapped=net,
+        battery=kw.get(R.BATTERY_POWER),
+        battery_mapped=R.BATTERY_POWER in kw,
+        load=kw.get(R.HOME_LOAD),
     )
     import_positive, discharge_positive = propose_signs(readings)
-    grid = "import +" if import_positive else "export +"
-    return f"{grid}, {'discharge +' if discharge_positive else 'charge +'}"
+    grid_sign = "import +" if import_positive else "export +"
+    battery_sign = "discharge +" if discharge_positive else "charge +"
+    # Only a net meter and a mapped battery have a sign to choose.
+    return ", ".join(
+        (
+            grid_sign if net else "import/export pair",
+            battery_sign if R.BATTERY_POWER in kw else "no battery",
+        )
+    )
 
 
 def test_readme_tables_are_what_the_mapping_proposes() -> None:
@@ -1180,8 +1237,7 @@ def test_readme_tables_are_what_the_mapping_proposes() -> None:
         for label, name in names.items():
             mapped = propose_mapping(entities(name, family)).mapping
             expected = [
-                "✓" if all(role in mapped for role in roles) else ""
-                for roles in columns.values()
+                "✓" if _covered(mapped, roles) else "" for roles in columns.values()
             ]
             if family == "sites":
                 expected.append(_readme_signs(name))

@@ -359,11 +359,20 @@ def _assign(
 
 
 def _one_grid_shape(chosen: dict[Role, Candidate]) -> None:
-    """A site has a net grid meter or an import/export pair, never half a pair."""
+    """A site has a net grid meter or an import/export pair, never half a pair.
+
+    The net meter wins, unless both halves of the pair score above it (a pair read
+    at the grid connection's meter beside an inverter's own "grid power").
+    """
     pair = (Role.GRID_IMPORT_POWER, Role.GRID_EXPORT_POWER)
-    if Role.GRID_POWER in chosen or not all(role in chosen for role in pair):
-        for role in pair:
-            chosen.pop(role, None)
+    net = chosen.get(Role.GRID_POWER)
+    if all(role in chosen for role in pair) and (
+        net is None or all(chosen[role].score > net.score for role in pair)
+    ):
+        chosen.pop(Role.GRID_POWER, None)
+        return
+    for role in pair:
+        chosen.pop(role, None)
 
 
 # Entity reuse between vehicles ---------------------------------------------------

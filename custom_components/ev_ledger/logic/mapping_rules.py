@@ -268,15 +268,17 @@ _SITE_WORDS: Mapping[Role, tuple[str, str]] = {
     Role.GRID_POWER: (
         "grid, site power, net power, net consumption, netz, utility, mains",
         "services, import, export, feed, from grid, to grid, solar, pv, battery, "
-        "storage, generator, load",
+        "storage, generator, load, supplied, absorbed, draw",
     ),
+    # SMA's energy meter: power "absorbed" from and "supplied" to the grid.
     Role.GRID_IMPORT_POWER: (
-        "import, from grid, purchase, bezug, grid consumption",
-        "export, feed, solar, pv, battery, storage, generator, services",
+        "import, from grid, purchase, bezug, grid consumption, absorbed",
+        "export, feed, solar, pv, battery, storage, generator, services, supplied",
     ),
     Role.GRID_EXPORT_POWER: (
-        "export, to grid, feed in, feedin, einspeisung, injection",
-        "import, from grid, solar, pv, battery, storage, generator, services",
+        "export, to grid, feed in, feedin, einspeisung, injection, supplied",
+        "import, from grid, solar, pv, battery, storage, generator, services, "
+        "absorbed, draw",
     ),
     Role.BATTERY_POWER: (
         "battery, storage, akku, speicher, powerwall, encharge, discharge",
@@ -295,6 +297,26 @@ _SITE_EXTRA: Mapping[Role, tuple[_Rule, ...]] = {
         (-10, _words("charge, charging, discharge, discharging", whole=True)),
     ),
     Role.HOME_LOAD: ((10, _words("consumed, consumption")),),
+    # An import/export pair read at the grid connection's meter is the grid, more
+    # surely than an inverter's own "grid power" (SMA: its AC output).
+    Role.GRID_IMPORT_POWER: (
+        (
+            20,
+            _all(
+                _words("meter, metering"),
+                _words(_SITE_WORDS[Role.GRID_IMPORT_POWER][0]),
+            ),
+        ),
+    ),
+    Role.GRID_EXPORT_POWER: (
+        (
+            20,
+            _all(
+                _words("meter, metering"),
+                _words(_SITE_WORDS[Role.GRID_EXPORT_POWER][0]),
+            ),
+        ),
+    ),
 }
 
 
