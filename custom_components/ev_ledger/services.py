@@ -587,13 +587,34 @@ async def _update_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResp
 
 async def _delete_session(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     runtime = _runtime(hass, call)
-    await _require_session(hass, runtime, call.data[ATTR_SESSION_ID])
+    session_id = call.data[ATTR_SESSION_ID]
+    _refuse_in_progress(runtime, session_id)
+    await _require_session(hass, runtime, session_id)
     try:
         runtime.writer.delete_session(call.data[ATTR_SESSION_ID])
     except WriterStoppedError as err:
         raise _writer_stopped(err) from err
     await runtime.async_refresh_totals()
     return None
+
+
+def _refuse_in_progress(runtime: EvLedgerRuntime, session_id: str) -> None:
+    """Refuse deleting a session still in progress.
+
+    The engine goes on with it: once complete, its cost went into the cost sensors
+    and its completion was announced, while the ledger held it deleted.
+    """
+    for vehicle in runtime.vehicles.values():
+        session = vehicle.ledger.session
+        if session is not None and session.record_id == session_id:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="session_in_progress",
+                translation_placeholders={
+                    "session_id": session_id,
+                    "vehicle": vehicle.name,
+                },
+            )
 
 
 async def _require_session(

@@ -22,13 +22,14 @@ import pytest
 
 from custom_components.ev_ledger.const import DOMAIN
 from custom_components.ev_ledger.db import Sample
+from custom_components.ev_ledger.logic.model import ChargeState, Place, Reading, Role
 from custom_components.ev_ledger.services import READ_SERVICES
 from custom_components.ev_ledger.websocket_api import MAX_CURVE_POINTS, MAX_ROUTE_POINTS
 from tests.db.conftest import make_trip
 from tests.logic.test_scenarios import T
-from tests.logic.trace import hours
+from tests.logic.trace import hours, minutes
 
-from .conftest import VEHICLE_ID, get_state
+from .conftest import VEHICLE_ID, Ledger, get_state
 from .test_services import _call, _iso
 from .test_websocket import _add, _ask, _stored
 
@@ -496,3 +497,51 @@ async def test_a_blank_location_clears_the_correction(
     listed = await _call(hass, "list_sessions", {"config_entry_id": entry_id})
     [row] = [s for s in listed["sessions"] if s["id"] == added["session_id"]]
     assert row["zone"] is None
+
+
+async def test_a_session_in_progress_is_not_deleted(
+    hass: HomeAssistant, ledger: Ledger
+) -> None:
+    """Deleting a session while the car still charges is refused; once ended, fine.
+
+    The engine went on with it: on completion its 3.30 EUR went into the cost sensor
+    and its completion event fired, while the ledger listed nothing.
+    """
+    await ledger.setup()
+    entry_id = ledger.entry.entry_id
+    start = T + hours(30)
+    await ledger.replay(
+        [
+            Reading(start, Role.LOCATION, Place("home", 52.5, 13.4)),
+            Reading(start, Role.PLUGGED, True),
+            Reading(start, Role.CHARGING_STATE, ChargeState.CHARGING),
+            Reading(start, Role.CHARGER_POWER, 11.0),
+            Reading(start + minutes(30), Role.CHARGER_POWER, 11.0),
+        ]
+    )
+    listed = await _call(hass, "list_sessions", {"config_entry_id": entry_id})
+    [session] = listed["sessions"]
+    assert session["status"] == "in_progress"
+    delete = {"config_entry_id": entry_id, "session_id": session["id"]}
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "delete_session", delete, response=False)
+    assert err.value.translation_key == "session_in_progress"
+    assert err.value.translation_placeholders == {
+        "session_id": session["id"],
+        "vehicle": "Model Y",
+    }
+
+    await ledger.replay(
+        [
+            Reading(start + hours(1), Role.CHARGER_POWER, 0.0),
+            Reading(start + hours(1), Role.CHARGING_STATE, ChargeState.COMPLETE),
+            Reading(start + hours(1) + minutes(5), Role.PLUGGED, False),
+        ]
+    )
+    await ledger.at(start + hours(1) + minutes(10))
+    cost = "sensor.model_y_charging_cost"
+    assert Decimal(get_state(hass, cost).state) == Decimal("3.3")  # 11 kWh at 0.30
+    await _call(hass, "delete_session", delete, response=False)
+    assert Decimal(get_state(hass, cost).state) == 0
+    listed = await _call(hass, "list_sessions", {"config_entry_id": entry_id})
+    assert listed["sessions"] == []
