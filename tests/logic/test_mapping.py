@@ -431,6 +431,14 @@ SITES: dict[str, dict[Role, str]] = {
         R.GRID_EXPORT_POWER: "sensor.sn_3012345678_metering_power_supplied",
         R.HOME_LOAD: "sensor.sn_3012345678_metering_current_consumption",
     },
+    # The inverter's, power meter's and battery's entities together. The inverter's
+    # "Input power" is the panels', its "Active power" its AC output; the "power
+    # meter" is the grid connection. No house-load sensor exists.
+    "huawei_solar": {
+        R.SOLAR_POWER: "sensor.inverter_input_power",
+        R.GRID_POWER: "sensor.power_meter_active_power",
+        R.BATTERY_POWER: "sensor.battery_charge_discharge_power",
+    },
 }
 FAMILIES: dict[str, tuple[dict[str, dict[Role, str]], DeviceKind | None]] = {
     "vehicles": (EXPECTED, None),
@@ -976,6 +984,21 @@ def test_a_metered_pair_beats_an_inverters_own_grid_power() -> None:
     }
 
 
+def test_an_inverters_input_power_and_a_power_meter_are_solar_and_grid() -> None:
+    # Huawei Solar: "Input power" is what the panels deliver, the "Power meter"
+    # device's "Active power" the grid connection; the inverter's own "Active power"
+    # (its AC output) is neither.
+    huawei = [
+        _power("sensor.inverter_input_power", "Input power"),
+        _power("sensor.inverter_active_power", "Active power"),
+        _power("sensor.power_meter_active_power", "Active power"),
+    ]
+    assert propose_mapping(huawei, kind=DeviceKind.ENERGY_SITE).mapping == {
+        Role.SOLAR_POWER: "sensor.inverter_input_power",
+        Role.GRID_POWER: "sensor.power_meter_active_power",
+    }
+
+
 def _range(key: str, name: str) -> EntityInfo:
     return EntityInfo(
         entity_id=f"sensor.golf_gte_{key}",
@@ -1148,6 +1171,7 @@ README_SITES = {
     "Teslemetry energy site": "teslemetry_energy",
     "Fronius": "fronius",
     "SMA (core sma)": "sma",
+    "Huawei Solar (huawei_solar)": "huawei_solar",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
     "car battery": (R.BATTERY_LEVEL,),

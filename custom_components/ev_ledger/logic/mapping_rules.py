@@ -260,13 +260,17 @@ _SITE_NOISE = _words(
     "available, forecast, estimat, average, avg, daily, today, setpoint, target"
 )
 _SITE_WORDS: Mapping[Role, tuple[str, str]] = {
+    # An inverter's "input power" is what its panels deliver (Huawei).
     Role.SOLAR_POWER: (
-        "solar, pv, photovoltaic, production, producing, generation, erzeugung",
+        "solar, pv, photovoltaic, production, producing, generation, erzeugung, "
+        "input power",
         "export, import, grid, battery, storage, load, consumption, house, home, "
         "surplus, divert",
     ),
+    # A site's "power meter" sits at the grid connection (Huawei's DTSU666).
     Role.GRID_POWER: (
-        "grid, site power, net power, net consumption, netz, utility, mains",
+        "grid, site power, net power, net consumption, netz, utility, mains, "
+        "power meter",
         "services, import, export, feed, from grid, to grid, solar, pv, battery, "
         "storage, generator, load, supplied, absorbed, draw",
     ),
