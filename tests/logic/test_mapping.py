@@ -439,6 +439,14 @@ SITES: dict[str, dict[Role, str]] = {
         R.GRID_POWER: "sensor.power_meter_active_power",
         R.BATTERY_POWER: "sensor.battery_charge_discharge_power",
     },
+    # A hybrid (MIX): per-string PV powers beside "All PV wattage", an import/export
+    # pair, and the battery only as charging and discharging halves (not proposed).
+    "growatt_server": {
+        R.SOLAR_POWER: "sensor.abc1234567_all_pv_wattage",
+        R.GRID_IMPORT_POWER: "sensor.abc1234567_import_from_grid",
+        R.GRID_EXPORT_POWER: "sensor.abc1234567_export_to_grid",
+        R.HOME_LOAD: "sensor.abc1234567_load_consumption",
+    },
 }
 FAMILIES: dict[str, tuple[dict[str, dict[Role, str]], DeviceKind | None]] = {
     "vehicles": (EXPECTED, None),
@@ -999,6 +1007,21 @@ def test_an_inverters_input_power_and_a_power_meter_are_solar_and_grid() -> None
     }
 
 
+def test_one_pv_string_is_not_the_solar_power() -> None:
+    # Growatt: "PV1 wattage" and "PV2 wattage" tied with "All PV wattage"; the
+    # strings alone tie with each other, so the user picks (or sums them).
+    growatt = [
+        _power("sensor.g_pv1_wattage", "PV1 wattage"),
+        _power("sensor.g_pv2_wattage", "PV2 wattage"),
+        _power("sensor.g_all_pv_wattage", "All PV wattage"),
+    ]
+    site = DeviceKind.ENERGY_SITE
+    assert propose_mapping(growatt, kind=site).mapping == {
+        Role.SOLAR_POWER: "sensor.g_all_pv_wattage"
+    }
+    assert propose_mapping(growatt[:2], kind=site).get(Role.SOLAR_POWER).chosen is None
+
+
 def _range(key: str, name: str) -> EntityInfo:
     return EntityInfo(
         entity_id=f"sensor.golf_gte_{key}",
@@ -1172,6 +1195,7 @@ README_SITES = {
     "Fronius": "fronius",
     "SMA (core sma)": "sma",
     "Huawei Solar (huawei_solar)": "huawei_solar",
+    "Growatt (core growatt_server)": "growatt_server",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
     "car battery": (R.BATTERY_LEVEL,),

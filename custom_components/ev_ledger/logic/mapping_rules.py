@@ -297,6 +297,12 @@ _SITE_WORDS: Mapping[Role, tuple[str, str]] = {
 # reports the house load negative ("Power load") and positive ("... consumed"), the
 # battery net and as a charge and a discharge half.
 _SITE_EXTRA: Mapping[Role, tuple[_Rule, ...]] = {
+    # One numbered PV input or string is part of the array, never all of it
+    # (Growatt "PV1 wattage" beside "All PV wattage").
+    Role.SOLAR_POWER: (
+        (-20, _words("pv1, pv2, pv3, pv4, pv 1, pv 2, pv 3, pv 4, mppt", whole=True)),
+        (-20, _words("string")),
+    ),
     Role.BATTERY_POWER: (
         (-10, _words("charge, charging, discharge, discharging", whole=True)),
     ),
