@@ -342,6 +342,9 @@ def test_suspect_signs(
 # Devices: proposed entities and signs ------------------------------------------------
 
 SIGNS = {"grid_sign": "import_positive", "battery_sign": "discharge_positive"}
+# Integrations whose own convention differs, as their readings show: Huawei Solar's
+# power meter counts export as positive (wlcrs/huawei_solar).
+OWN_SIGNS = {"huawei_solar": {"grid_sign": "export_positive"}}
 
 
 @pytest.mark.parametrize("site", SITES)
@@ -360,9 +363,10 @@ async def test_site_device_proposes_entities_and_signs(
     assert result["step_id"] == "site"
     values = form_values(result)
     assert {r: values.get(r.value) for r in expected} == expected
-    # Every one of these integrations counts import and discharge as positive, and
-    # the fixtures' readings say so too (or, disabled, say nothing).
-    assert {k: values[k] for k in SIGNS} == SIGNS
+    # Most of these integrations count import and discharge as positive, and the
+    # fixtures' readings say so too (or, disabled, say nothing); the others' readings
+    # show their own convention.
+    assert {k: values[k] for k in SIGNS} == SIGNS | OWN_SIGNS.get(site, {})
     result = await _submit(hass, result["flow_id"], values)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     (created,) = subentries(entry, "energy_site")
@@ -449,32 +453,50 @@ async def test_a_device_without_site_entities(hass: HomeAssistant) -> None:
 
 
 def _fixture_readings(site: str, roles: dict[Role, str]) -> SiteReadings:
+    """The fixture's readings of the proposed roles; a grid pair as import - export."""
     states = {
         row["entity_id"]: units.to_kw(float(row["state"]), row["unit"])
         for row in load_brand(site, "sites")
         if "state" in row and row["unit"] in ("W", "kW")
     }
+
+    def reading(role: Role) -> float | None:
+        return states.get(roles[role]) if role in roles else None
+
+    grid = reading(Role.GRID_POWER)
+    imported, exported = (
+        reading(Role.GRID_IMPORT_POWER),
+        reading(Role.GRID_EXPORT_POWER),
+    )
+    if grid is None and imported is not None and exported is not None:
+        grid = imported - exported
     return SiteReadings(
-        solar=states[roles[Role.SOLAR_POWER]],
-        grid=states[roles[Role.GRID_POWER]],
-        grid_net_mapped=True,
-        battery=states[roles[Role.BATTERY_POWER]],
-        battery_mapped=True,
-        load=states[roles[Role.HOME_LOAD]],
+        solar=reading(Role.SOLAR_POWER),
+        grid=grid,
+        grid_net_mapped=Role.GRID_POWER in roles,
+        battery=reading(Role.BATTERY_POWER),
+        battery_mapped=Role.BATTERY_POWER in roles,
+        load=reading(Role.HOME_LOAD),
     )
 
 
 @pytest.mark.parametrize("site", SITES)
 def test_fixture_readings_balance_with_the_documented_signs(site: str) -> None:
-    """Each fixture's states obey its integration's convention (import, discharge +)."""
+    """Each fixture's states obey its integration's convention (most: import and
+    discharge positive), and a house load it reports is a load."""
     roles = propose_mapping(
         (EntityInfo.from_dict(r) for r in load_brand(site, "sites")),
         kind=DeviceKind.ENERGY_SITE,
     ).mapping
     readings = _fixture_readings(site, roles)
-    assert propose_signs(readings) == (True, True)
-    assert readings.load is not None
-    assert readings.load > 0
+    own = SIGNS | OWN_SIGNS.get(site, {})
+    assert propose_signs(readings) == (
+        own["grid_sign"] == "import_positive",
+        own["battery_sign"] == "discharge_positive",
+    )
+    assert readings.grid is not None
+    assert (readings.load is None) == (Role.HOME_LOAD not in roles)
+    assert readings.load is None or readings.load > 0
 
 
 @pytest.mark.parametrize(

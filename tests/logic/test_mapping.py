@@ -2,8 +2,7 @@
 
 Fixture families, each written from an integration's source (see each file's
 "source"): cars in `vehicles/` (the README lists them all), wallboxes in `wallboxes/`,
-energy sites in `sites/`, and in `sites_pending/` those the site flow's tests cannot
-take yet (see `SITES_PENDING`).
+energy sites in `sites/`.
 Every role of every fixture is expected exactly, and no decoy is ever chosen.
 """
 
@@ -423,14 +422,6 @@ SITES: dict[str, dict[Role, str]] = {
         "sensor.solarnet_power_battery",
         "sensor.solarnet_power_load_consumed",
     ),
-}
-# Sites whose proposal is right but that the site flow's tests cannot take yet: they
-# have no net grid meter or no signed battery power (an import/export pair, charge and
-# discharge halves) or count export positive (Huawei), while
-# tests/components/test_config_flow_site.py assumes every site fixture has a net grid,
-# a battery and a house load counted import and discharge positive. They move to
-# sites/ (and the README table) once that test takes them.
-SITES_PENDING: dict[str, dict[Role, str]] = {
     # SMA's own "Grid Power" is the inverter's AC output: the grid is its energy
     # meter's "Power Absorbed" and "Power Supplied". The solar power comes per string
     # only (PV Power A, B) and the battery as charge and discharge halves: neither is
@@ -461,7 +452,6 @@ FAMILIES: dict[str, tuple[dict[str, dict[Role, str]], DeviceKind | None]] = {
     "vehicles": (EXPECTED, None),
     "wallboxes": (WALLBOXES, DeviceKind.WALLBOX),
     "sites": (SITES, DeviceKind.ENERGY_SITE),
-    "sites_pending": (SITES_PENDING, DeviceKind.ENERGY_SITE),
 }
 ALL = [(family, name) for family, (exp, _) in FAMILIES.items() for name in sorted(exp)]
 
@@ -1203,6 +1193,9 @@ README_SITES = {
     "Tesla Fleet energy site": "tesla_fleet_energy",
     "Teslemetry energy site": "teslemetry_energy",
     "Fronius": "fronius",
+    "SMA (core sma)": "sma",
+    "Huawei Solar (huawei_solar)": "huawei_solar",
+    "Growatt (core growatt_server)": "growatt_server",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
     "car battery": (R.BATTERY_LEVEL,),
@@ -1218,6 +1211,15 @@ SITE_COLUMNS: dict[str, tuple[Role, ...]] = {
     "home battery": (R.BATTERY_POWER,),
     "house load": (R.HOME_LOAD,),
 }
+
+
+def _covered(mapped: dict[Role, str], roles: tuple[Role, ...]) -> bool:
+    """Every role is mapped; an import/export pair stands for the net grid meter."""
+    pair = {R.GRID_IMPORT_POWER, R.GRID_EXPORT_POWER}
+    return all(
+        role in mapped or (role is R.GRID_POWER and pair <= mapped.keys())
+        for role in roles
+    )
 
 
 def _readme_tables() -> list[dict[str, list[str]]]:
@@ -1238,22 +1240,35 @@ def _readme_signs(name: str) -> str:
     from custom_components.ev_ledger.logic import units
 
     mapping = propose_mapping(entities(name, "sites")).mapping
-    kw = {
-        row["entity_id"]: units.to_kw(float(row["state"]), row["unit"])
-        for row in load(name, "sites")
-        if row["entity_id"] in mapping.values()
-    }
+    kw: dict[Role, float] = {}
+    for row in load(name, "sites"):
+        for role, entity_id in mapping.items():
+            if row["entity_id"] == entity_id:
+                value = units.to_kw(float(row["state"]), row["unit"])
+                assert value is not None, entity_id
+                kw[role] = value
+    net = R.GRID_POWER in kw
+    grid = kw.get(R.GRID_POWER)
+    if not net and R.GRID_IMPORT_POWER in kw:
+        grid = kw[R.GRID_IMPORT_POWER] - kw[R.GRID_EXPORT_POWER]
     readings = SiteReadings(
-        solar=kw[mapping[R.SOLAR_POWER]],
-        grid=kw[mapping[R.GRID_POWER]],
-        grid_net_mapped=True,
-        battery=kw[mapping[R.BATTERY_POWER]],
-        battery_mapped=True,
-        load=kw[mapping[R.HOME_LOAD]],
+        solar=kw.get(R.SOLAR_POWER),
+        grid=grid,
+        grid_net_mapped=net,
+        battery=kw.get(R.BATTERY_POWER),
+        battery_mapped=R.BATTERY_POWER in kw,
+        load=kw.get(R.HOME_LOAD),
     )
     import_positive, discharge_positive = propose_signs(readings)
-    grid = "import +" if import_positive else "export +"
-    return f"{grid}, {'discharge +' if discharge_positive else 'charge +'}"
+    grid_sign = "import +" if import_positive else "export +"
+    battery_sign = "discharge +" if discharge_positive else "charge +"
+    # Only a net meter and a mapped battery have a sign to choose.
+    return ", ".join(
+        (
+            grid_sign if net else "import/export pair",
+            battery_sign if R.BATTERY_POWER in kw else "no battery",
+        )
+    )
 
 
 def test_readme_tables_are_what_the_mapping_proposes() -> None:
@@ -1270,8 +1285,7 @@ def test_readme_tables_are_what_the_mapping_proposes() -> None:
         for label, name in names.items():
             mapped = propose_mapping(entities(name, family)).mapping
             expected = [
-                "✓" if all(role in mapped for role in roles) else ""
-                for roles in columns.values()
+                "✓" if _covered(mapped, roles) else "" for roles in columns.values()
             ]
             if family == "sites":
                 expected.append(_readme_signs(name))
