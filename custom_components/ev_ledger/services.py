@@ -661,8 +661,9 @@ def _manual_session(
     )
 
 
-# Ids of manual sessions being added: checked, not yet enqueued.
-_ADDING: Final[set[str]] = set()
+# Manual sessions being added, checked and not yet enqueued: id -> (vehicle, start,
+# end in epoch seconds).
+_ADDING: Final[dict[str, tuple[str, float, float]]] = {}
 
 
 async def _require_new_session(
@@ -673,28 +674,75 @@ async def _require_new_session(
     start: datetime,
     end: datetime,
 ) -> None:
-    """Refuse a manual session whose id a stored session has (deleted ones too).
+    """Refuse a manual session that a stored or open session would clash with.
 
-    Ids are the vehicle and the start to the second: the upsert would replace a
-    recorded or an earlier manual session, and a deleted one stays deleted, the new
-    session lost while the energy sensor counted it.
+    Its id taken by a stored session (deleted ones too): ids are the vehicle and the
+    start to the second, so the upsert would replace a recorded or an earlier manual
+    session, and a deleted one stays deleted, the new session lost while the energy
+    sensor counted it. Its time overlapping a session that is not deleted, or the
+    one charging now: a car charges one session at a time, and its energy would count
+    twice.
     """
     reader = runtime.reader
-    # The id's second (rounded) lies within a second of the start.
-    spans = partial(
-        reader.record_spans,
-        KIND_SESSIONS,
-        vehicle.subentry_id,
-        start - timedelta(seconds=2),
-        end + timedelta(seconds=2),
-    )
+    vehicle_id = vehicle.subentry_id
+
+    def stored() -> tuple[list[Any], list[Any]]:
+        # The id's second (rounded) lies within a second of the start.
+        near = reader.record_spans(
+            KIND_SESSIONS,
+            vehicle_id,
+            start - timedelta(seconds=2),
+            end + timedelta(seconds=2),
+        )
+        return near, reader.record_spans(
+            KIND_SESSIONS, vehicle_id, start, end, deleted=False
+        )
+
     try:
         await _flushed(runtime)
-        stored = await hass.async_add_executor_job(spans)
+        near, overlapping = await hass.async_add_executor_job(stored)
     except (SQLAlchemyError, DbError) as err:
         raise _database_error(runtime, err) from err
-    if any(stored_id == session_id for stored_id, _, _ in stored):
+    if any(stored_id == session_id for stored_id, _, _ in near):
         raise _session_exists(vehicle, start)
+    for stored_id, other_start, other_end in overlapping:
+        if stored_id != session_id:
+            raise _session_overlaps(vehicle, other_start, other_end)
+    open_session = vehicle.ledger.session
+    if open_session is not None and open_session.started_at < end.timestamp():
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="session_in_progress_overlaps",
+            translation_placeholders={
+                "vehicle": vehicle.name,
+                "start": dt_util.utc_from_timestamp(
+                    open_session.started_at
+                ).isoformat(),
+            },
+        )
+
+
+def _session_overlaps(
+    vehicle: VehicleRuntime, start: datetime, end: datetime | None
+) -> ServiceValidationError:
+    """A stored session overlaps (`end` None: a session stored while in progress)."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="session_overlaps",
+        translation_placeholders={
+            "vehicle": vehicle.name,
+            "start": dt_util.as_utc(start).isoformat(),
+            "end": "…" if end is None else dt_util.as_utc(end).isoformat(),
+        },
+    )
+
+
+def _adding_clash(vehicle_id: str, session_id: str, start: float, end: float) -> bool:
+    """Whether a call running at the same time adds this session or one it overlaps."""
+    return any(
+        other_id == session_id or (vehicle == vehicle_id and s < end and start < e)
+        for other_id, (vehicle, s, e) in _ADDING.items()
+    )
 
 
 def _session_exists(vehicle: VehicleRuntime, start: datetime) -> ServiceValidationError:
@@ -727,10 +775,12 @@ async def _add_session(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
         energy,
         _place(call.data.get(ATTR_LOCATION)),
     )
-    if session.id in _ADDING:
-        # The same session on its way in from a call running at the same time.
+    span = (start.timestamp(), end.timestamp())
+    if _adding_clash(vehicle.subentry_id, session.id, *span):
+        # The same session, or one it overlaps, on its way in from a call running at
+        # the same time.
         raise _session_exists(vehicle, start)
-    _ADDING.add(session.id)
+    _ADDING[session.id] = (vehicle.subentry_id, *span)
     try:
         await _require_new_session(hass, runtime, vehicle, session.id, start, end)
         if ATTR_COST in call.data:
@@ -748,7 +798,7 @@ async def _add_session(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
             raise _writer_stopped(err) from err
     finally:
         # Enqueued, the next call's check finds it (it flushes first).
-        _ADDING.discard(session.id)
+        _ADDING.pop(session.id, None)
     vehicle.totals.energy_kwh += energy
     await runtime.async_refresh_totals()
     return {"session_id": session.id}

@@ -545,3 +545,61 @@ async def test_a_session_in_progress_is_not_deleted(
     assert Decimal(get_state(hass, cost).state) == 0
     listed = await _call(hass, "list_sessions", {"config_entry_id": entry_id})
     assert listed["sessions"] == []
+
+
+async def test_a_manual_session_never_overlaps_another(
+    hass: HomeAssistant, ledger: Ledger
+) -> None:
+    """A car charges one session at a time: a manual session overlapping a stored
+    one that is not deleted, or the one charging now, is refused (its energy counted
+    twice). Touching is no overlap, and a deleted session's time is free."""
+    await ledger.setup()
+    entry_id = ledger.entry.entry_id
+    base = {"config_entry_id": entry_id, "vehicle": VEHICLE_ID}
+    energy = "sensor.model_y_energy_charged"
+
+    def span(start: float, end: float, kwh: float) -> dict[str, Any]:
+        return {**base, "start": _iso(start), "end": _iso(end), "energy": kwh}
+
+    first = await _call(hass, "add_session", span(T, T + hours(2), 20))
+    for start, end in ((T + hours(1), T + hours(3)), (T - hours(1), T + hours(4))):
+        with pytest.raises(ServiceValidationError) as err:
+            await _call(hass, "add_session", span(start, end, 5))
+        assert err.value.translation_key == "session_overlaps"
+        assert err.value.translation_placeholders == {
+            "vehicle": "Model Y",
+            "start": _iso(T),
+            "end": _iso(T + hours(2)),
+        }
+    await _call(hass, "add_session", span(T + hours(2), T + hours(3), 5))
+    assert Decimal(get_state(hass, energy).state) == 25
+
+    await _call(
+        hass,
+        "delete_session",
+        {"config_entry_id": entry_id, "session_id": first["session_id"]},
+        response=False,
+    )
+    await _call(hass, "add_session", span(T + minutes(30), T + hours(1), 2))
+    # A lifetime total: the deleted session's energy stays counted (as before).
+    assert Decimal(get_state(hass, energy).state) == 27
+
+    # The car charges now: the time since its session began is taken.
+    start = T + hours(30)
+    await ledger.replay(
+        [
+            Reading(start, Role.PLUGGED, True),
+            Reading(start, Role.CHARGING_STATE, ChargeState.CHARGING),
+            Reading(start, Role.CHARGER_POWER, 11.0),
+            Reading(start + minutes(30), Role.CHARGER_POWER, 11.0),
+        ]
+    )
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "add_session", span(start - hours(1), start + 60, 3))
+    assert err.value.translation_key in (
+        "session_overlaps",  # its in-progress row, stored
+        "session_in_progress_overlaps",
+    )
+    await _call(hass, "add_session", span(start - hours(2), start - hours(1), 3))
+    listed = await _call(hass, "list_sessions", {"config_entry_id": entry_id})
+    assert len(listed["sessions"]) == 4  # two manual, one after the deleted, live

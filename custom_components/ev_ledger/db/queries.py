@@ -817,10 +817,12 @@ class Reader:
         vehicle: str,
         start: datetime,
         end: datetime,
+        *,
+        deleted: bool = True,
     ) -> list[tuple[str, datetime, datetime | None]]:
-        """Stored records (deleted ones too) of a vehicle overlapping [start, end).
+        """Stored records of a vehicle overlapping [start, end).
 
-        Returns (id, started_at, ended_at) tuples; ended_at is None while open.
+        Deleted ones too, unless `deleted` is False. Returns (id, started_at, ended_at) tuples; ended_at is None while open.
         """
         model = ChargingSession if kind == "sessions" else Trip
         query = select(model.id, model.started_at, model.ended_at).where(
@@ -828,6 +830,8 @@ class Reader:
             model.started_at < end,
             (model.ended_at.is_(None)) | (model.ended_at > start),
         )
+        if not deleted:
+            query = query.where(model.deleted_at.is_(None))
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
         return [(str(row[0]), row[1], row[2]) for row in rows]
