@@ -16,6 +16,7 @@ from homeassistant.components.logbook.const import (
     LOGBOOK_ENTRY_NAME,
 )
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 
 from .const import (
     CONF_NAME,
@@ -57,15 +58,24 @@ def _fixed(value: Any, places: int) -> str | None:
     return f"{number:.{places}f}"
 
 
-def place_name(hass: HomeAssistant, place: Any) -> str | None:
-    """The configured name of the charging location of a place's zone, else the zone."""
+def place_name(
+    hass: HomeAssistant, place: Any, entry_id: str | None = None
+) -> str | None:
+    """The configured name of the charging location of a place's zone, else the zone.
+
+    The locations of the ledger `entry_id` (the record's): each ledger names its own
+    places. Without one, or for an entry that is gone, any ledger's.
+    """
     if not isinstance(place, dict):
         return None
     zone = place.get("zone")
     if not isinstance(zone, str) or not zone:
         return None
     key = normalize_zone(zone)
-    for entry in hass.config_entries.async_entries(DOMAIN):
+    entries = hass.config_entries.async_entries(DOMAIN)
+    if entry_id is not None:
+        entries = [e for e in entries if e.entry_id == entry_id] or entries
+    for entry in entries:
         for subentry in entry.subentries.values():
             configured = subentry.data.get(CONF_ZONE)
             if (
@@ -79,11 +89,23 @@ def place_name(hass: HomeAssistant, place: Any) -> str | None:
     return zone
 
 
+def _entry_of(hass: HomeAssistant, device_id: Any) -> str | None:
+    """The EV Ledger entry of the vehicle's device an event names, if known."""
+    if not isinstance(device_id, str):
+        return None
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        return None
+    ours = {e.entry_id for e in hass.config_entries.async_entries(DOMAIN)}
+    return next((e for e in sorted(device.config_entries) if e in ours), None)
+
+
 def session_message(hass: HomeAssistant, data: dict[str, Any]) -> str:
     """What a completed charging session reads as in the logbook."""
     energy = _fixed(data.get("energy_kwh"), 1) or "?"
     parts = [f"charged {energy} kWh"]
-    if place := place_name(hass, data.get("place")):
+    entry_id = _entry_of(hass, data.get("device_id"))
+    if place := place_name(hass, data.get("place"), entry_id):
         parts.append(f"at {place}")
     cost = data.get("cost")
     if isinstance(cost, dict) and (total := _fixed(cost.get("total"), 2)):

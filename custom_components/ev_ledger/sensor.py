@@ -132,7 +132,7 @@ def _last_location(vehicle: VehicleRuntime) -> SensorValue:
     place = last.get("place") if last else None
     if not place:
         return None
-    return place_name(vehicle.hass, place) or "not_home"
+    return place_name(vehicle.hass, place, vehicle.entry_id) or "not_home"
 
 
 def _last_trip(field: str) -> Callable[[VehicleRuntime], SensorValue]:

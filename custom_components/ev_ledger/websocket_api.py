@@ -272,11 +272,11 @@ async def _list(
         return
     answer = page_response(kind, page)
     for item in answer[kind]:
-        _name_places(hass, item)
+        _name_places(hass, item, msg["entry_id"])
     connection.send_result(msg["id"], {**answer, "next_cursor": page.next_cursor})
 
 
-def _name_places(hass: HomeAssistant, record: dict[str, Any]) -> None:
+def _name_places(hass: HomeAssistant, record: dict[str, Any], entry_id: str) -> None:
     """Add the names a record's places are shown by (as the logbook and sensors).
 
     A session's place: the user's correction as typed, else its location's
@@ -285,7 +285,9 @@ def _name_places(hass: HomeAssistant, record: dict[str, Any]) -> None:
     """
 
     def name(zone: Any) -> str | None:
-        return place_name(hass, {"zone": zone}) if isinstance(zone, str) else None
+        if not isinstance(zone, str):
+            return None
+        return place_name(hass, {"zone": zone}, entry_id)
 
     if "start_zone" in record or "end_zone" in record:
         record["start_place_name"] = name(record.get("start_zone"))
@@ -467,7 +469,7 @@ async def _one(
     if record is None:
         connection.send_error(msg["id"], "not_found", f"No such {kind}")
         return
-    _name_places(hass, record)
+    _name_places(hass, record, msg["entry_id"])
     connection.send_result(msg["id"], {kind: record})
 
 
@@ -521,7 +523,8 @@ async def ws_summary(
                 {
                     "location": place.key,
                     # As the lists name it: configured location, else zone name.
-                    "name": place_name(hass, {"zone": place.name}) or place.name,
+                    "name": place_name(hass, {"zone": place.name}, msg["entry_id"])
+                    or place.name,
                     "sessions": place.sessions,
                     "energy_kwh": json_value(place.energy_kwh),
                     "solar_kwh": json_value(place.solar_kwh),

@@ -6,14 +6,21 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event
-from pytest_homeassistant_custom_component.common import async_capture_events
+from homeassistant.helpers import device_registry as dr
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
 from custom_components.ev_ledger.const import (
+    CONF_NAME,
+    CONF_ZONE,
     DOMAIN,
     EVENT_SESSION_COMPLETED,
     EVENT_TRIP_COMPLETED,
+    SUBENTRY_LOCATION,
 )
-from custom_components.ev_ledger.logbook import async_describe_events
+from custom_components.ev_ledger.logbook import async_describe_events, place_name
 from custom_components.ev_ledger.logic.model import ChargeState, Place, Reading, Role
 from tests.logic.trace import at, hours, minutes
 
@@ -169,3 +176,36 @@ async def test_a_reload_logs_no_past_event_again(
     assert restored is not None
     assert restored.state == fired.state
     await ledger.unload()
+
+
+async def test_each_ledger_names_its_own_places(hass: HomeAssistant) -> None:
+    """Two ledgers both price `zone.home`, one as "Home", the other as "Cottage" (a
+    second home's own ledger): a record, the logbook's line included, takes its own
+    ledger's name. It took the first ledger's."""
+    entries = []
+    for name in ("Home", "Cottage"):
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title=name,
+            subentries_data=[
+                {
+                    "subentry_type": SUBENTRY_LOCATION,
+                    "title": name,
+                    "unique_id": f"home-{name}",
+                    "data": {CONF_ZONE: "zone.home", CONF_NAME: name},
+                }
+            ],
+        )
+        entry.add_to_hass(hass)
+        entries.append(entry)
+    home = {"zone": "zone.home"}
+    assert [place_name(hass, home, e.entry_id) for e in entries] == ["Home", "Cottage"]
+    assert place_name(hass, home, "gone") == "Home"  # any ledger's, as before
+
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entries[1].entry_id, identifiers={(DOMAIN, "car-2")}
+    )
+    describe = _describers(hass)[EVENT_SESSION_COMPLETED]
+    data = {"vehicle": "Zoe", "device_id": device.id, "energy_kwh": "11.0"}
+    line = describe(Event(EVENT_SESSION_COMPLETED, {**data, "place": home}))
+    assert line["message"] == "charged 11.0 kWh at Cottage"
