@@ -90,14 +90,20 @@ def place_name(
 
 
 def _entry_of(hass: HomeAssistant, device_id: Any) -> str | None:
-    """The EV Ledger entry of the vehicle's device an event names, if known."""
+    """The EV Ledger entry of the vehicle's device an event names, if known.
+
+    The device is identified by its vehicle's subentry, which names the entry.
+    """
     if not isinstance(device_id, str):
         return None
     device = dr.async_get(hass).async_get(device_id)
     if device is None:
         return None
-    ours = {e.entry_id for e in hass.config_entries.async_entries(DOMAIN)}
-    return next((e for e in sorted(device.config_entries) if e in ours), None)
+    subentries = {ident for domain, ident in device.identifiers if domain == DOMAIN}
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if subentries.intersection(entry.subentries):
+            return entry.entry_id
+    return None
 
 
 def session_message(hass: HomeAssistant, data: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from custom_components.ev_ledger.const import (
     EVENT_SESSION_COMPLETED,
     EVENT_TRIP_COMPLETED,
     SUBENTRY_LOCATION,
+    SUBENTRY_VEHICLE,
 )
 from custom_components.ev_ledger.logbook import async_describe_events, place_name
 from custom_components.ev_ledger.logic.model import ChargeState, Place, Reading, Role
@@ -193,7 +194,13 @@ async def test_each_ledger_names_its_own_places(hass: HomeAssistant) -> None:
                     "title": name,
                     "unique_id": f"home-{name}",
                     "data": {CONF_ZONE: "zone.home", CONF_NAME: name},
-                }
+                },
+                {
+                    "subentry_type": SUBENTRY_VEHICLE,
+                    "title": "Zoe",
+                    "unique_id": f"zoe-{name}",
+                    "data": {},
+                },
             ],
         )
         entry.add_to_hass(hass)
@@ -202,8 +209,14 @@ async def test_each_ledger_names_its_own_places(hass: HomeAssistant) -> None:
     assert [place_name(hass, home, e.entry_id) for e in entries] == ["Home", "Cottage"]
     assert place_name(hass, home, "gone") == "Home"  # any ledger's, as before
 
+    # The vehicle's device, as EV Ledger registers it: identified by its subentry.
+    vehicle = next(
+        subentry_id
+        for subentry_id, subentry in entries[1].subentries.items()
+        if subentry.subentry_type == SUBENTRY_VEHICLE
+    )
     device = dr.async_get(hass).async_get_or_create(
-        config_entry_id=entries[1].entry_id, identifiers={(DOMAIN, "car-2")}
+        config_entry_id=entries[1].entry_id, identifiers={(DOMAIN, vehicle)}
     )
     describe = _describers(hass)[EVENT_SESSION_COMPLETED]
     data = {"vehicle": "Zoe", "device_id": device.id, "energy_kwh": "11.0"}
