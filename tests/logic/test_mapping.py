@@ -1513,3 +1513,21 @@ def test_a_lifetime_meter_beats_a_session_counter_even_as_diagnostic() -> None:
     ]
     proposal = propose_mapping(box, kind=DeviceKind.WALLBOX)
     assert proposal.mapping == {Role.EVSE_ENERGY: "sensor.peblar_lifetime_energy"}
+
+
+def test_a_lone_neutral_reading_is_not_the_chargers() -> None:
+    # Alfen reports the socket's neutral current and voltage beside its phases:
+    # alone (the phases left out), "Current N" scored the minimum and was proposed.
+    alfen = entities("alfen_wallbox", "wallboxes")
+    lone = [
+        e
+        for e in alfen
+        if not any(
+            w in (e.original_name or "")
+            for w in ("Current L", "Voltage L", "Active Power")
+        )
+    ]
+    assert any("Current N" in (e.original_name or "") for e in lone)
+    proposal = propose_mapping(lone, kind=DeviceKind.WALLBOX)
+    assert proposal.get(Role.CHARGER_CURRENT).chosen is None
+    assert proposal.get(Role.CHARGER_VOLTAGE).chosen is None

@@ -540,7 +540,8 @@ SPECS: Mapping[Role, RoleSpec] = {
             (10, _words("voltage, spannung", whole=True)),
             (5, _FIRST_PHASE),
             (-5, _OTHER_PHASES),
-            (-30, _NEUTRAL),
+            # The neutral conductor's reading is never the charger's, even alone.
+            (-60, _NEUTRAL),
             # The supply side, where a wallbox also reports its own phases.
             (-10, _words("grid")),
             (-10, _SMART_METER),
@@ -568,7 +569,8 @@ SPECS: Mapping[Role, RoleSpec] = {
             (10, _words("current, strom", whole=True)),
             (5, _FIRST_PHASE),
             (-5, _OTHER_PHASES),
-            (-30, _NEUTRAL),
+            # The neutral conductor's reading is never the charger's, even alone.
+            (-60, _NEUTRAL),
             # A current clamp on the house supply (Ohme "CT current").
             (-60, _words("ct, clamp, supply, mains, house, grid", whole=True)),
             (-60, _SMART_METER),
