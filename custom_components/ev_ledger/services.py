@@ -6,7 +6,9 @@ from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
+import logging
 from pathlib import Path
+import re
 from typing import TYPE_CHECKING, Any, Final
 import uuid
 
@@ -92,6 +94,8 @@ KIND_SESSIONS: Final = "sessions"
 KIND_TRIPS: Final = "trips"
 KIND_ALL: Final = "all"
 
+_LOGGER = logging.getLogger(__name__)
+
 MAX_LIMIT: Final = 500
 MAX_OFFSET: Final = 1_000_000
 # What an action accepts is what the database can store, and what a charge can be:
@@ -109,6 +113,12 @@ MAX_SESSION: Final = timedelta(days=7)
 # Rows an export returns in its response; the file always holds every row.
 MAX_RESPONSE_ROWS: Final = 500
 EXPORT_FOLDER: Final = ("ev_ledger", "exports")
+# Exports the folder keeps: an automation that exports every few minutes must not fill
+# the disk. Writing one removes the oldest beyond these (EV Ledger's own files only).
+EXPORTS_KEPT: Final = 100
+_EXPORT_NAME: Final = re.compile(
+    r"(?:sessions|trips|home_charging)_\d{8}T\d{6}(?:_\d+)?\.csv"
+)
 
 type _Handler = Callable[
     [HomeAssistant, ServiceCall], Coroutine[Any, Any, ServiceResponse]
@@ -825,6 +835,34 @@ def _new_file(folder: Path, stem: str) -> Path:
             return path
 
 
+def _prune_exports(folder: Path, keep: int = EXPORTS_KEPT) -> int:
+    """Remove EV Ledger's oldest exports beyond the newest `keep`; how many went.
+
+    Only files named as the actions name them; anything else in the folder is the
+    user's. Oldest by modification time (a second's files by name). A file that is
+    already gone, or cannot be removed, is left to the next export.
+    """
+    exports = []
+    for path in folder.iterdir():
+        if not _EXPORT_NAME.fullmatch(path.name):
+            continue
+        try:
+            exports.append((path.stat().st_mtime, path.name, path))
+        except OSError:
+            continue
+    exports.sort(reverse=True)
+    removed = 0
+    for _mtime, _name, path in exports[keep:]:
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed += 1
+    if removed:
+        _LOGGER.info("Removed %d old export(s) from %s", removed, folder)
+    return removed
+
+
 def _write_report(folder: Path, stem: str, write: Callable[[Path], Report]) -> Report:
     """Write a report into a new file; on failure, remove the file claimed."""
     path = _new_file(folder, stem)
@@ -901,6 +939,7 @@ async def _export(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
             for response in done.values():
                 Path(response["path"]).unlink(missing_ok=True)
             raise
+        _prune_exports(folder)
         return done
 
     return await _run_report(hass, runtime, job)
@@ -926,6 +965,7 @@ async def _home_charging_report(
 
     def job() -> dict[str, Any]:
         report = _write_report(folder, f"home_charging_{stamp}", report_of)
+        _prune_exports(folder)
         rows = report.json_rows()
         return {"path": str(report.path), "rows": rows, "count": len(rows)}
 

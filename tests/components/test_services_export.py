@@ -403,3 +403,39 @@ async def test_database_error_hides_the_password(
     assert "s3cret" not in err.value.translation_placeholders["error"]
     assert "s3cret" not in str(err.value)
     assert list(_exports(hass).iterdir()) == []
+
+
+async def test_the_exports_folder_keeps_the_newest(
+    hass: HomeAssistant, fleet: Ledger
+) -> None:
+    """An automation exporting every few minutes does not fill the disk.
+
+    Writing an export removes EV Ledger's oldest exports beyond EXPORTS_KEPT; the
+    user's own files in the folder are never touched.
+    """
+    await _scenario(fleet)
+    folder = _exports(hass)
+    folder.mkdir(parents=True, exist_ok=True)
+    old = []
+    for i in range(services.EXPORTS_KEPT + 5):
+        path = folder / f"trips_2024010{i % 9 + 1}T{i:06d}.csv"
+        path.write_text("id\n")
+        os.utime(path, (1_700_000_000 + i * 60, 1_700_000_000 + i * 60))
+        old.append(path)
+    mine = [folder / "trips_my_copy.csv", folder / "notes.txt"]
+    for path in mine:
+        path.write_text("kept\n")
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+    entry_id = fleet.entry.entry_id
+    result = await _call(hass, "export", {"config_entry_id": entry_id})
+    report = await _call(hass, "home_charging_report", {"config_entry_id": entry_id})
+    new = [Path(result[k]["path"]) for k in ("sessions", "trips")]
+    new.append(Path(report["path"]))
+    assert all(path.exists() for path in new + mine)
+    ours = sorted(p for p in folder.iterdir() if NAME.fullmatch(p.name))
+    assert len(ours) == services.EXPORTS_KEPT
+    # The oldest went, the newest of the earlier ones stayed.
+    kept_old = services.EXPORTS_KEPT - len(new)
+    assert [p.exists() for p in old] == [False] * (len(old) - kept_old) + [
+        True
+    ] * kept_old
