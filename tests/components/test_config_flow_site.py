@@ -343,8 +343,11 @@ def test_suspect_signs(
 
 SIGNS = {"grid_sign": "import_positive", "battery_sign": "discharge_positive"}
 # Integrations whose own convention differs, as their readings show: Huawei Solar's
-# power meter counts export as positive (wlcrs/huawei_solar).
-OWN_SIGNS = {"huawei_solar": {"grid_sign": "export_positive"}}
+# power meter counts export as positive (wlcrs/huawei_solar), and so does GoodWe's.
+OWN_SIGNS = {
+    "huawei_solar": {"grid_sign": "export_positive"},
+    "goodwe": {"grid_sign": "export_positive"},
+}
 
 
 @pytest.mark.parametrize("site", SITES)

@@ -439,6 +439,15 @@ SITES: dict[str, dict[Role, str]] = {
         R.GRID_POWER: "sensor.power_meter_active_power",
         R.BATTERY_POWER: "sensor.battery_charge_discharge_power",
     },
+    # A hybrid (ET) with its three-phase meter: "Active Power" says nothing of the
+    # grid, the meter's "Meter Active Power Total" does (counted export positive).
+    # The per-string, per-phase, backup and inverter-output powers are decoys.
+    "goodwe": _site(
+        "sensor.pv_power",
+        "sensor.meter_active_power_total",
+        "sensor.battery_power",
+        "sensor.house_consumption",
+    ),
     # A hybrid (MIX): per-string PV powers beside "All PV wattage", an import/export
     # pair, and the battery only as charging and discharging halves (not proposed).
     "growatt_server": {
@@ -1007,6 +1016,20 @@ def test_an_inverters_input_power_and_a_power_meter_are_solar_and_grid() -> None
     }
 
 
+def test_the_meter_an_inverter_reads_is_the_grid() -> None:
+    # GoodWe: "Active Power" says nothing of the grid; its meter's "Meter Active
+    # Power Total" is the grid connection, one phase of it is not. A wallbox's smart
+    # meter reading is still no grid (see the test above).
+    goodwe = [
+        _power("sensor.active_power", "Active Power"),
+        _power("sensor.meter_active_power_total", "Meter Active Power Total"),
+        _power("sensor.meter_active_power_l1", "Meter Active Power L1"),
+    ]
+    assert propose_mapping(goodwe, kind=DeviceKind.ENERGY_SITE).mapping == {
+        Role.GRID_POWER: "sensor.meter_active_power_total"
+    }
+
+
 def test_one_pv_string_is_not_the_solar_power() -> None:
     # Growatt: "PV1 wattage" and "PV2 wattage" tied with "All PV wattage"; the
     # strings alone tie with each other, so the user picks (or sums them).
@@ -1196,6 +1219,7 @@ README_SITES = {
     "SMA (core sma)": "sma",
     "Huawei Solar (huawei_solar)": "huawei_solar",
     "Growatt (core growatt_server)": "growatt_server",
+    "GoodWe (core goodwe)": "goodwe",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
     "car battery": (R.BATTERY_LEVEL,),

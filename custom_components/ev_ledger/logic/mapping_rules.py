@@ -267,10 +267,9 @@ _SITE_WORDS: Mapping[Role, tuple[str, str]] = {
         "export, import, grid, battery, storage, load, consumption, house, home, "
         "surplus, divert",
     ),
-    # A site's "power meter" sits at the grid connection (Huawei's DTSU666).
+    # A site's "power meter" sits at the grid connection: see _SITE_EXTRA.
     Role.GRID_POWER: (
-        "grid, site power, net power, net consumption, netz, utility, mains, "
-        "power meter",
+        "grid, site power, net power, net consumption, netz, utility, mains",
         "services, import, export, feed, from grid, to grid, solar, pv, battery, "
         "storage, generator, load, supplied, absorbed, draw",
     ),
@@ -307,6 +306,11 @@ _SITE_EXTRA: Mapping[Role, tuple[_Rule, ...]] = {
         (-10, _words("charge, charging, discharge, discharging", whole=True)),
     ),
     Role.HOME_LOAD: ((10, _words("consumed, consumption")),),
+    # The meter an inverter reads sits at the grid connection: Huawei's "Power meter"
+    # device (a DTSU666), GoodWe's "Meter Active Power Total". A wallbox's "smart
+    # meter" reading (Alfen) does not make it a site; a meter's power that already
+    # says "grid" counts once.
+    Role.GRID_POWER: ((50, _words_unless("meter", "smart meter, grid")),),
     # An import/export pair read at the grid connection's meter is the grid, more
     # surely than an inverter's own "grid power" (SMA: its AC output).
     Role.GRID_IMPORT_POWER: (
