@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
@@ -45,25 +46,28 @@ class LedgerOptionsFlow(OptionsFlow):
 
         Turning the deadband on or off reloads the ledger (`runtime.fingerprint`).
         """
-        if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    CONF_SAMPLE_RETENTION_DAYS: int(
-                        user_input[CONF_SAMPLE_RETENTION_DAYS]
-                    ),
-                    CONF_DEADBAND: bool(user_input[CONF_DEADBAND]),
-                }
-            )
+        errors: dict[str, str] = {}
         options = self.config_entry.options
+        shown: dict[str, Any] = {
+            CONF_SAMPLE_RETENTION_DAYS: options.get(
+                CONF_SAMPLE_RETENTION_DAYS, DEFAULT_RETENTION_DAYS
+            ),
+            CONF_DEADBAND: options.get(CONF_DEADBAND, False),
+        }
+        if user_input is not None:
+            days = user_input[CONF_SAMPLE_RETENTION_DAYS]
+            # NaN passes the number selector: it compares false with min and max.
+            if math.isfinite(days):
+                return self.async_create_entry(
+                    data={
+                        CONF_SAMPLE_RETENTION_DAYS: int(days),
+                        CONF_DEADBAND: bool(user_input[CONF_DEADBAND]),
+                    }
+                )
+            errors[CONF_SAMPLE_RETENTION_DAYS] = "invalid_number"
+            shown[CONF_DEADBAND] = user_input[CONF_DEADBAND]
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                SCHEMA,
-                {
-                    CONF_SAMPLE_RETENTION_DAYS: options.get(
-                        CONF_SAMPLE_RETENTION_DAYS, DEFAULT_RETENTION_DAYS
-                    ),
-                    CONF_DEADBAND: options.get(CONF_DEADBAND, False),
-                },
-            ),
+            data_schema=self.add_suggested_values_to_schema(SCHEMA, shown),
+            errors=errors,
         )

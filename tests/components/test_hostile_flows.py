@@ -1,0 +1,67 @@
+"""What a careless or hostile user can type into EV Ledger's configuration UI.
+
+Every step is driven through Home Assistant's own flow managers, as the frontend
+drives them. Whatever is typed, the answer is a translated form error (or the
+schema's validation error) or a clean abort: never an exception, a stored value
+that breaks the ledger later, or a password shown back. After input the flows
+accept, the ledger still sets up, takes a state and unloads.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+
+from custom_components.ev_ledger.const import CONF_DEADBAND, CONF_SAMPLE_RETENTION_DAYS
+from custom_components.ev_ledger.logic.model import Role
+from tests.components.flow_helpers import STRINGS
+
+from .conftest import ENTITIES, Ledger
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+
+async def _still_runs(hass: HomeAssistant, ledger: Ledger) -> None:
+    """The ledger sets up after the change, takes a state and unloads."""
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await ledger.setup()
+    hass.states.async_set(
+        ENTITIES[Role.CHARGER_POWER], "7.2", {"unit_of_measurement": "kW"}
+    )
+    await hass.async_block_till_done()
+    await ledger.unload()
+
+
+# Options ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("days", ["nan", float("nan"), "NaN"])
+async def test_options_refuse_a_retention_that_is_no_number(
+    hass: HomeAssistant, embedded_ledger: Ledger, days: Any
+) -> None:
+    """NaN passes the number selector (it compares false with min and max).
+
+    It raised ValueError in int() before: the frontend showed "Unknown error".
+    """
+    await embedded_ledger.setup()
+    entry = embedded_ledger.entry
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SAMPLE_RETENTION_DAYS: days}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_SAMPLE_RETENTION_DAYS: "invalid_number"}
+    assert "invalid_number" in STRINGS["options"]["error"]
+    assert entry.options == {}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SAMPLE_RETENTION_DAYS: "30", CONF_DEADBAND: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {CONF_SAMPLE_RETENTION_DAYS: 30, CONF_DEADBAND: True}
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await embedded_ledger.unload()
+    await _still_runs(hass, embedded_ledger)
