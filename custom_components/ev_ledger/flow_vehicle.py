@@ -10,6 +10,7 @@ vehicle uses is refused unless it is a shared wallbox's (logic.mapping.entity_re
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any, Final
 
 from homeassistant.config_entries import (
@@ -135,6 +136,8 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
         # None: the default (home, for a car without a location entity).
         self._usual_zone: str | None = None
         self._thresholds: dict[str, Any] = {}
+        # Fields whose number was none (NaN passes the number selector).
+        self._not_numbers: set[str] = set()
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -216,18 +219,31 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
             for role in VEHICLE_ROLES
             if user_input.get(role.value)
         }
+        # NaN compares false with the selector's min and max, so it gets here; it is
+        # refused and the form shows the field empty (or at its default) again.
+        self._not_numbers = set()
         capacity = user_input.get(CONF_CAPACITY)
+        if capacity is not None and not math.isfinite(capacity):
+            self._not_numbers.add(CONF_CAPACITY)
+            capacity = None
         self._capacity = float(capacity) if capacity else None
         self._vin = (user_input.get(CONF_VIN) or "").strip() or None
         self._usual_zone = user_input.get(CONF_USUAL_ZONE) or None
+        thresholds = user_input[CONF_THRESHOLDS]
+        if any(
+            isinstance(value, float) and not math.isfinite(value)
+            for value in thresholds.values()
+        ):
+            self._not_numbers.add(CONF_THRESHOLDS)
         self._thresholds = {
             key: value
-            for key, value in user_input[CONF_THRESHOLDS].items()
+            for key, value in thresholds.items()
             if value != THRESHOLD_DEFAULTS[key]
+            and not (isinstance(value, float) and not math.isfinite(value))
         }
 
     def _validate(self) -> dict[str, str]:
-        errors: dict[str, str] = {}
+        errors: dict[str, str] = dict.fromkeys(self._not_numbers, "invalid_number")
         if not self._name:
             errors[CONF_NAME] = "name_required"
         for role_value, entity_id in self._roles.items():

@@ -11,17 +11,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.config_entries import SOURCE_RECONFIGURE
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
 from custom_components.ev_ledger.const import CONF_DEADBAND, CONF_SAMPLE_RETENTION_DAYS
 from custom_components.ev_ledger.logic.model import Role
-from tests.components.flow_helpers import STRINGS
+from tests.components.flow_helpers import STRINGS, assert_translated, form_values
 
-from .conftest import ENTITIES, Ledger
+from .conftest import ENTITIES, UNITS, VEHICLE_ID, Ledger
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
+
+
+def _car_states(hass: HomeAssistant) -> None:
+    """The mapped car's entities exist, with their units."""
+    for role, entity_id in ENTITIES.items():
+        unit = UNITS.get(role)
+        hass.states.async_set(
+            entity_id, "50", {"unit_of_measurement": unit} if unit else {}
+        )
 
 
 async def _still_runs(hass: HomeAssistant, ledger: Ledger) -> None:
@@ -62,6 +72,70 @@ async def test_options_refuse_a_retention_that_is_no_number(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {CONF_SAMPLE_RETENTION_DAYS: 30, CONF_DEADBAND: True}
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await embedded_ledger.unload()
+    await _still_runs(hass, embedded_ledger)
+
+
+# Vehicles -----------------------------------------------------------------------------
+
+
+async def _review(hass: HomeAssistant, ledger: Ledger) -> Any:
+    result = await hass.config_entries.subentries.async_init(
+        (ledger.entry.entry_id, "vehicle"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": VEHICLE_ID},
+    )
+    assert result["step_id"] == "review"
+    return result
+
+
+def _filled(result: Any) -> dict[str, Any]:
+    return {k: v for k, v in form_values(result).items() if v is not None}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"usable_capacity_kwh": "nan"}, "usable_capacity_kwh"),
+        ({"usable_capacity_kwh": float("nan")}, "usable_capacity_kwh"),
+        ({"thresholds": {"min_session_kwh": float("nan")}}, "thresholds"),
+        ({"thresholds": {"session_grace_s": "nan"}}, "thresholds"),
+    ],
+)
+async def test_vehicle_refuses_numbers_that_are_no_numbers(
+    hass: HomeAssistant,
+    embedded_ledger: Ledger,
+    change: dict[str, Any],
+    field: str,
+) -> None:
+    """A NaN capacity or threshold was stored (JSON null after a restart)."""
+    _car_states(hass)
+    await embedded_ledger.setup()
+    entry = embedded_ledger.entry
+    before = dict(entry.subentries[VEHICLE_ID].data)
+    result = await _review(hass, embedded_ledger)
+    values = _filled(result)
+    if "thresholds" in change:
+        values["thresholds"] = values["thresholds"] | change["thresholds"]
+    else:
+        values |= change
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], values
+    )
+    assert_translated(result, "vehicle")
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: "invalid_number"}
+    assert dict(entry.subentries[VEHICLE_ID].data) == before
+
+    # Corrected, it is taken and the ledger runs on.
+    values = _filled(result)
+    values |= {"usable_capacity_kwh": 60}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], values
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.subentries[VEHICLE_ID].data["usable_capacity_kwh"] == 60
     await hass.async_block_till_done(wait_background_tasks=True)
     await embedded_ledger.unload()
     await _still_runs(hass, embedded_ledger)
