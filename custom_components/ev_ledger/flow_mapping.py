@@ -142,6 +142,10 @@ def check_role_entity(hass: HomeAssistant, role: Role, entity_id: str) -> str | 
     info = entity_info(hass, entity_id)
     if info is None:
         return "entity_not_found"
+    entry = er.async_get(hass).async_get(entity_id)
+    if entry is not None and entry.platform == DOMAIN:
+        # EV Ledger's own sensor: what it reports would be fed back into it.
+        return "entity_is_ev_ledger"
     table = ROLE_FIELDS[role].unit_table
     if table is not None and info.unit and table.scale(info.unit) is None:
         return "unsupported_unit"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import SOURCE_RECONFIGURE
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
@@ -23,6 +23,10 @@ from .conftest import ENTITIES, UNITS, VEHICLE_ID, Ledger
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
+
+# EV Ledger's own sensors of the embedded ledger's vehicle (Model Y).
+OWN_ENERGY = "sensor.model_y_current_session_energy"
+OWN_POWER = "sensor.model_y_charging_power"
 
 
 def _car_states(hass: HomeAssistant) -> None:
@@ -139,3 +143,49 @@ async def test_vehicle_refuses_numbers_that_are_no_numbers(
     await hass.async_block_till_done(wait_background_tasks=True)
     await embedded_ledger.unload()
     await _still_runs(hass, embedded_ledger)
+
+
+@pytest.mark.parametrize(
+    ("role", "own"),
+    [(Role.SESSION_ENERGY, OWN_ENERGY), (Role.CHARGER_POWER, OWN_POWER)],
+)
+async def test_vehicle_refuses_ev_ledgers_own_sensors(
+    hass: HomeAssistant, embedded_ledger: Ledger, role: Role, own: str
+) -> None:
+    """EV Ledger's own sensor feeding its own vehicle is a feedback loop."""
+    _car_states(hass)
+    await embedded_ledger.setup()
+    entry = embedded_ledger.entry
+    assert hass.states.get(own) is not None
+    before = dict(entry.subentries[VEHICLE_ID].data)
+    result = await _review(hass, embedded_ledger)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _filled(result) | {role.value: own}
+    )
+    assert_translated(result, "vehicle")
+    assert result["errors"] == {role.value: "entity_is_ev_ledger"}
+    assert dict(entry.subentries[VEHICLE_ID].data) == before
+    await embedded_ledger.unload()
+
+
+async def test_site_refuses_ev_ledgers_own_sensors(
+    hass: HomeAssistant, embedded_ledger: Ledger
+) -> None:
+    """A site's solar or grid power cannot be one of EV Ledger's sensors."""
+    _car_states(hass)
+    await embedded_ledger.setup()
+    entry = embedded_ledger.entry
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "energy_site"), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {})
+    assert result["step_id"] == "site"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _filled(result) | {"solar_power": OWN_POWER}
+    )
+    assert_translated(result, "energy_site")
+    assert result["errors"] == {"solar_power": "entity_is_ev_ledger"}
+    assert not [
+        s for s in entry.subentries.values() if s.subentry_type == "energy_site"
+    ]
+    await embedded_ledger.unload()
