@@ -187,7 +187,9 @@ class EvLedgerConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         defaults: Mapping[str, Any] = self._current_postgresql()
-        if user_input is not None:
+        if user_input is not None and (errors := storage.text_errors(user_input)):
+            defaults = user_input
+        elif user_input is not None:
             password = user_input.get(CONF_PASSWORD) or defaults.get(CONF_PASSWORD)
             data = storage.postgresql_data(
                 host=user_input[CONF_HOST],
@@ -260,7 +262,9 @@ class EvLedgerConfigFlow(ConfigFlow, domain=DOMAIN):
             CONF_USERNAME: current[CONF_USERNAME],
             "target": storage.title(current),
         }
-        if user_input is not None:
+        if user_input is not None and "\x00" in user_input[CONF_PASSWORD]:
+            errors[CONF_PASSWORD] = "invalid_character"
+        elif user_input is not None:
             data = {**current, CONF_PASSWORD: user_input[CONF_PASSWORD]}
             errors, extra = await self._async_test(data, fields={CONF_PASSWORD})
             placeholders |= extra

@@ -53,6 +53,26 @@ EMBEDDED_TITLE: Final = "EV Ledger (embedded)"
 _URL_SCHEMES: Final = frozenset({"postgresql", "postgres", "postgresql+psycopg"})
 
 
+# Typed fields that name the target; blank, PostgreSQL would pick its own default (a
+# local socket, the operating-system user) instead of refusing.
+REQUIRED_TEXT: Final = (CONF_HOST, CONF_DATABASE, CONF_USERNAME)
+# A NUL ends libpq's connection string there: what follows it (the port, the
+# database) would silently be its default.
+NUL_FREE_TEXT: Final = (*REQUIRED_TEXT, CONF_PASSWORD, CONF_SSLROOTCERT)
+
+
+def text_errors(values: Mapping[str, Any]) -> dict[str, str]:
+    """Return the field errors of typed connection settings (empty when usable)."""
+    errors: dict[str, str] = {}
+    for key in NUL_FREE_TEXT:
+        value = values.get(key)
+        if key in REQUIRED_TEXT and not (value or "").strip():
+            errors[key] = "value_required"
+        elif value and "\x00" in value:
+            errors[key] = "invalid_character"
+    return errors
+
+
 class InvalidUrl(ValueError):
     """The connection URL is not a postgresql:// URL this integration can use."""
 
@@ -105,6 +125,8 @@ def data_from_url(url: str) -> dict[str, Any]:
     Raises:
         InvalidUrl: Not a URL, another scheme, no host, or an unknown sslmode.
     """
+    if "\x00" in url:
+        raise InvalidUrl("a NUL character")
     try:
         parsed = make_url(url.strip())
         port = parsed.port
@@ -112,6 +134,11 @@ def data_from_url(url: str) -> dict[str, Any]:
         raise InvalidUrl("not a connection URL") from err
     if parsed.drivername not in _URL_SCHEMES or not parsed.host:
         raise InvalidUrl("not a postgresql:// URL with a host")
+    if "@" in parsed.host:
+        # An unescaped @ in the password: its tail would be taken for the host.
+        raise InvalidUrl("an @ in the host")
+    if port is not None and not 0 < port < 65536:
+        raise InvalidUrl("a port out of range")
     query = {
         key: value if isinstance(value, str) else value[0]
         for key, value in parsed.query.items()

@@ -14,8 +14,13 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ev_ledger.const import CONF_DEADBAND, CONF_SAMPLE_RETENTION_DAYS
+from custom_components.ev_ledger.const import (
+    CONF_DEADBAND,
+    CONF_SAMPLE_RETENTION_DAYS,
+    DOMAIN,
+)
 from custom_components.ev_ledger.logic.model import Role
 from tests.components.flow_helpers import STRINGS, assert_translated, form_values
 
@@ -24,6 +29,7 @@ from .conftest import ENTITIES, UNITS, VEHICLE_ID, Ledger
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
+SECRET = "s3cr3t-Pa55"
 # EV Ledger's own sensors of the embedded ledger's vehicle (Model Y).
 OWN_ENERGY = "sensor.model_y_current_session_energy"
 OWN_POWER = "sensor.model_y_charging_power"
@@ -189,3 +195,116 @@ async def test_site_refuses_ev_ledgers_own_sensors(
         s for s in entry.subentries.values() if s.subentry_type == "energy_site"
     ]
     await embedded_ledger.unload()
+
+
+# Storage ------------------------------------------------------------------------------
+
+
+async def _storage_step(hass: HomeAssistant, step: str) -> Any:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": step}
+    )
+
+
+def _no_secret(result: Any, caplog: pytest.LogCaptureFixture) -> None:
+    assert SECRET not in repr(result)
+    assert SECRET[3:] not in repr(result)
+    assert SECRET not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"host": "   "}, {"host": "value_required"}),
+        ({"database": " "}, {"database": "value_required"}),
+        ({"username": "\t"}, {"username": "value_required"}),
+        ({"host": "127.0.0.1\x00"}, {"host": "invalid_character"}),
+        ({"database": "d\x00b"}, {"database": "invalid_character"}),
+        ({"username": "u\x00"}, {"username": "invalid_character"}),
+        ({"password": f"{SECRET}\x00x"}, {"password": "invalid_character"}),
+        ({"sslrootcert": "ca\x00.pem"}, {"sslrootcert": "invalid_character"}),
+    ],
+)
+async def test_postgresql_fields_refuse_blank_and_nul(
+    hass: HomeAssistant,
+    caplog: pytest.LogCaptureFixture,
+    change: dict[str, str],
+    error: dict[str, str],
+) -> None:
+    """A blank host, database or user was PostgreSQL's default (a local socket,
+    the OS user); a NUL ended the connection string there, so the test connected
+    to the default port or database, not to the one typed."""
+    result = await _storage_step(hass, "postgresql")
+    data = {
+        "host": "127.0.0.1",
+        "port": 1,
+        "database": "ledger",
+        "username": "ev",
+        "password": SECRET,
+        "sslmode": "disable",
+    }
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], data | change
+    )
+    assert_translated(result)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == error
+    _no_secret(result, caplog)
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://ev:{SECRET}@127.0.0.1:99999/ledger",
+        f"postgresql://ev:{SECRET}@127.0.0.1:-1/ledger",
+        f"postgresql://ev:{SECRET}@127.0.0.1:1/led\x00ger",
+        f"postgresql://ev:{SECRET[:3]}\x00{SECRET[3:]}@127.0.0.1:1/ledger",
+        # An unescaped @ in the password: its tail became the host (and the title).
+        f"postgresql://ev:{SECRET[:3]}@{SECRET[3:]}@127.0.0.1:1/ledger",
+    ],
+)
+async def test_postgresql_url_refuses_what_libpq_would_misread(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture, url: str
+) -> None:
+    result = await _storage_step(hass, "postgresql_url")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"url": url}
+    )
+    assert_translated(result)
+    assert result["errors"] == {"url": "invalid_url"}
+    _no_secret(result, caplog)
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_reauth_refuses_a_password_with_nul(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The stored password would have been cut at the NUL by libpq."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="ev@127.0.0.1:1/ledger",
+        unique_id="postgresql://ev@127.0.0.1:1/ledger",
+        data={
+            "backend": "postgresql",
+            "host": "127.0.0.1",
+            "port": 1,
+            "database": "ledger",
+            "username": "ev",
+            "password": "old",
+            "sslmode": "disable",
+            "sslrootcert": None,
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"password": f"{SECRET}\x00"}
+    )
+    assert_translated(result)
+    assert result["errors"] == {"password": "invalid_character"}
+    _no_secret(result, caplog)
+    assert entry.data["password"] == "old"
