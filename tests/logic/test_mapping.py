@@ -448,6 +448,12 @@ SITES: dict[str, dict[Role, str]] = {
         "sensor.battery_power",
         "sensor.house_consumption",
     ),
+    # An X3 Hybrid G4: "Grid 1..3 Power" are the inverter's phases, "Grid Power" the
+    # meter. The solar power comes per string only and there is no house load.
+    "solax": {
+        R.GRID_POWER: "sensor.solax_sw12345678_grid_power",
+        R.BATTERY_POWER: "sensor.solax_sw12345678_battery_power",
+    },
     # A hybrid (MIX): per-string PV powers beside "All PV wattage", an import/export
     # pair, and the battery only as charging and discharging halves (not proposed).
     "growatt_server": {
@@ -1030,6 +1036,19 @@ def test_the_meter_an_inverter_reads_is_the_grid() -> None:
     }
 
 
+def test_a_numbered_flow_is_one_of_several() -> None:
+    # Solax: "Grid 1 Power" .. "Grid 3 Power" are the inverter's phases and tied
+    # with the meter's "Grid Power", so no grid was proposed.
+    solax = [
+        _power("sensor.solax_grid_power", "Grid Power"),
+        *(_power(f"sensor.solax_grid_{n}_power", f"Grid {n} Power") for n in (1, 2, 3)),
+        *(_power(f"sensor.solax_pv{n}_power", f"PV{n} Power") for n in (1, 2)),
+    ]
+    assert propose_mapping(solax, kind=DeviceKind.ENERGY_SITE).mapping == {
+        Role.GRID_POWER: "sensor.solax_grid_power"
+    }
+
+
 def test_one_pv_string_is_not_the_solar_power() -> None:
     # Growatt: "PV1 wattage" and "PV2 wattage" tied with "All PV wattage"; the
     # strings alone tie with each other, so the user picks (or sums them).
@@ -1220,6 +1239,7 @@ README_SITES = {
     "Huawei Solar (huawei_solar)": "huawei_solar",
     "Growatt (core growatt_server)": "growatt_server",
     "GoodWe (core goodwe)": "goodwe",
+    "SolaX (core solax)": "solax",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
     "car battery": (R.BATTERY_LEVEL,),

@@ -347,6 +347,9 @@ def _site_power(good: str, bad: str, extra: tuple[_Rule, ...] = ()) -> RoleSpec:
             (-70, _words(bad)),
             (-60, _SITE_NOISE),
             (-40, _ANY_PHASE),
+            # A numbered flow is one of several (Solax "Grid 1 Power", one phase of
+            # the inverter's output beside the meter's "Grid Power").
+            (-40, _all(_words("1, 2, 3, 4", whole=True), _not(_ANY_PHASE, "no phase"))),
             *extra,
         ),
     )
