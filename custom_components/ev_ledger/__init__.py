@@ -20,6 +20,7 @@ from .builders import db_config
 from .const import DOMAIN, EMBEDDED_FILENAME
 from .db import (
     CannotConnect,
+    DatabaseDamaged,
     InvalidAuth,
     MigrationError,
     MigrationsMissing,
@@ -70,7 +71,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> 
         # needs a migration has to wait for the server.
         known = await schema.async_load() or {}
         head = await hass.async_add_executor_job(head_revision)
+        damaged = isinstance(err, DatabaseDamaged)
+        if damaged:
+            # Waiting does not mend a damaged file; the user restores it or moves it
+            # aside. With this code's schema the ledgers still run, journaling.
+            issues.async_db_damaged(
+                hass, entry.entry_id, entry.title, config.describe(), str(err)
+            )
         if known.get("revision") != head:
+            if damaged:
+                raise ConfigEntryError(
+                    translation_domain=DOMAIN,
+                    translation_key="database_damaged",
+                    translation_placeholders={**placeholders, "error": str(err)},
+                ) from err
             raise ConfigEntryNotReady(
                 translation_domain=DOMAIN,
                 translation_key="cannot_connect",
@@ -115,6 +129,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> 
         # Remembered for a restart while the server is down (see above).
         if (await schema.async_load() or {}).get("revision") != result.after:
             await schema.async_save({"revision": result.after})
+        issues.async_clear_db_damaged(hass, entry.entry_id)
     issues.async_clear_schema_too_new(hass, entry.entry_id)
     await statistics.async_prune(hass)
     runtime = await EvLedgerRuntime.async_create(hass, entry, config)

@@ -9,6 +9,7 @@ from .const import DOMAIN
 
 ISSUE_SCHEMA_TOO_NEW = "schema_too_new"
 ISSUE_DB_UNREACHABLE = "database_unreachable"
+ISSUE_DB_DAMAGED = "database_damaged"
 ISSUE_MISSING_ENTITY = "missing_entity"
 
 
@@ -60,6 +61,28 @@ def async_db_unreachable(
 def async_clear_db_unreachable(hass: HomeAssistant, entry_id: str) -> None:
     """The database is back."""
     ir.async_delete_issue(hass, DOMAIN, _id(ISSUE_DB_UNREACHABLE, entry_id))
+
+
+@callback
+def async_db_damaged(
+    hass: HomeAssistant, entry_id: str, title: str, target: str, error: str
+) -> None:
+    """The embedded database file is damaged; records wait in the journal."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _id(ISSUE_DB_DAMAGED, entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_DB_DAMAGED,
+        translation_placeholders={"title": title, "target": target, "error": error},
+    )
+
+
+@callback
+def async_clear_db_damaged(hass: HomeAssistant, entry_id: str) -> None:
+    """The database file is usable again."""
+    ir.async_delete_issue(hass, DOMAIN, _id(ISSUE_DB_DAMAGED, entry_id))
 
 
 def missing_entity_issue_id(entry_id: str, subentry_id: str, role: str) -> str:

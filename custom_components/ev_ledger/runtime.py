@@ -252,6 +252,8 @@ class EvLedgerRuntime:
     tuning: Tuning = field(default_factory=lambda: TUNING)
     db_down_since: datetime | None = None
     reauth_started: bool = False
+    # The embedded database file was found damaged (a repair says so).
+    db_damaged: bool = False
     missing_issues: set[str] = field(default_factory=set)
     settle: builders.ZoneSettlement | None = None
     # Sources without a snapshot: new, so their history is backfilled at start.
@@ -1006,6 +1008,24 @@ class EvLedgerRuntime:
                 if entry is not None:
                     entry.async_start_reauth(self.hass)
             return
+        if health.state is WriterState.DISCONNECTED and health.damaged:
+            # Waiting does not mend a damaged file: said at once, not as an outage.
+            if not self.db_damaged:
+                self.db_damaged = True
+                _LOGGER.error(
+                    "EV Ledger: the database file %s is damaged (%s); journaling "
+                    "until it is restored from a backup (Settings → Repairs)",
+                    self.db_config.describe(),
+                    health.last_error,
+                )
+                issues.async_db_damaged(
+                    self.hass,
+                    self.entry_id,
+                    self.title,
+                    self.db_config.describe(),
+                    health.last_error or "-",
+                )
+            return
         if health.state is WriterState.DISCONNECTED:
             if self.db_down_since is None:
                 # Counted from the writer's first failure, not from this tick; and
@@ -1031,6 +1051,9 @@ class EvLedgerRuntime:
             if self.db_down_since is not None:
                 issues.async_clear_db_unreachable(self.hass, self.entry_id)
             self.db_down_since = None
+            if self.db_damaged:
+                self.db_damaged = False
+                issues.async_clear_db_damaged(self.hass, self.entry_id)
 
     @callback
     def _check_database_later(self, now: datetime) -> None:

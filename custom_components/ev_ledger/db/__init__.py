@@ -67,6 +67,7 @@ from .backoff import Backoff
 from .config import SSL_MODES, DbConfig, SslMode, make_engine
 from .errors import (
     CannotConnect,
+    DatabaseDamaged,
     DbError,
     InvalidAuth,
     MigrationError,
@@ -99,6 +100,7 @@ __all__ = [
     "SSL_MODES",
     "Backoff",
     "CannotConnect",
+    "DatabaseDamaged",
     "DbConfig",
     "DbError",
     "InvalidAuth",

@@ -44,6 +44,15 @@ class CannotConnect(DbError):
     """The server cannot be reached (address, port, network, server down)."""
 
 
+class DatabaseDamaged(CannotConnect):
+    """The embedded database file is damaged: not a database, or malformed.
+
+    Waiting does not mend it: the file must be restored from a backup or moved aside.
+    A kind of CannotConnect, so that what waits for an unreachable database (the
+    journal keeps every record) waits for this one too.
+    """
+
+
 class InvalidAuth(DbError):
     """The server refused the user name or password."""
 
@@ -103,6 +112,9 @@ _AUTH_MARKERS = (
     "no pg_hba.conf entry",
 )
 _PRIVILEGE_SQLSTATES = frozenset({"42501"})
+# SQLite's primary result codes for a file that is not, or no longer, a database:
+# SQLITE_CORRUPT ("database disk image is malformed") and SQLITE_NOTADB.
+_SQLITE_DAMAGED = frozenset({11, 26})
 _AUTH_SQLSTATES = frozenset({"28P01", "28000"})
 
 
@@ -133,4 +145,7 @@ def classify(exc: BaseException, secrets: Iterable[str | None] = ()) -> DbError:
         return InvalidAuth(message)
     if any(m in lowered for m in _TLS_MARKERS):
         return TlsError(message)
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _SQLITE_DAMAGED:
+        return DatabaseDamaged(message)
     return CannotConnect(message)

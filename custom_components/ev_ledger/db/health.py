@@ -35,6 +35,7 @@ class WriterHealth:
         reconnect_attempts: Failed reconnects since the database went away.
         down_since: When the current outage began (aware UTC), None when connected.
         auth_failed: The server refused the user or password at the last attempt.
+        damaged: The embedded database file was found damaged at the last attempt.
         last_commit: Time of the last commit (aware UTC), if any.
         last_error: Last error, passwords removed.
         journal_full: True when the journal's bound was hit.
@@ -50,6 +51,7 @@ class WriterHealth:
     reconnect_attempts: int
     down_since: datetime | None
     auth_failed: bool
+    damaged: bool = False
     last_commit: datetime | None
     last_error: str | None
     journal_full: bool

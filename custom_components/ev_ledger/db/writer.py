@@ -34,7 +34,7 @@ from sqlalchemy.exc import (
 
 from .backoff import Backoff
 from .config import DbConfig, make_engine
-from .errors import InvalidAuth, classify
+from .errors import DatabaseDamaged, InvalidAuth, classify
 from .health import WriterHealth, WriterState
 from .journal import DEFAULT_MAX_BYTES, Journal, open_private
 from .rows import Sample, SiteDaily, entity_uuid, session_row, site_daily_row, trip_row
@@ -148,6 +148,7 @@ class Writer:
         # When the current outage began (the first failure), None while connected.
         self._down_since: datetime | None = None
         self._auth_failed = False
+        self._damaged = False
         # Writer-thread state.
         self._engine: Engine | None = None
         self._journal: Journal | None = None
@@ -389,6 +390,7 @@ class Writer:
             reconnect_attempts=self._attempts,
             down_since=self._down_since,
             auth_failed=self._auth_failed,
+            damaged=self._damaged,
             last_commit=self._last_commit,
             last_error=last_error,
             journal_full=bool(journal and journal.dropped),
@@ -659,6 +661,7 @@ class Writer:
         self._attempts = 0
         self._down_since = None
         self._auth_failed = False
+        self._damaged = False
         assert self._journal is not None
         self._state = (
             WriterState.CONNECTED if self._journal.empty else WriterState.REPLAYING
@@ -672,10 +675,11 @@ class Writer:
                 message,
             )
         self._connected = False
-        # A refused password is no outage: the user must act (reauth).
-        self._auth_failed = isinstance(
-            classify(exc, [self._config.password]), InvalidAuth
-        )
+        # A refused password is no outage: the user must act (reauth); nor is a
+        # damaged database file (restore it from a backup).
+        kind = classify(exc, [self._config.password])
+        self._auth_failed = isinstance(kind, InvalidAuth)
+        self._damaged = isinstance(kind, DatabaseDamaged)
         if self._down_since is None:
             self._down_since = datetime.now(UTC)
         self._state = WriterState.DISCONNECTED
