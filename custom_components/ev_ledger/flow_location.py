@@ -40,6 +40,7 @@ from .const import (
     SUBENTRY_LOCATION,
     subentry_unique_id,
 )
+from .flow_mapping import name_error
 from .flow_tariff import BandError, format_bands, parse_bands
 from .logic.tariff import (
     MinuteBasis,
@@ -129,7 +130,9 @@ class LocationSubentryFlow(ConfigSubentryFlow):
             self._name = (user_input.get(CONF_NAME) or "").strip()
             self._kind = TariffKind(user_input[CONF_KIND])
             self._chargers = list(user_input.get(CONF_CHARGERS) or [])
-            if self._chargers and self._zone == LOCATION_DEFAULT:
+            if (error := name_error(self._name)) is not None:
+                errors[CONF_NAME] = error
+            elif self._chargers and self._zone == LOCATION_DEFAULT:
                 errors[CONF_CHARGERS] = "chargers_need_zone"
             elif self._zone_in_use(self._zone):
                 errors[CONF_ZONE] = (

@@ -8,7 +8,7 @@ an integration only reports its unit or device class there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.helpers import entity_registry as er
@@ -55,6 +55,25 @@ ROLE_FIELDS: dict[Role, RoleField] = {
     Role.BATTERY_POWER: RoleField(("sensor",), "power", units.POWER),
     Role.HOME_LOAD: RoleField(("sensor",), "power", units.POWER),
 }
+
+
+# The longest name of a vehicle, energy site or charging location: the database's
+# name columns of vehicles and sites (db.models) hold 100 characters, and a location's
+# name becomes the state of a vehicle's "last session location" sensor.
+MAX_NAME_LENGTH: Final = 100
+
+
+def name_error(name: str) -> str | None:
+    """Return an error key when a subentry's name cannot be kept, None when it can.
+
+    PostgreSQL refuses a NUL in text and a name longer than its column: the vehicle's
+    or site's record would be rejected by the database on every write.
+    """
+    if len(name) > MAX_NAME_LENGTH:
+        return "name_too_long"
+    if "\x00" in name:
+        return "invalid_name"
+    return None
 
 
 def entity_info(hass: HomeAssistant, entity_id: str) -> EntityInfo | None:

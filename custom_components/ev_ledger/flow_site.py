@@ -52,6 +52,7 @@ from .flow_mapping import (
     check_role_entity,
     device_entities,
     entity_info,
+    name_error,
     power_kw,
     role_selector,
 )
@@ -198,6 +199,8 @@ class EnergySiteSubentryFlow(ConfigSubentryFlow):
             errors["base"] = "no_site_signal"
         if self._zone_in_use(self._values[CONF_ZONE]):
             errors[CONF_ZONE] = "zone_in_use"
+        if (error := name_error(self._values[CONF_NAME].strip())) is not None:
+            errors[CONF_NAME] = error
         return errors
 
     def _readings(self, roles: dict[str, str]) -> SiteReadings:

@@ -49,7 +49,13 @@ from .const import (
     subentry_unique_id,
 )
 from .db.vin import InvalidVin, validate_vin
-from .flow_mapping import check_role_entity, device_entities, entity_info, role_selector
+from .flow_mapping import (
+    check_role_entity,
+    device_entities,
+    entity_info,
+    name_error,
+    role_selector,
+)
 from .logic.config import VehicleConfig
 from .logic.integrate import IntegrationMethod
 from .logic.mapping import (
@@ -246,6 +252,8 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = dict.fromkeys(self._not_numbers, "invalid_number")
         if not self._name:
             errors[CONF_NAME] = "name_required"
+        elif (error := name_error(self._name)) is not None:
+            errors[CONF_NAME] = error
         for role_value, entity_id in self._roles.items():
             error = check_role_entity(self.hass, Role(role_value), entity_id)
             if error is not None:

@@ -197,6 +197,81 @@ async def test_site_refuses_ev_ledgers_own_sensors(
     await embedded_ledger.unload()
 
 
+# Names ---------------------------------------------------------------------------------
+
+# Right-to-left override, Arabic, an emoji: any script is a name, up to 100 characters.
+FANCY_NAME = ("\u202e\ufed9 \U0001f697 Citro\u00ebn " * 10)[:100]
+
+
+async def _name_form(hass: HomeAssistant, ledger: Ledger, kind: str) -> Any:
+    """The first form of a flow that asks for a name."""
+    entry_id = ledger.entry.entry_id
+    if kind == "vehicle":
+        return await _review(hass, ledger)
+    result = await hass.config_entries.subentries.async_init(
+        (entry_id, kind), context={"source": SOURCE_USER}
+    )
+    if kind == "energy_site":
+        result = await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {}
+        )
+    return result
+
+
+def _with_name(kind: str, result: Any, name: str) -> dict[str, Any]:
+    if kind == "location":
+        return {"kind": "fixed", "zone": "zone.work", "name": name}
+    values = _filled(result) | {"name": name}
+    if kind == "energy_site":
+        values["solar_power"] = "sensor.solar_power"
+    return values
+
+
+@pytest.mark.parametrize("kind", ["vehicle", "energy_site", "location"])
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        pytest.param("x" * 101, "name_too_long", id="101 characters"),
+        pytest.param("Car\x00 2", "invalid_name", id="NUL"),
+    ],
+)
+async def test_names_the_database_would_refuse(
+    hass: HomeAssistant, embedded_ledger: Ledger, kind: str, name: str, error: str
+) -> None:
+    """A vehicle's or site's name with a NUL or over 100 characters was accepted;
+    on PostgreSQL its record was then rejected on every write (quarantined: "text
+    fields cannot contain NUL", "value too long for type character varying(100)").
+    A location's name is the state of the vehicle's last-location sensor."""
+    _car_states(hass)
+    hass.states.async_set("sensor.solar_power", "1.5", {"unit_of_measurement": "kW"})
+    await embedded_ledger.setup()
+    entry = embedded_ledger.entry
+    before = {k: dict(v.data) for k, v in entry.subentries.items()}
+    result = await _name_form(hass, embedded_ledger, kind)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _with_name(kind, result, name)
+    )
+    assert_translated(result, kind)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"name": error}
+    assert {k: dict(v.data) for k, v in entry.subentries.items()} == before
+
+    # Any script is a name, up to 100 characters.
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _with_name(kind, result, FANCY_NAME)
+    )
+    if kind == "location":
+        result = await hass.config_entries.subentries.async_configure(
+            result["flow_id"],
+            {"price_per_kwh": 0.3, "currency": "EUR", "fees": {}, "solar": {}},
+        )
+    assert result["type"] in (FlowResultType.CREATE_ENTRY, FlowResultType.ABORT)
+    assert FANCY_NAME in {s.title for s in entry.subentries.values()}
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await embedded_ledger.unload()
+    await _still_runs(hass, embedded_ledger)
+
+
 # Storage ------------------------------------------------------------------------------
 
 
