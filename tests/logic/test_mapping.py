@@ -367,6 +367,18 @@ WALLBOXES: dict[str, dict[Role, str]] = {
         R.CHARGER_POWER: "sensor.wattpilot_charging_power",
         R.EVSE_ENERGY: "sensor.wattpilot_totally_charged",
     },
+    # evcc's loadpoint: the car's odometer and range relayed (not a car), a bare
+    # "Connected" as the plug, phases named P1..P3 (the per-phase voltages are
+    # disabled: P1 is proposed). Its charger meter is "Grid imported" and its two
+    # session counters tie: no wallbox meter is proposed.
+    "evcc": {
+        R.BATTERY_LEVEL: "sensor.evcc_garage_vehicle_soc",
+        R.CHARGING_STATE: "binary_sensor.evcc_garage_charging",
+        R.PLUGGED: "binary_sensor.evcc_garage_connected",
+        R.CHARGER_POWER: "sensor.evcc_garage_charge_power",
+        R.CHARGER_VOLTAGE: "sensor.evcc_garage_charge_voltages_0",
+        R.CHARGER_CURRENT: "sensor.evcc_garage_charge_current",
+    },
     # Its house and solar clamps are no charger power; the 'Installation voltage' is
     # a setting, so no voltage is proposed.
     "v2c": {
@@ -1227,6 +1239,7 @@ README_WALLBOXES = {
     "Alfen Eve (alfen_wallbox)": "alfen_wallbox",
     "Fronius Wattpilot (wattpilot)": "wattpilot",
     "V2C Trydan (core v2c)": "v2c",
+    "evcc loadpoint (marq24/ha-evcc)": "evcc",
 }
 README_SITES = {
     "Tesla Powerwall": "powerwall",
@@ -1575,3 +1588,66 @@ def test_a_lone_neutral_reading_is_not_the_chargers() -> None:
     proposal = propose_mapping(lone, kind=DeviceKind.WALLBOX)
     assert proposal.get(Role.CHARGER_CURRENT).chosen is None
     assert proposal.get(Role.CHARGER_VOLTAGE).chosen is None
+
+
+def _evcc(key: str, name: str, **kwargs: Any) -> EntityInfo:
+    domain = kwargs.pop("domain", "sensor")
+    return EntityInfo(
+        entity_id=f"{domain}.evcc_garage_{key}",
+        domain=domain,
+        original_name=name,
+        translation_key=key.replace("_", ""),
+        **kwargs,
+    )
+
+
+def test_a_bare_p1_is_a_phase_not_the_smart_meter() -> None:
+    # evcc names its phases P1..P3; "P1" read as the smart meter's port sank the
+    # first phase and left the other two tied, so no current was proposed.
+    currents = [
+        _evcc(
+            f"charge_currents_{n}",
+            f"Charge current P{n + 1}",
+            device_class="current",
+            unit="A",
+            state_class="measurement",
+        )
+        for n in range(3)
+    ]
+    proposal = propose_mapping(currents, kind=DeviceKind.WALLBOX)
+    assert proposal.mapping == {
+        R.CHARGER_CURRENT: "sensor.evcc_garage_charge_currents_0"
+    }
+
+
+def test_a_wallboxs_bare_connected_is_the_plug() -> None:
+    # evcc's loadpoint says "Connected" (device class connectivity) for the car; on
+    # a car the same words would be its link to the cloud.
+    box = [
+        _evcc(
+            "connected",
+            "Connected",
+            domain="binary_sensor",
+            device_class="connectivity",
+        ),
+        _evcc(
+            "charging",
+            "Charging",
+            domain="binary_sensor",
+            device_class="battery_charging",
+        ),
+    ]
+    on_a_wallbox = propose_mapping(box, kind=DeviceKind.WALLBOX).mapping
+    assert on_a_wallbox[R.PLUGGED] == "binary_sensor.evcc_garage_connected"
+    assert R.PLUGGED not in propose_mapping(box, kind=DeviceKind.VEHICLE).mapping
+
+
+def test_a_relayed_odometer_does_not_make_a_wallbox_a_car() -> None:
+    # evcc relays the connected car's odometer and range beside its charger
+    # readings: it stays a wallbox. An odometer with no wallbox words is a car's.
+    evcc = entities("evcc", "wallboxes")
+    assert detect_kind(evcc) is DeviceKind.WALLBOX
+    odometer = [
+        e for e in evcc if e.entity_id.endswith(("vehicle_odometer", "charge_power"))
+    ]
+    assert detect_kind(odometer) is DeviceKind.VEHICLE

@@ -272,7 +272,8 @@ def _found(facts: list[Facts], roles: Iterable[Role]) -> set[Role]:
 def detect_kind(entities: Iterable[EntityInfo]) -> DeviceKind:
     """Tell a car, a wallbox and an energy site apart by what their entities say.
 
-    In order: anything that drives (odometer, tracker, speed, gear) is a car; two or
+    In order: anything that drives (odometer, tracker, speed, gear) is a car, unless
+    its only sign is an odometer beside wallbox words (relayed by the wallbox); two or
     more site flows (solar, grid, home battery, house load) without wallbox words and
     without a plug are a site (a wallbox's own current clamps on the grid and the
     solar, as a myenergi zappi has, do not make it one; a home battery's "charging"
@@ -282,10 +283,13 @@ def detect_kind(entities: Iterable[EntityInfo]) -> DeviceKind:
     site flow with no charging state or plug is a site; the rest is a wallbox.
     """
     facts = _facts(list(entities))
-    if _found(facts, _DRIVING):
+    wallbox_words = any(_WALLBOX_WORDS.search(f.text) for f in facts)
+    driving = _found(facts, _DRIVING)
+    # A wallbox may relay the car's odometer (evcc's "Vehicle odometer"); only a car
+    # moves (tracker, speed, gear).
+    if driving and not (wallbox_words and driving == {Role.ODOMETER}):
         return DeviceKind.VEHICLE
     site = _found(facts, SITE_ROLES)
-    wallbox_words = any(_WALLBOX_WORDS.search(f.text) for f in facts)
     plug = _found(facts, (Role.PLUGGED,))
     if len(site) >= 2 and not wallbox_words and not plug:
         return DeviceKind.ENERGY_SITE

@@ -234,19 +234,22 @@ _OCPP_IMPORT = "active import"
 _STATUS_WORDS = _words("status, state, zustand", whole=True)
 # Per-phase readings: the first phase carries the current on every installation, the
 # others may be idle; the neutral conductor carries nothing worth recording.
-_FIRST_PHASE = _words("phase a, phase 1, phase1, l1, l1n", whole=True)
+# evcc calls its phases P1, P2, P3 ("Charge current P1").
+_FIRST_PHASE = _words("phase a, phase 1, phase1, l1, l1n, p1", whole=True)
 _OTHER_PHASES = _words(
-    "phase b, phase c, phase 2, phase 3, phase2, phase3, l2, l3, l2n, l3n", whole=True
+    "phase b, phase c, phase 2, phase 3, phase2, phase3, l2, l3, l2n, l3n, p2, p3",
+    whole=True,
 )
 _NEUTRAL = _words("n, neutral", whole=True)
 _ANY_PHASE = _words(
     "phase a, phase b, phase c, phase 1, phase 2, phase 3, phase1, phase2, phase3, "
-    "l1, l2, l3, l1n, l2n, l3n, n",
+    "l1, l2, l3, l1n, l2n, l3n, n, p1, p2, p3",
     whole=True,
 )
 # The house's smart meter (a P1 port), which some wallboxes read for load balancing:
-# its power and currents are the whole house's, never the charger's.
-_SMART_METER = _words("smart meter, p1", whole=True)
+# its power and currents are the whole house's, never the charger's. A bare "P1" is a
+# phase (evcc), the port only with its meter (Alfen "P1 Meter Phase 1 Current").
+_SMART_METER = _words("smart meter, p1 meter, p1 port", whole=True)
 _PLUG_WORDS = _words(
     "plug, cable, connector, charging connection, "
     "charger connection, connection status, vehicle connected, "
@@ -495,6 +498,11 @@ SPECS: Mapping[Role, RoleSpec] = {
                 ),
             ),
         ),
+        kind_rules={
+            # On a wallbox a bare "Connected" is the car's (evcc's loadpoint): it
+            # outweighs the penalties for a connectivity sensor without plug words.
+            "wallbox": ((110, _all(_domain("binary_sensor"), _bare("connected"))),),
+        },
     ),
     Role.CHARGER_POWER: RoleSpec(
         domains=frozenset({"sensor"}),
