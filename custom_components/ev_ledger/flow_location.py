@@ -14,6 +14,7 @@ from homeassistant.config_entries import (
     ConfigSubentryFlow,
     SubentryFlowResult,
 )
+from homeassistant.core import valid_entity_id
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     DeviceSelector,
@@ -132,6 +133,8 @@ class LocationSubentryFlow(ConfigSubentryFlow):
             self._chargers = list(user_input.get(CONF_CHARGERS) or [])
             if (error := name_error(self._name)) is not None:
                 errors[CONF_NAME] = error
+            elif self._zone != LOCATION_DEFAULT and not valid_entity_id(self._zone):
+                errors[CONF_ZONE] = "entity_not_found"
             elif self._chargers and self._zone == LOCATION_DEFAULT:
                 errors[CONF_CHARGERS] = "chargers_need_zone"
             elif self._zone_in_use(self._zone):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.core import valid_entity_id
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import EntitySelector, EntitySelectorConfig
 
@@ -158,6 +159,10 @@ def role_selector(role: Role, current: EntityInfo | None) -> EntitySelector:
 
 def check_role_entity(hass: HomeAssistant, role: Role, entity_id: str) -> str | None:
     """Return an error key when the entity cannot feed the role, None when it can."""
+    if not valid_entity_id(entity_id):
+        # The entity selector also takes a registry id (a UUID); the runtime follows
+        # entity ids, so one stored here would never see a state.
+        return "entity_not_found"
     info = entity_info(hass, entity_id)
     if info is None:
         return "entity_not_found"

@@ -19,6 +19,7 @@ from homeassistant.config_entries import (
     ConfigSubentryFlow,
     SubentryFlowResult,
 )
+from homeassistant.core import valid_entity_id
 from homeassistant.helpers.selector import (
     BooleanSelector,
     DeviceSelector,
@@ -197,7 +198,9 @@ class EnergySiteSubentryFlow(ConfigSubentryFlow):
             errors[missing.value] = "grid_pair_incomplete"
         if not set(roles) - {Role.BATTERY_POWER, Role.HOME_LOAD}:
             errors["base"] = "no_site_signal"
-        if self._zone_in_use(self._values[CONF_ZONE]):
+        if not valid_entity_id(self._values[CONF_ZONE]):
+            errors[CONF_ZONE] = "entity_not_found"
+        elif self._zone_in_use(self._values[CONF_ZONE]):
             errors[CONF_ZONE] = "zone_in_use"
         if (error := name_error(self._values[CONF_NAME].strip())) is not None:
             errors[CONF_NAME] = error

@@ -18,6 +18,7 @@ from homeassistant.config_entries import (
     ConfigSubentryFlow,
     SubentryFlowResult,
 )
+from homeassistant.core import valid_entity_id
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.selector import (
@@ -258,6 +259,8 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
             error = check_role_entity(self.hass, Role(role_value), entity_id)
             if error is not None:
                 errors[role_value] = error
+        if self._usual_zone and not valid_entity_id(self._usual_zone):
+            errors[CONF_USUAL_ZONE] = "entity_not_found"
         if not CHARGING_SIGNALS & {Role(r) for r in self._roles}:
             errors["base"] = "no_charging_signal"
         if self._vin is not None:

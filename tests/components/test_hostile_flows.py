@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -270,6 +271,51 @@ async def test_names_the_database_would_refuse(
     await hass.async_block_till_done(wait_background_tasks=True)
     await embedded_ledger.unload()
     await _still_runs(hass, embedded_ledger)
+
+
+# Registry ids ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"),
+    [
+        ("vehicle", "charger_power"),
+        ("vehicle", "usual_zone"),
+        ("energy_site", "zone"),
+        ("location", "zone"),
+    ],
+)
+async def test_registry_ids_instead_of_entity_ids(
+    hass: HomeAssistant, embedded_ledger: Ledger, kind: str, field: str
+) -> None:
+    """The entity selector takes an entity's registry id (a UUID) too; one was
+    stored as a role's entity or a zone, which the ledger then never saw a state
+    of (the frontend sends entity ids; a websocket client need not)."""
+    _car_states(hass)
+    hass.states.async_set("sensor.solar_power", "1.5", {"unit_of_measurement": "kW"})
+    registry = er.async_get(hass)
+    domain = "sensor" if field == "charger_power" else "zone"
+    target = registry.async_get_or_create(
+        domain,
+        "other",
+        f"{kind}-{field}",
+        unit_of_measurement="kW" if domain == "sensor" else None,
+        original_device_class="power" if domain == "sensor" else None,
+    )
+    hass.states.async_set(target.entity_id, "3")
+    await embedded_ledger.setup()
+    entry = embedded_ledger.entry
+    before = {k: dict(v.data) for k, v in entry.subentries.items()}
+    result = await _name_form(hass, embedded_ledger, kind)
+    values = _with_name(kind, result, "Somewhere") | {field: target.id}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], values
+    )
+    assert_translated(result, kind)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: "entity_not_found"}
+    assert {k: dict(v.data) for k, v in entry.subentries.items()} == before
+    await embedded_ledger.unload()
 
 
 # Storage ------------------------------------------------------------------------------
