@@ -42,7 +42,7 @@ from .const import (
     subentry_unique_id,
 )
 from .flow_mapping import name_error
-from .flow_tariff import BandError, format_bands, parse_bands
+from .flow_tariff import MAX_PRICE, BandError, ShadowedBand, format_bands, parse_bands
 from .logic.tariff import (
     MinuteBasis,
     SolarValuation,
@@ -70,7 +70,9 @@ CONF_FEED_IN_ENTITY: Final = "feed_in_entity"
 DEFAULT_TITLE: Final = "Anywhere else"
 
 _MONEY = NumberSelector(
-    NumberSelectorConfig(min=0, max=1000, step="any", mode=NumberSelectorMode.BOX)
+    NumberSelectorConfig(
+        min=0, max=float(MAX_PRICE), step="any", mode=NumberSelectorMode.BOX
+    )
 )
 _MINUTES = vol.All(
     NumberSelector(
@@ -226,7 +228,11 @@ class LocationSubentryFlow(ConfigSubentryFlow):
             try:
                 bands = parse_bands(self._bands_text)
             except BandError as err:
-                errors[CONF_BANDS] = "invalid_band"
+                errors[CONF_BANDS] = (
+                    "band_never_applies"
+                    if isinstance(err, ShadowedBand)
+                    else "invalid_band"
+                )
                 bad_line = f"{err.line}: {err.text}"
             else:
                 if not bands:

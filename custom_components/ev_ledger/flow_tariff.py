@@ -30,6 +30,10 @@ _TIME_RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 _NAME_LIST = re.compile(r"^[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*$")
 
 
+# The highest price per kWh a band may have: the form's price fields stop there too.
+MAX_PRICE: Final = Decimal(1000)
+
+
 class BandError(ValueError):
     """A line is not a band; `line` is its 1-based number, `text` the line."""
 
@@ -39,6 +43,14 @@ class BandError(ValueError):
         self.text = text
 
 
+class ShadowedBand(BandError):
+    """A band never sets a price: the lines above it cover all its times.
+
+    The first band that covers a minute prices it, so a later band wholly inside
+    earlier ones ("Mon-Fri 0.20" then "Mon 0.30") is silently dead.
+    """
+
+
 def parse_bands(text: str) -> tuple[TouBand, ...]:
     """Parse the band lines (blank lines and `#` comments are skipped).
 
@@ -46,6 +58,7 @@ def parse_bands(text: str) -> tuple[TouBand, ...]:
         BandError: The first line that is not a valid band.
     """
     bands = []
+    lines = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -54,7 +67,28 @@ def parse_bands(text: str) -> tuple[TouBand, ...]:
             bands.append(_parse_line(line))
         except (TariffError, ValueError, InvalidOperation) as err:
             raise BandError(number, raw.strip()) from err
+        lines.append((number, raw.strip()))
+    if (dead := _first_shadowed(bands)) is not None:
+        raise ShadowedBand(*lines[dead])
     return tuple(bands)
+
+
+def _first_shadowed(bands: Sequence[TouBand]) -> int | None:
+    """The index of the first band that prices no minute of any day, if any.
+
+    Between two consecutive band edges every band matches all minutes or none, so
+    the edges of each weekday and month are enough to look at.
+    """
+    edges = sorted({0, *(b.start for b in bands), *(b.end % 1440 for b in bands)})
+    used: set[int] = set()
+    for weekday in range(7):
+        for month in range(1, 13):
+            for edge in edges:
+                for index, band in enumerate(bands):
+                    if band.matches(weekday, month, edge):
+                        used.add(index)
+                        break
+    return next((i for i in range(len(bands)) if i not in used), None)
 
 
 def _parse_line(line: str) -> TouBand:
@@ -78,6 +112,8 @@ def _parse_line(line: str) -> TouBand:
             raise ValueError(f"unexpected {token!r}")
     if price is None:
         raise ValueError("no price")
+    if price > MAX_PRICE:
+        raise ValueError("not a price per kWh")
     start, end = times or (0, 0)
     return TouBand(
         price=price,

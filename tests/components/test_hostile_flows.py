@@ -318,6 +318,90 @@ async def test_registry_ids_instead_of_entity_ids(
     await embedded_ledger.unload()
 
 
+# Time-of-use bands ---------------------------------------------------------------------
+
+
+async def _bands(hass: HomeAssistant, ledger: Ledger, bands: str) -> Any:
+    result = await hass.config_entries.subentries.async_init(
+        (ledger.entry.entry_id, "location"), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"kind": "time_of_use", "zone": "zone.work"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            "price_per_kwh": 0.3,
+            "bands": bands,
+            "currency": "EUR",
+            "fees": {},
+            "solar": {},
+        },
+    )
+    assert_translated(result, "location")
+    return result
+
+
+@pytest.mark.parametrize(
+    ("bands", "error", "line"),
+    [
+        # Typed in cents, or nonsense: the price fields stop at 1000 per kWh.
+        ("Mon-Fri 22:00-06:00 1500", "invalid_band", "1: Mon-Fri 22:00-06:00 1500"),
+        ("1e400", "invalid_band", "1: 1e400"),
+        ("0.20\n" + "1" * 5000, "invalid_band", f"2: {'1' * 5000}"),
+        # The first line that covers a time prices it: the second never would.
+        ("Mon-Fri 0.20\nMon 0.30", "band_never_applies", "2: Mon 0.30"),
+        ("0.25\n22:00-06:00 0.18", "band_never_applies", "2: 22:00-06:00 0.18"),
+        (
+            "22:00-06:00 0.18 # night\n\n23:00-01:00 0.10",
+            "band_never_applies",
+            "3: 23:00-01:00 0.10",
+        ),
+        (
+            "Jun-Sep 0.1\nJul 11:00-15:00 0.05",
+            "band_never_applies",
+            "2: Jul 11:00-15:00 0.05",
+        ),
+    ],
+)
+async def test_bands_that_would_never_price_or_absurdly(
+    hass: HomeAssistant, embedded_ledger: Ledger, bands: str, error: str, line: str
+) -> None:
+    """A band price of 1e400 (or 1500, cents typed as euros) was accepted though
+    the form's price fields stop at 1000 per kWh; a cost column holds 10 digits
+    before the point. A band wholly covered by the lines above it was accepted and
+    silently never priced anything."""
+    await embedded_ledger.setup()
+    result = await _bands(hass, embedded_ledger, bands)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"bands": error}
+    assert result["description_placeholders"]["line"] == line
+    await embedded_ledger.unload()
+
+
+@pytest.mark.parametrize(
+    "bands",
+    [
+        "00:00-24:00 0.2",  # the whole day, 24:00 as its end
+        "10:00-10:00 0.2",  # start == end: the whole day, as TouBand documents
+        "Mon-Fri 22:00-06:00 0.20\nMon-Fri 21:00-23:00 0.30",  # overlap, both apply
+        "Mon 0.30\nMon-Fri 0.20\n0.18",  # specific first, then broader
+        "Fri-Mon 07:00-09:00 0.3 Nov-Feb",  # wrapping weekdays and months
+        "0 # free",
+        "1000",
+    ],
+)
+async def test_bands_that_are_fine(
+    hass: HomeAssistant, embedded_ledger: Ledger, bands: str
+) -> None:
+    await embedded_ledger.setup()
+    result = await _bands(hass, embedded_ledger, bands)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await embedded_ledger.unload()
+    await _still_runs(hass, embedded_ledger)
+
+
 # Storage ------------------------------------------------------------------------------
 
 
