@@ -372,6 +372,7 @@ def _curve(reader: Reader, source: str, session: dict[str, Any]) -> list[Any]:
         started - CURVE_MARGIN,
         (ended or started) + CURVE_MARGIN,
         roles=CURVE_ROLES,
+        folded=True,  # an old session's, from its five-minute buckets
     )
     kept = {
         id(sample)
@@ -425,6 +426,7 @@ def _route(reader: Reader, source: str, trip: dict[str, Any]) -> list[Any]:
             trip["started_at"],
             trip["ended_at"] + timedelta(seconds=1),
             roles=[Role.LOCATION.value],
+            folded=True,
         )
         if sample.latitude is not None and sample.longitude is not None
     ]

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from custom_components.ev_ledger.const import DOMAIN
-from custom_components.ev_ledger.db import Reader, Sample
+from custom_components.ev_ledger.db import Reader, Sample, make_engine
+from custom_components.ev_ledger.db.retention import fold_samples
 from custom_components.ev_ledger.logic.model import ChargingSession, Flag, Place
 from tests.db.conftest import make_session, make_trip
 from tests.logic.test_scenarios import T
@@ -24,7 +26,7 @@ from .conftest import VEHICLE_ID, device_of
 from .test_services import _iso
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Mapping
 
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -506,3 +508,83 @@ async def test_places_are_named_as_the_user_knows_them(
         ws, type="ev_ledger/session", entry_id=loaded.entry_id, session_id=one["id"]
     )
     assert detail["result"]["session"]["place_name"] == one["place_name"]
+
+
+async def test_an_old_records_curve_and_route_come_from_its_buckets(
+    hass: HomeAssistant, loaded: MockConfigEntry, hass_ws_client: WsClient
+) -> None:
+    """Retention folded the raw samples: the curve and route are five-minute points.
+
+    The buckets are kept as long as the records, so a session's charging curve and a
+    trip's route stay in the panel after the raw samples are gone, coarser: a bucket
+    is one point at its middle, with its mean value (its last coordinates).
+    """
+    runtime: EvLedgerRuntime = loaded.runtime_data
+    session = make_session(0, vehicle=VEHICLE_ID)
+    trip = make_trip(0, vehicle=VEHICLE_ID)
+    runtime.writer.enqueue_session(session)
+    runtime.writer.enqueue_trip(trip)
+    minutes = range(int(session.started_at), int(session.ended_at) - 60, 60)
+    power = {ts: 7.0 + (ts - session.started_at) / 600 for ts in minutes}
+    route = {
+        ts: (52.5 + k / 1000, 13.4)
+        for k, ts in enumerate(range(int(trip.started_at), int(trip.ended_at), 60))
+    }
+    runtime.writer.enqueue_samples(
+        [Sample(VEHICLE_ID, "charger_power", ts, kw) for ts, kw in power.items()]
+        + [
+            Sample(VEHICLE_ID, "location", ts, None, None, 0, lat, lon)
+            for ts, (lat, lon) in route.items()
+        ]
+    )
+    await runtime.async_flush()
+    await asyncio.wrap_future(runtime.writer.synced())
+    # Two months later everything before this month is folded (PostgreSQL folds
+    # whole months).
+    later = datetime.fromtimestamp(session.started_at, UTC) + timedelta(days=62)
+    engine = make_engine(runtime.db_config, pooled=False)
+    try:
+        await hass.async_add_executor_job(
+            lambda: fold_samples(engine, later.replace(day=1, hour=0, minute=0))
+        )
+    finally:
+        await hass.async_add_executor_job(engine.dispose)
+    reader = runtime.reader
+    raw = await hass.async_add_executor_job(
+        lambda: reader.samples(
+            VEHICLE_ID,
+            datetime.fromtimestamp(session.started_at - 3600, UTC),
+            datetime.fromtimestamp(trip.ended_at + 3600, UTC),
+        )
+    )
+    assert raw == []  # folded
+
+    def by_bucket(points: Mapping[int, Any]) -> dict[int, list[Any]]:
+        grouped: dict[int, list[Any]] = {}
+        for ts, value in points.items():
+            grouped.setdefault(ts // 300 * 300 + 150, []).append(value)
+        return grouped
+
+    ws = await hass_ws_client(hass)
+    one = await _ask(
+        ws, type="ev_ledger/session", entry_id=loaded.entry_id, session_id=session.id
+    )
+    assert one["success"], one
+    curve = [
+        (s["ts"], s["value"])
+        for s in one["result"]["session"]["samples"]
+        if s["role"] == "charger_power"
+    ]
+    expected = [
+        (middle, sum(values) / len(values))
+        for middle, values in sorted(by_bucket(power).items())
+    ]
+    assert [ts for ts, _ in curve] == [ts for ts, _ in expected]
+    assert [kw for _, kw in curve] == pytest.approx([kw for _, kw in expected])
+    shown = await _ask(
+        ws, type="ev_ledger/trip", entry_id=loaded.entry_id, trip_id=trip.id
+    )
+    assert shown["success"], shown
+    assert shown["result"]["trip"]["route"] == [
+        [middle, *points[-1]] for middle, points in sorted(by_bucket(route).items())
+    ]

@@ -698,8 +698,17 @@ class Reader:
         start: datetime,
         end: datetime,
         roles: list[str] | None = None,
+        *,
+        folded: bool = False,
     ) -> list[SampleRow]:
-        """Return a source's samples in [start, end), in the order they were taken."""
+        """Return a source's samples in [start, end), in the order they were taken.
+
+        `folded`: where retention folded the raw samples into five-minute buckets
+        (`sample_buckets`), each bucket overlapping the span stands in as one sample
+        at its middle, with its mean value and its last text and coordinates (a curve
+        or route of an old record, coarser). Raw samples and buckets never cover the
+        same minutes.
+        """
         coded = [role for role in roles or () if has_code(role)]
         if roles and not coded:  # a role without a code has no samples
             return []
@@ -707,27 +716,84 @@ class Reader:
             ids = _sample_sources(conn, [source])
             if not ids:
                 return []
-            query = select(
-                Sample.role,
-                Sample.ts,
-                Sample.value,
-                Sample.text,
-                Sample.seq,
-                Sample.latitude,
-                Sample.longitude,
-            ).where(
-                Sample.source == next(iter(ids)),
-                Sample.ts >= start,
-                Sample.ts < end,
-            )
-            if coded:
-                query = query.where(Sample.role.in_(coded))
-            rows = conn.execute(
-                query.order_by(Sample.ts, Sample.seq, Sample.role)
-            ).all()
+            found = self._raw_samples(conn, source, next(iter(ids)), start, end, coded)
+            if folded:
+                found += self._bucket_samples(
+                    conn, source, next(iter(ids)), start, end, coded
+                )
+                found.sort(key=lambda row: (row.ts, row.seq, row.role))
+        return found
+
+    @staticmethod
+    def _raw_samples(
+        conn: Connection,
+        source: str,
+        source_id: int,
+        start: datetime,
+        end: datetime,
+        coded: list[str],
+    ) -> list[SampleRow]:
+        query = select(
+            Sample.role,
+            Sample.ts,
+            Sample.value,
+            Sample.text,
+            Sample.seq,
+            Sample.latitude,
+            Sample.longitude,
+        ).where(
+            Sample.source == source_id,
+            Sample.ts >= start,
+            Sample.ts < end,
+        )
+        if coded:
+            query = query.where(Sample.role.in_(coded))
+        rows = conn.execute(query.order_by(Sample.ts, Sample.seq, Sample.role)).all()
         return [
             SampleRow(source, role, ts.timestamp(), value, text, seq, lat, lon)
             for role, ts, value, text, seq, lat, lon in rows
+        ]
+
+    @staticmethod
+    def _bucket_samples(
+        conn: Connection,
+        source: str,
+        source_id: int,
+        start: datetime,
+        end: datetime,
+        coded: list[str],
+    ) -> list[SampleRow]:
+        """Buckets overlapping [start, end), each as one sample at its middle."""
+        half = BUCKET / 2
+        query = select(
+            SampleBucket.role,
+            SampleBucket.ts,
+            SampleBucket.value_mean,
+            SampleBucket.value_last,
+            SampleBucket.text_last,
+            SampleBucket.latitude,
+            SampleBucket.longitude,
+        ).where(
+            SampleBucket.source == source_id,
+            SampleBucket.ts > start - BUCKET,
+            SampleBucket.ts < end,
+        )
+        if coded:
+            query = query.where(SampleBucket.role.in_(coded))
+        rows = conn.execute(query.order_by(SampleBucket.ts, SampleBucket.role)).all()
+        middle = half.total_seconds()
+        return [
+            SampleRow(
+                source,
+                role,
+                ts.timestamp() + middle,
+                last if mean is None else mean,  # NULL: the last value (0012)
+                text,
+                0,
+                lat,
+                lon,
+            )
+            for role, ts, mean, last, text, lat, lon in rows
         ]
 
     def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
