@@ -466,6 +466,14 @@ SITES: dict[str, dict[Role, str]] = {
         R.GRID_POWER: "sensor.solax_sw12345678_grid_power",
         R.BATTERY_POWER: "sensor.solax_sw12345678_battery_power",
     },
+    # A P1 meter: its plain "Power" is the net grid power, on a device named a meter.
+    "homewizard": {R.GRID_POWER: "sensor.p1_meter_power"},
+    # The "Electricity Meter": its "Power consumption" and "Power production" are
+    # the grid import and export, not the house load and the solar.
+    "dsmr": {
+        R.GRID_IMPORT_POWER: "sensor.electricity_meter_power_consumption",
+        R.GRID_EXPORT_POWER: "sensor.electricity_meter_power_production",
+    },
     # A hybrid (MIX): per-string PV powers beside "All PV wattage", an import/export
     # pair, and the battery only as charging and discharging halves (not proposed).
     "growatt_server": {
@@ -1048,6 +1056,36 @@ def test_the_meter_an_inverter_reads_is_the_grid() -> None:
     }
 
 
+def test_a_device_named_a_meter_measures_the_grid_only() -> None:
+    # HomeWizard's "P1 meter" says just "Power" (its net grid power): it was taken
+    # for a wallbox's charger power. DSMR's "Electricity Meter" says "Power
+    # consumption" and "Power production": they were the house load and the solar.
+    p1 = [
+        _power("sensor.p1_meter_power", "Power"),
+        _power("sensor.p1_meter_power_phase_1", "Power phase 1"),
+        _sensor("sensor.p1_meter_energy_import", "Energy import", unit="kWh"),
+    ]
+    assert detect_kind(p1) is DeviceKind.ENERGY_SITE
+    assert propose_mapping(p1).mapping == {Role.GRID_POWER: "sensor.p1_meter_power"}
+    dsmr = [
+        _power("sensor.electricity_meter_power_consumption", "Power consumption"),
+        _power("sensor.electricity_meter_power_production", "Power production"),
+    ]
+    assert propose_mapping(dsmr, kind=DeviceKind.ENERGY_SITE).mapping == {
+        Role.GRID_IMPORT_POWER: "sensor.electricity_meter_power_consumption",
+        Role.GRID_EXPORT_POWER: "sensor.electricity_meter_power_production",
+    }
+    # The same words on a device not named a meter keep their meaning.
+    house = [
+        _power("sensor.house_power_consumption", "Power consumption"),
+        _power("sensor.house_power_production", "Power production"),
+    ]
+    assert propose_mapping(house, kind=DeviceKind.ENERGY_SITE).mapping == {
+        Role.SOLAR_POWER: "sensor.house_power_production",
+        Role.HOME_LOAD: "sensor.house_power_consumption",
+    }
+
+
 def test_a_numbered_flow_is_one_of_several() -> None:
     # Solax: "Grid 1 Power" .. "Grid 3 Power" are the inverter's phases and tied
     # with the meter's "Grid Power", so no grid was proposed.
@@ -1253,6 +1291,8 @@ README_SITES = {
     "Growatt (core growatt_server)": "growatt_server",
     "GoodWe (core goodwe)": "goodwe",
     "SolaX (core solax)": "solax",
+    "HomeWizard P1 meter (core homewizard)": "homewizard",
+    "DSMR smart meter (core dsmr)": "dsmr",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
     "car battery": (R.BATTERY_LEVEL,),

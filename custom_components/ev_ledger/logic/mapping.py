@@ -210,7 +210,16 @@ def _strip_device_names(values: list[str | None]) -> list[str]:
     return [" ".join(tokens[cut:]) for tokens in token_lists]
 
 
+def _device_name(entity_ids: list[str]) -> str:
+    """The words every object id starts with: the device's name, if it has one."""
+    token_lists = [t for t in (_tokens(_object_id(e)) for e in entity_ids) if t]
+    return (
+        " ".join(token_lists[0][: _common_prefix(token_lists)]) if token_lists else ""
+    )
+
+
 def _facts(entities: list[EntityInfo]) -> list[Facts]:
+    device = _device_name([e.entity_id for e in entities])
     object_ids = _strip_device_names([_object_id(e.entity_id) for e in entities])
     original = _strip_device_names([e.original_name for e in entities])
     names = _strip_device_names([e.name for e in entities])
@@ -220,6 +229,7 @@ def _facts(entities: list[EntityInfo]) -> list[Facts]:
             " | ".join(
                 (" ".join(_tokens(info.translation_key)), original[i], names[i], obj)
             ),
+            device,
         )
         for i, (info, obj) in enumerate(zip(entities, object_ids, strict=True))
     ]

@@ -32,10 +32,15 @@ MIN_SCORE = 20
 
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """An entity plus its normalised words (device-name prefix removed)."""
+    """An entity plus its normalised words (device-name prefix removed).
+
+    ``device`` holds the removed prefix: the device's name, read only where the
+    device itself says what it measures (a grid meter).
+    """
 
     info: EntityInfo
     text: str
+    device: str = ""
 
 
 # A check returns a short description when it applies, None when it does not.
@@ -98,6 +103,20 @@ def _words(phrases: str, *, whole: bool = False) -> _Check:
     def check(facts: Facts) -> str | None:
         found = pattern.search(facts.text)
         return f"'{found.group(0)}'" if found else None
+
+    return check
+
+
+def _device(phrases: str) -> _Check:
+    """Any of the comma-separated phrases as whole words of the device's name."""
+    alternatives = "|".join(
+        re.escape(vocab.normalise(p)) for p in phrases.split(",") if p.strip()
+    )
+    pattern = re.compile(rf"\b(?:{alternatives})\b")
+
+    def check(facts: Facts) -> str | None:
+        found = pattern.search(facts.device)
+        return f"device '{found.group(0)}'" if found else None
 
     return check
 
@@ -295,6 +314,11 @@ _SITE_WORDS: Mapping[Role, tuple[str, str]] = {
         "net, grid, import, export, solar, pv, battery, storage, generat",
     ),
 }
+# A device named a meter (HomeWizard's "P1 meter", DSMR's "Electricity Meter") is the
+# grid connection's: its plain "Power" is the net grid power, its "consumption" and
+# "production" what the house imports and exports, and nothing on it is the solar or
+# the house load.
+_GRID_METER_DEVICE = _device("meter, p1")
 # Ties between a flow and its one-directional twins, settled by meaning: Fronius
 # reports the house load negative ("Power load") and positive ("... consumed"), the
 # battery net and as a charge and a discharge half.
@@ -304,19 +328,27 @@ _SITE_EXTRA: Mapping[Role, tuple[_Rule, ...]] = {
     Role.SOLAR_POWER: (
         (-20, _words("pv1, pv2, pv3, pv4, pv 1, pv 2, pv 3, pv 4, mppt", whole=True)),
         (-20, _words("string")),
+        (-70, _GRID_METER_DEVICE),
     ),
     Role.BATTERY_POWER: (
         (-10, _words("charge, charging, discharge, discharging", whole=True)),
     ),
-    Role.HOME_LOAD: ((10, _words("consumed, consumption")),),
+    Role.HOME_LOAD: (
+        (10, _words("consumed, consumption")),
+        (-70, _GRID_METER_DEVICE),
+    ),
     # The meter an inverter reads sits at the grid connection: Huawei's "Power meter"
     # device (a DTSU666), GoodWe's "Meter Active Power Total". A wallbox's "smart
     # meter" reading (Alfen) does not make it a site; a meter's power that already
     # says "grid" counts once.
-    Role.GRID_POWER: ((50, _words_unless("meter", "smart meter, grid")),),
+    Role.GRID_POWER: (
+        (50, _words_unless("meter", "smart meter, grid")),
+        (50, _all(_GRID_METER_DEVICE, _bare("power", "active power"))),
+    ),
     # An import/export pair read at the grid connection's meter is the grid, more
     # surely than an inverter's own "grid power" (SMA: its AC output).
     Role.GRID_IMPORT_POWER: (
+        (50, _all(_GRID_METER_DEVICE, _words("consumption, usage"))),
         (
             20,
             _all(
@@ -326,6 +358,7 @@ _SITE_EXTRA: Mapping[Role, tuple[_Rule, ...]] = {
         ),
     ),
     Role.GRID_EXPORT_POWER: (
+        (50, _all(_GRID_METER_DEVICE, _words("production, delivery"))),
         (
             20,
             _all(
