@@ -157,6 +157,23 @@ async def wait_until_up(api: Api, wait_s: float) -> None:
             return
 
 
+async def confirm_http_config(api: Api) -> None:
+    """Keep the demo's HTTP settings (its port, loopback only) on newer releases.
+
+    Newer Home Assistant releases move `http:` from configuration.yaml into a store:
+    the YAML becomes a pending configuration that reverts to the default, restarting
+    Home Assistant, unless it is confirmed within five minutes (as a user confirms
+    it in the UI). Older releases have no such command; nothing to do there.
+    """
+    try:
+        (current,) = await api.ws({"type": "http/config"})
+    except DemoError:
+        return  # an older release: http: in configuration.yaml is simply used
+    if current.get("revert_at") and current.get("active_config_type") == "pending":
+        await api.ws({"type": "http/config/promote"})
+        api.log.append("confirmed the HTTP settings (newer releases ask for it)")
+
+
 async def login(api: Api) -> None:
     """Create the owner through onboarding, or log in when that is done."""
     client_id = api.url + CLIENT_ID_PATH
@@ -408,6 +425,7 @@ async def setup(args: argparse.Namespace) -> int:
         await wait_until_up(api, args.timeout)
         await login(api)
         await long_lived_token(api, config)
+        await confirm_http_config(api)
         await wait_for_entities(
             api, [*EXPECTED_VEHICLE_ROLES.values(), PRICE_ENTITY], args.timeout
         )
