@@ -21,6 +21,8 @@ from .logic.mapping import EntityInfo
 from .logic.model import Role
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from homeassistant.core import HomeAssistant
 
 
@@ -174,6 +176,21 @@ def check_role_entity(hass: HomeAssistant, role: Role, entity_id: str) -> str | 
     if table is not None and info.unit and table.scale(info.unit) is None:
         return "unsupported_unit"
     return None
+
+
+def repeated_roles(roles: Mapping[str, str]) -> list[str]:
+    """The roles whose entity an earlier role of the same mapping already has.
+
+    The runtime keys readings by entity (`source_runtime`): an entity in two roles
+    would feed only one of them.
+    """
+    seen: set[str] = set()
+    repeated = []
+    for role, entity_id in roles.items():
+        if entity_id in seen:
+            repeated.append(role)
+        seen.add(entity_id)
+    return repeated
 
 
 def power_kw(hass: HomeAssistant, entity_id: str | None) -> float | None:

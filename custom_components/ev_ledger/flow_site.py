@@ -55,6 +55,7 @@ from .flow_mapping import (
     entity_info,
     name_error,
     power_kw,
+    repeated_roles,
     role_selector,
 )
 from .flow_signs import SiteReadings, propose_signs, suspect_signs
@@ -189,6 +190,8 @@ class EnergySiteSubentryFlow(ConfigSubentryFlow):
             error = check_role_entity(self.hass, Role(role_value), entity_id)
             if error is not None:
                 errors[role_value] = error
+        for role_value in repeated_roles(roles):
+            errors.setdefault(role_value, "entity_twice")
         has_import = Role.GRID_IMPORT_POWER in roles
         has_export = Role.GRID_EXPORT_POWER in roles
         if Role.GRID_POWER in roles and (has_import or has_export):

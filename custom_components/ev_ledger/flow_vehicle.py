@@ -55,6 +55,7 @@ from .flow_mapping import (
     device_entities,
     entity_info,
     name_error,
+    repeated_roles,
     role_selector,
 )
 from .logic.config import VehicleConfig
@@ -259,6 +260,8 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
             error = check_role_entity(self.hass, Role(role_value), entity_id)
             if error is not None:
                 errors[role_value] = error
+        for role_value in repeated_roles(self._roles):
+            errors.setdefault(role_value, "entity_twice")
         if self._usual_zone and not valid_entity_id(self._usual_zone):
             errors[CONF_USUAL_ZONE] = "entity_not_found"
         if not CHARGING_SIGNALS & {Role(r) for r in self._roles}:

@@ -198,6 +198,58 @@ async def test_site_refuses_ev_ledgers_own_sensors(
     await embedded_ledger.unload()
 
 
+async def test_one_entity_in_two_roles_of_a_vehicle(
+    hass: HomeAssistant, embedded_ledger: Ledger
+) -> None:
+    """A wallbox's status sensor as both charging state and plugged was accepted;
+    the runtime keys readings by entity, so only one of the roles was ever fed."""
+    _car_states(hass)
+    hass.states.async_set("sensor.wallbox_status", "charging")
+    await embedded_ledger.setup()
+    entry = embedded_ledger.entry
+    before = dict(entry.subentries[VEHICLE_ID].data)
+    result = await _review(hass, embedded_ledger)
+    both = {
+        "charging_state": "sensor.wallbox_status",
+        "plugged": "sensor.wallbox_status",
+    }
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _filled(result) | both
+    )
+    assert_translated(result, "vehicle")
+    assert result["errors"] == {"plugged": "entity_twice"}
+    assert dict(entry.subentries[VEHICLE_ID].data) == before
+    await embedded_ledger.unload()
+
+
+async def test_one_entity_in_two_roles_of_a_site(
+    hass: HomeAssistant, embedded_ledger: Ledger
+) -> None:
+    """The inverter's power as both solar power and house load was accepted."""
+    hass.states.async_set("sensor.inverter", "2.5", {"unit_of_measurement": "kW"})
+    hass.states.async_set("sensor.grid", "-1.0", {"unit_of_measurement": "kW"})
+    await embedded_ledger.setup()
+    entry = embedded_ledger.entry
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "energy_site"), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {})
+    roles = {
+        "solar_power": "sensor.inverter",
+        "grid_power": "sensor.grid",
+        "home_load": "sensor.inverter",
+    }
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _filled(result) | roles
+    )
+    assert_translated(result, "energy_site")
+    assert result["errors"] == {"home_load": "entity_twice"}
+    assert not [
+        s for s in entry.subentries.values() if s.subentry_type == "energy_site"
+    ]
+    await embedded_ledger.unload()
+
+
 # Names ---------------------------------------------------------------------------------
 
 # Right-to-left override, Arabic, an emoji: any script is a name, up to 100 characters.
