@@ -474,6 +474,15 @@ SITES: dict[str, dict[Role, str]] = {
         R.GRID_IMPORT_POWER: "sensor.electricity_meter_power_consumption",
         R.GRID_EXPORT_POWER: "sensor.electricity_meter_power_production",
     },
+    # A modbus YAML package (mkaiser): "Total DC power" is the panels', "Meter active
+    # power" the grid; the import/export halves, the battery's signed twins, the
+    # inverter's "Total active power", limits and ratings are listed only.
+    "sungrow": _site(
+        "sensor.total_dc_power",
+        "sensor.meter_active_power",
+        "sensor.battery_power",
+        "sensor.load_power",
+    ),
     # A hybrid (MIX): per-string PV powers beside "All PV wattage", an import/export
     # pair, and the battery only as charging and discharging halves (not proposed).
     "growatt_server": {
@@ -1086,6 +1095,19 @@ def test_a_device_named_a_meter_measures_the_grid_only() -> None:
     }
 
 
+def test_an_inverters_dc_power_is_the_solar() -> None:
+    # Sungrow's "Total DC power" is what its panels deliver; no solar was proposed.
+    sungrow = [
+        _power("sensor.total_dc_power", "Total DC power"),
+        _power("sensor.total_active_power", "Total active power"),
+        _power("sensor.battery_power", "Battery power"),
+    ]
+    assert propose_mapping(sungrow, kind=DeviceKind.ENERGY_SITE).mapping == {
+        Role.SOLAR_POWER: "sensor.total_dc_power",
+        Role.BATTERY_POWER: "sensor.battery_power",
+    }
+
+
 def test_a_numbered_flow_is_one_of_several() -> None:
     # Solax: "Grid 1 Power" .. "Grid 3 Power" are the inverter's phases and tied
     # with the meter's "Grid Power", so no grid was proposed.
@@ -1293,6 +1315,7 @@ README_SITES = {
     "SolaX (core solax)": "solax",
     "HomeWizard P1 meter (core homewizard)": "homewizard",
     "DSMR smart meter (core dsmr)": "dsmr",
+    "Sungrow SHx (mkaiser modbus YAML)": "sungrow",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
     "car battery": (R.BATTERY_LEVEL,),

@@ -282,10 +282,11 @@ _SITE_NOISE = _words(
     "available, forecast, estimat, average, avg, daily, today, setpoint, target"
 )
 _SITE_WORDS: Mapping[Role, tuple[str, str]] = {
-    # An inverter's "input power" is what its panels deliver (Huawei).
+    # An inverter's "input power" is what its panels deliver (Huawei), and so is its
+    # DC power (Sungrow's "Total DC power"; a battery's says "battery").
     Role.SOLAR_POWER: (
         "solar, pv, photovoltaic, production, producing, generation, erzeugung, "
-        "input power",
+        "input power, dc power",
         "export, import, grid, battery, storage, load, consumption, house, home, "
         "surplus, divert",
     ),
