@@ -259,6 +259,9 @@ class EnergySiteSubentryFlow(ConfigSubentryFlow):
             CONF_POLICY: values[CONF_POLICY],
         }
         if self.source == SOURCE_RECONFIGURE:
+            if self._reconfigure_subentry_id not in self._get_entry().subentries:
+                # Removed (say in another window) while this form was open.
+                return self.async_abort(reason="subentry_removed")
             return self.async_update_and_abort(
                 self._get_entry(),
                 self._get_reconfigure_subentry(),

@@ -285,6 +285,9 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
         if self._usual_zone:
             data[CONF_USUAL_ZONE] = self._usual_zone
         if self.source == SOURCE_RECONFIGURE:
+            if self._reconfigure_subentry_id not in self._get_entry().subentries:
+                # Removed (say in another window) while this form was open.
+                return self.async_abort(reason="subentry_removed")
             return self.async_update_and_abort(
                 self._get_entry(),
                 self._get_reconfigure_subentry(),

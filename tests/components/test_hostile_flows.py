@@ -25,7 +25,7 @@ from custom_components.ev_ledger.const import (
 from custom_components.ev_ledger.logic.model import Role
 from tests.components.flow_helpers import STRINGS, assert_translated, form_values
 
-from .conftest import ENTITIES, UNITS, VEHICLE_ID, Ledger
+from .conftest import ENTITIES, HOME_ID, UNITS, VEHICLE_ID, Ledger
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -248,6 +248,57 @@ async def test_one_entity_in_two_roles_of_a_site(
         s for s in entry.subentries.values() if s.subentry_type == "energy_site"
     ]
     await embedded_ledger.unload()
+
+
+async def _add_site(hass: HomeAssistant, ledger: Ledger) -> str:
+    """Add a solar-only site through its flow; return its subentry id."""
+    hass.states.async_set("sensor.solar_power", "1.5", {"unit_of_measurement": "kW"})
+    result = await _name_form(hass, ledger, "energy_site")
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], _with_name("energy_site", result, "Roof")
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done(wait_background_tasks=True)
+    (site,) = [
+        s for s in ledger.entry.subentries.values() if s.subentry_type == "energy_site"
+    ]
+    return str(site.subentry_id)
+
+
+@pytest.mark.parametrize("kind", ["vehicle", "energy_site", "location"])
+async def test_subentry_removed_while_its_form_is_open(
+    hass: HomeAssistant, embedded_ledger: Ledger, kind: str
+) -> None:
+    """Deleting a vehicle, site or location in one window while its reconfigure
+    form is open in another: submitting the form raised UnknownSubEntry (the
+    frontend's "Unknown error")."""
+    _car_states(hass)
+    await embedded_ledger.setup()
+    entry = embedded_ledger.entry
+    subentry_id = {"vehicle": VEHICLE_ID, "location": HOME_ID}.get(kind) or (
+        await _add_site(hass, embedded_ledger)
+    )
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, kind),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
+    )
+    values = _filled(result)
+    assert hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], values
+    )
+    if kind == "location":  # the place, then the tariff
+        result = await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {"currency": "EUR", "fees": {}, "solar": {}}
+        )
+    assert_translated(result, kind)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "subentry_removed"
+    assert subentry_id not in entry.subentries
+    await embedded_ledger.unload()
+    await _still_runs(hass, embedded_ledger)
 
 
 # Names ---------------------------------------------------------------------------------
