@@ -483,6 +483,12 @@ SITES: dict[str, dict[Role, str]] = {
         "sensor.battery_power",
         "sensor.load_power",
     ),
+    # The GX's system device (sfstar/hass-victron): grid and consumption per phase
+    # only, so neither is proposed.
+    "victron": {
+        R.SOLAR_POWER: "sensor.victron_system_dc_pv_power",
+        R.BATTERY_POWER: "sensor.victron_system_battery_power",
+    },
     # A hybrid (MIX): per-string PV powers beside "All PV wattage", an import/export
     # pair, and the battery only as charging and discharging halves (not proposed).
     "growatt_server": {
@@ -1316,6 +1322,7 @@ README_SITES = {
     "HomeWizard P1 meter (core homewizard)": "homewizard",
     "DSMR smart meter (core dsmr)": "dsmr",
     "Sungrow SHx (mkaiser modbus YAML)": "sungrow",
+    "Victron GX (sfstar/hass-victron)": "victron",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
     "car battery": (R.BATTERY_LEVEL,),
@@ -1385,7 +1392,11 @@ def _readme_signs(name: str) -> str:
     # Only a net meter and a mapped battery have a sign to choose.
     return ", ".join(
         (
-            grid_sign if net else "import/export pair",
+            grid_sign
+            if net
+            else "import/export pair"
+            if R.GRID_IMPORT_POWER in kw
+            else "no grid",
             battery_sign if R.BATTERY_POWER in kw else "no battery",
         )
     )
