@@ -49,6 +49,7 @@ from .const import (
 )
 from .db import SSL_MODES
 from .flow_location import LocationSubentryFlow
+from .flow_mapping import entry_removed
 from .flow_options import LedgerOptionsFlow
 from .flow_site import EnergySiteSubentryFlow
 from .flow_vehicle import VehicleSubentryFlow
@@ -184,6 +185,8 @@ class EvLedgerConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Connect to PostgreSQL with separate fields."""
+        if self._entry_removed():
+            return self.async_abort(reason="entry_removed")
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         defaults: Mapping[str, Any] = self._current_postgresql()
@@ -279,6 +282,16 @@ class EvLedgerConfigFlow(ConfigFlow, domain=DOMAIN):
 
     # Helpers -------------------------------------------------------------------------
 
+    def _entry_removed(self) -> bool:
+        """Whether the entry being reconfigured is gone.
+
+        Home Assistant leaves its reconfigure form open when the entry is removed
+        (it aborts a reauth flow itself).
+        """
+        return self.source == SOURCE_RECONFIGURE and entry_removed(
+            self.hass, self.context["entry_id"]
+        )
+
     def _current_postgresql(self) -> Mapping[str, Any]:
         """Prefill values: the entry being reconfigured, if it is PostgreSQL."""
         if self.source != SOURCE_RECONFIGURE:
@@ -293,6 +306,8 @@ class EvLedgerConfigFlow(ConfigFlow, domain=DOMAIN):
 
         Returns the errors and placeholders to show when the test failed.
         """
+        if self._entry_removed():
+            return self.async_abort(reason="entry_removed")
         new_id = storage.unique_id(data)
         if self.source == SOURCE_RECONFIGURE:
             entry = self._get_reconfigure_entry()

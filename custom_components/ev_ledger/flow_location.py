@@ -41,7 +41,7 @@ from .const import (
     SUBENTRY_LOCATION,
     subentry_unique_id,
 )
-from .flow_mapping import name_error
+from .flow_mapping import entry_removed, name_error
 from .flow_tariff import MAX_PRICE, BandError, ShadowedBand, format_bands, parse_bands
 from .logic.tariff import (
     MinuteBasis,
@@ -127,6 +127,8 @@ class LocationSubentryFlow(ConfigSubentryFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Choose the place and the kind of tariff."""
+        if user_input is not None and entry_removed(self.hass, self.handler[0]):
+            return self.async_abort(reason="entry_removed")
         errors: dict[str, str] = {}
         if user_input is not None:
             self._zone = user_input.get(CONF_ZONE) or LOCATION_DEFAULT
@@ -185,6 +187,8 @@ class LocationSubentryFlow(ConfigSubentryFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Prices, fees and the value of solar energy."""
+        if user_input is not None and entry_removed(self.hass, self.handler[0]):
+            return self.async_abort(reason="entry_removed")
         errors: dict[str, str] = {}
         placeholders = {"line": ""}
         if user_input is None and self._kind is TariffKind.FREE:

@@ -178,6 +178,15 @@ def check_role_entity(hass: HomeAssistant, role: Role, entity_id: str) -> str | 
     return None
 
 
+def entry_removed(hass: HomeAssistant, entry_id: str) -> bool:
+    """Whether the ledger entry a form belongs to was removed while it was open.
+
+    Home Assistant leaves the entry's open forms open; submitting one would raise
+    UnknownEntry (the frontend's "Unknown error"), so the flows abort instead.
+    """
+    return hass.config_entries.async_get_entry(entry_id) is None
+
+
 def repeated_roles(roles: Mapping[str, str]) -> list[str]:
     """The roles whose entity an earlier role of the same mapping already has.
 

@@ -16,6 +16,7 @@ import voluptuous as vol
 
 from .const import CONF_DEADBAND, CONF_SAMPLE_RETENTION_DAYS
 from .db.retention import DEFAULT_RETENTION_DAYS
+from .flow_mapping import entry_removed
 
 # Ten years: anything longer is "keep them" (0).
 MAX_RETENTION_DAYS = 3650
@@ -46,6 +47,8 @@ class LedgerOptionsFlow(OptionsFlow):
 
         Turning the deadband on or off reloads the ledger (`runtime.fingerprint`).
         """
+        if entry_removed(self.hass, self.handler):
+            return self.async_abort(reason="entry_removed")
         errors: dict[str, str] = {}
         options = self.config_entry.options
         shown: dict[str, Any] = {

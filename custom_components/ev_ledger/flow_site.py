@@ -53,6 +53,7 @@ from .flow_mapping import (
     check_role_entity,
     device_entities,
     entity_info,
+    entry_removed,
     name_error,
     power_kw,
     repeated_roles,
@@ -159,6 +160,8 @@ class EnergySiteSubentryFlow(ConfigSubentryFlow):
     async def _async_step_site(
         self, user_input: dict[str, Any] | None
     ) -> SubentryFlowResult:
+        if user_input is not None and entry_removed(self.hass, self.handler[0]):
+            return self.async_abort(reason="entry_removed")
         errors: dict[str, str] = {}
         placeholders = {"readings": ""}
         if user_input is not None:

@@ -54,6 +54,7 @@ from .flow_mapping import (
     check_role_entity,
     device_entities,
     entity_info,
+    entry_removed,
     name_error,
     repeated_roles,
     role_selector,
@@ -151,6 +152,8 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Pick the vehicle's device, or none to map entities by hand."""
+        if user_input is not None and entry_removed(self.hass, self.handler[0]):
+            return self.async_abort(reason="entry_removed")
         errors: dict[str, str] = {}
         if user_input is not None:
             device_id = user_input.get(CONF_DEVICE_ID) or None
@@ -202,6 +205,8 @@ class VehicleSubentryFlow(ConfigSubentryFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Review the mapping: one entity picker per role, prefilled."""
+        if user_input is not None and entry_removed(self.hass, self.handler[0]):
+            return self.async_abort(reason="entry_removed")
         errors: dict[str, str] = {}
         owners: set[str] = set()
         if user_input is not None:

@@ -31,6 +31,17 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
 SECRET = "s3cr3t-Pa55"
+# A PostgreSQL ledger nothing listens on (never set up here).
+PG_DATA: dict[str, Any] = {
+    "backend": "postgresql",
+    "host": "127.0.0.1",
+    "port": 1,
+    "database": "ledger",
+    "username": "ev",
+    "password": "old",
+    "sslmode": "disable",
+    "sslrootcert": None,
+}
 # EV Ledger's own sensors of the embedded ledger's vehicle (Model Y).
 OWN_ENERGY = "sensor.model_y_current_session_energy"
 OWN_POWER = "sensor.model_y_charging_power"
@@ -299,6 +310,83 @@ async def test_subentry_removed_while_its_form_is_open(
     assert subentry_id not in entry.subentries
     await embedded_ledger.unload()
     await _still_runs(hass, embedded_ledger)
+
+
+async def _open_form(hass: HomeAssistant, entry: Any, form: str) -> tuple[Any, Any]:
+    """Open one of the ledger's forms; return its flow manager and the form."""
+    flows, subentries = hass.config_entries.flow, hass.config_entries.subentries
+    if form == "options":
+        options = hass.config_entries.options
+        return options, await options.async_init(entry.entry_id)
+    if form.startswith("reconfigure"):
+        result = await entry.start_reconfigure_flow(hass)
+        if form == "reconfigure_url":
+            result = await flows.async_configure(
+                result["flow_id"], {"next_step_id": "postgresql_url"}
+            )
+        return flows, result
+    kind, _, step = form.partition(":")
+    result = await subentries.async_init(
+        (entry.entry_id, kind), context={"source": SOURCE_USER}
+    )
+    if step == "review":
+        result = await subentries.async_configure(result["flow_id"], {})
+    if step == "tariff":
+        result = await subentries.async_configure(
+            result["flow_id"], {"kind": "fixed", "zone": "zone.work"}
+        )
+    if step == "site":
+        result = await subentries.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.FORM
+    return subentries, result
+
+
+SUBMITTED: dict[str, dict[str, Any]] = {
+    "options": {CONF_SAMPLE_RETENTION_DAYS: 30},
+    "reconfigure": {"next_step_id": "embedded"},
+    "reconfigure_pg": {"next_step_id": "postgresql"},
+    "reconfigure_url": {"url": "postgresql://ev@127.0.0.1:1/ledger"},
+    "vehicle": {},
+    "vehicle:review": {
+        "name": "Car",
+        "plugged": "binary_sensor.plug",
+        "thresholds": {},
+    },
+    "location": {"kind": "fixed", "zone": "zone.work"},
+    "location:tariff": {"currency": "EUR", "fees": {}, "solar": {}},
+    "energy_site:site": {"solar_power": "sensor.solar_power"},
+}
+
+
+@pytest.mark.parametrize("form", list(SUBMITTED))
+async def test_ledger_removed_while_a_form_is_open(
+    hass: HomeAssistant, form: str
+) -> None:
+    """Deleting the ledger while one of its forms is open in another window:
+    Home Assistant leaves the form open, and submitting it raised UnknownEntry."""
+    hass.states.async_set("binary_sensor.plug", "off")
+    hass.states.async_set("sensor.solar_power", "1.5", {"unit_of_measurement": "kW"})
+    entry = MockConfigEntry(domain=DOMAIN, title="EV Ledger", data=PG_DATA)
+    entry.add_to_hass(hass)
+    flows, result = await _open_form(hass, entry, form)
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+
+    values = dict(SUBMITTED[form])
+    if form == "energy_site:site":
+        values = _filled(result) | values
+    result = await flows.async_configure(result["flow_id"], values)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_removed"
+    kind = form.partition(":")[0]
+    strings = (
+        STRINGS["options"]
+        if form == "options"
+        else STRINGS["config_subentries"][kind]
+        if kind in STRINGS["config_subentries"]
+        else STRINGS["config"]
+    )
+    assert "entry_removed" in strings["abort"]
 
 
 # Names ---------------------------------------------------------------------------------
@@ -596,16 +684,7 @@ async def test_reauth_refuses_a_password_with_nul(
         domain=DOMAIN,
         title="ev@127.0.0.1:1/ledger",
         unique_id="postgresql://ev@127.0.0.1:1/ledger",
-        data={
-            "backend": "postgresql",
-            "host": "127.0.0.1",
-            "port": 1,
-            "database": "ledger",
-            "username": "ev",
-            "password": "old",
-            "sslmode": "disable",
-            "sslrootcert": None,
-        },
+        data=PG_DATA,
     )
     entry.add_to_hass(hass)
     result = await entry.start_reauth_flow(hass)
