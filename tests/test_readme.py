@@ -344,6 +344,7 @@ FIXTURES = {
     "Toyota / Lexus (ha_toyota)": "toyota",
     "Porsche (porscheconnect)": "porscheconnect",
     "Peugeot / Citroën / Opel (stellantis_vehicles)": "stellantis_vehicles",
+    "MG (SAIC MQTT gateway)": "saic_mg",
     "Easee wallbox": "easee",
 }
 

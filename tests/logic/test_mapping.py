@@ -262,6 +262,22 @@ EXPECTED: dict[str, dict[Role, str]] = {
         R.RANGE: "sensor.vr3uhzkxzmt123456_autonomy",
         R.CHARGER_TYPE: "sensor.vr3uhzkxzmt123456_battery_charging_type",
     },
+    # MG over the SAIC MQTT gateway: its bare "Power", "Current" and "Voltage" are
+    # the HV pack's (negative while charging); the on-board charger's ("OBC") current
+    # and voltage ship disabled but are the charger's, its single- and three-phase
+    # powers tie and neither is proposed.
+    "saic_mg": {
+        R.BATTERY_LEVEL: "sensor.lsjw74c93nz012345_soc",
+        R.CHARGING_STATE: "binary_sensor.lsjw74c93nz012345_battery_charging",
+        R.PLUGGED: "binary_sensor.lsjw74c93nz012345_charger_connected",
+        R.CHARGER_VOLTAGE: "sensor.lsjw74c93nz012345_obc_voltage",
+        R.CHARGER_CURRENT: "sensor.lsjw74c93nz012345_obc_current",
+        R.ODOMETER: "sensor.lsjw74c93nz012345_mileage",
+        R.SPEED: "sensor.lsjw74c93nz012345_vehicle_speed",
+        R.LOCATION: "device_tracker.lsjw74c93nz012345_vehicle_position",
+        R.RANGE: "sensor.lsjw74c93nz012345_range",
+        R.OUTSIDE_TEMP: "sensor.lsjw74c93nz012345_exterior_temperature",
+    },
 }
 BRANDS = sorted(EXPECTED)
 
@@ -1725,3 +1741,30 @@ def test_a_relayed_odometer_does_not_make_a_wallbox_a_car() -> None:
         e for e in evcc if e.entity_id.endswith(("vehicle_odometer", "charge_power"))
     ]
     assert detect_kind(odometer) is DeviceKind.VEHICLE
+
+
+def test_a_cars_bare_power_is_the_packs_and_its_obc_the_chargers() -> None:
+    # The SAIC gateway's "Power", "Current" and "Voltage" are the HV pack's,
+    # negative while charging: they were proposed as the charger's. Its "OBC
+    # Current" (the on-board charger's) scored below them.
+    def reading(name: str, device_class: str, unit: str) -> EntityInfo:
+        key = name.lower().replace(" ", "_")
+        return _sensor(
+            f"sensor.mg4_{key}",
+            name,
+            device_class=device_class,
+            unit=unit,
+            state_class="measurement",
+        )
+
+    car = [
+        reading("Power", "power", "kW"),
+        reading("Current", "current", "A"),
+        reading("Voltage", "voltage", "V"),
+        reading("OBC Current", "current", "A"),
+    ]
+    proposal = propose_mapping(car, kind=DeviceKind.VEHICLE).mapping
+    assert proposal == {R.CHARGER_CURRENT: "sensor.mg4_obc_current"}
+    # On a wallbox the same bare words are the charger's.
+    wallbox = propose_mapping(car[:3], kind=DeviceKind.WALLBOX).mapping
+    assert wallbox[R.CHARGER_POWER] == "sensor.mg4_power"

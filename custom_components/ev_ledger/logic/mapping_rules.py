@@ -269,6 +269,10 @@ _ANY_PHASE = _words(
 # its power and currents are the whole house's, never the charger's. A bare "P1" is a
 # phase (evcc), the port only with its meter (Alfen "P1 Meter Phase 1 Current").
 _SMART_METER = _words("smart meter, p1 meter, p1 port", whole=True)
+# A car's bare "Power", "Current" or "Voltage" is its HV pack's, negative while it
+# charges (MG's SAIC gateway); its on-board charger ("OBC") is the charger.
+_CAR_BARE_READING = ((-40, _bare("power", "current", "voltage")),)
+_OBC = "obc, on board charger, onboard charger"
 _PLUG_WORDS = _words(
     "plug, cable, connector, charging connection, "
     "charger connection, connection status, vehicle connected, "
@@ -549,7 +553,7 @@ SPECS: Mapping[Role, RoleSpec] = {
                 40,
                 _words(
                     "charger power, charging power, charge power, ladeleistung, "
-                    "laadvermogen, puissance de charge"
+                    f"laadvermogen, puissance de charge, {_OBC}"
                 ),
             ),
             (10, _words("power, leistung", whole=True)),
@@ -577,6 +581,7 @@ SPECS: Mapping[Role, RoleSpec] = {
             # OpenEVSE reports a measured and a calculated (volts x amps) power.
             (-10, _words("calculated, estimated, computed")),
         ),
+        kind_rules={"vehicle": _CAR_BARE_READING},
     ),
     Role.CHARGER_VOLTAGE: RoleSpec(
         domains=frozenset({"sensor"}),
@@ -585,7 +590,7 @@ SPECS: Mapping[Role, RoleSpec] = {
         rules=(
             (30, _device_class("voltage")),
             (10, _state_class("measurement")),
-            (30, _words("charg, evse, line voltage, ladespannung")),
+            (30, _words(f"charg, evse, line voltage, ladespannung, {_OBC}")),
             (10, _words("voltage, spannung", whole=True)),
             (5, _FIRST_PHASE),
             (-5, _OTHER_PHASES),
@@ -606,6 +611,7 @@ SPECS: Mapping[Role, RoleSpec] = {
             # V2C's "Installation voltage" is the supply voltage it was told to assume.
             (-50, _words("max, min, limit, rated, nominal, installation")),
         ),
+        kind_rules={"vehicle": _CAR_BARE_READING},
     ),
     Role.CHARGER_CURRENT: RoleSpec(
         domains=frozenset({"sensor"}),
@@ -614,7 +620,7 @@ SPECS: Mapping[Role, RoleSpec] = {
         rules=(
             (30, _device_class("current")),
             (10, _state_class("measurement")),
-            (30, _words("charg, actual current, evse, ladestrom")),
+            (30, _words(f"charg, actual current, evse, ladestrom, {_OBC}")),
             (10, _words("current, strom", whole=True)),
             (5, _FIRST_PHASE),
             (-5, _OTHER_PHASES),
@@ -639,6 +645,7 @@ SPECS: Mapping[Role, RoleSpec] = {
                 ),
             ),
         ),
+        kind_rules={"vehicle": _CAR_BARE_READING},
     ),
     Role.SESSION_ENERGY: RoleSpec(
         domains=frozenset({"sensor"}),
