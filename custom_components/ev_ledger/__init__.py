@@ -15,7 +15,7 @@ from homeassistant.exceptions import (
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.storage import Store
 
-from . import issues, panel, statistics, websocket_api
+from . import issues, panel, renames, statistics, websocket_api
 from .builders import db_config
 from .const import DOMAIN, EMBEDDED_FILENAME
 from .db import (
@@ -136,6 +136,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvLedgerConfigEntry) -> 
     entry.runtime_data = runtime
     entry.async_on_unload(runtime.async_shutdown)
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    entry.async_on_unload(renames.async_follow_renames(hass, entry))
     # Subentries added or changed while the runtime was created had no listener yet.
     _async_apply_changes(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
