@@ -345,6 +345,7 @@ FIXTURES = {
     "Porsche (porscheconnect)": "porscheconnect",
     "Peugeot / Citroën / Opel (stellantis_vehicles)": "stellantis_vehicles",
     "MG (SAIC MQTT gateway)": "saic_mg",
+    "OVMS (ovms-home-assistant)": "ovms",
     "Easee wallbox": "easee",
 }
 

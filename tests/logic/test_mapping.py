@@ -278,6 +278,24 @@ EXPECTED: dict[str, dict[Role, str]] = {
         R.RANGE: "sensor.lsjw74c93nz012345_range",
         R.OUTSIDE_TEMP: "sensor.lsjw74c93nz012345_exterior_temperature",
     },
+    # OVMS (enoch85/ovms-home-assistant) in a Kona: the pack's "Battery Power" is no
+    # charger power; the control pilot is the plug; "Estimated" and "Ideal Range" tie
+    # (no range); its numeric "Gear" is proposed though no gear word is understood.
+    "ovms": {
+        R.BATTERY_LEVEL: "sensor.kona_battery_level",
+        R.CHARGING_STATE: "binary_sensor.kona_charging_status",
+        R.PLUGGED: "binary_sensor.kona_pilot_signal",
+        R.CHARGER_POWER: "sensor.kona_charge_power",
+        R.CHARGER_VOLTAGE: "sensor.kona_charge_voltage",
+        R.CHARGER_CURRENT: "sensor.kona_charge_current",
+        R.SESSION_ENERGY: "sensor.kona_charge_energy",
+        R.ODOMETER: "sensor.kona_odometer",
+        R.SPEED: "sensor.kona_vehicle_speed",
+        R.SHIFT_STATE: "sensor.kona_gear",
+        R.LOCATION: "device_tracker.kona_location",
+        R.OUTSIDE_TEMP: "sensor.kona_ambient_temperature",
+        R.CHARGER_TYPE: "sensor.kona_charge_type",
+    },
 }
 BRANDS = sorted(EXPECTED)
 
@@ -1768,3 +1786,40 @@ def test_a_cars_bare_power_is_the_packs_and_its_obc_the_chargers() -> None:
     # On a wallbox the same bare words are the charger's.
     wallbox = propose_mapping(car[:3], kind=DeviceKind.WALLBOX).mapping
     assert wallbox[R.CHARGER_POWER] == "sensor.mg4_power"
+
+
+def test_a_cars_control_pilot_is_the_plug() -> None:
+    # OVMS's "Pilot Signal" (device class connectivity) is on only while the cable
+    # is plugged in; without a plug word it was taken for a network link.
+    car = [
+        EntityInfo(
+            entity_id="binary_sensor.kona_pilot_signal",
+            domain="binary_sensor",
+            original_name="Pilot Signal",
+            device_class="connectivity",
+        ),
+        EntityInfo(
+            entity_id="binary_sensor.kona_charging_status",
+            domain="binary_sensor",
+            original_name="Charging Status",
+            device_class="battery_charging",
+        ),
+    ]
+    proposal = propose_mapping(car, kind=DeviceKind.VEHICLE).mapping
+    assert proposal[R.PLUGGED] == "binary_sensor.kona_pilot_signal"
+
+
+def test_the_cars_speed_beats_the_gps_speed() -> None:
+    # OVMS reports the car's "Vehicle Speed" and a "GPS Speed": they tied.
+    def speed(key: str, name: str) -> EntityInfo:
+        return _sensor(
+            f"sensor.kona_{key}",
+            name,
+            device_class="speed",
+            unit="km/h",
+            state_class="measurement",
+        )
+
+    car = [speed("vehicle_speed", "Vehicle Speed"), speed("gps_speed", "GPS Speed")]
+    proposal = propose_mapping(car, kind=DeviceKind.VEHICLE).mapping
+    assert proposal == {R.SPEED: "sensor.kona_vehicle_speed"}

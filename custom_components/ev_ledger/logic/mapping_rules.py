@@ -273,10 +273,11 @@ _SMART_METER = _words("smart meter, p1 meter, p1 port", whole=True)
 # charges (MG's SAIC gateway); its on-board charger ("OBC") is the charger.
 _CAR_BARE_READING = ((-40, _bare("power", "current", "voltage")),)
 _OBC = "obc, on board charger, onboard charger"
+# The control pilot is there only while the cable is plugged in (OVMS "Pilot Signal").
 _PLUG_WORDS = _words(
     "plug, cable, connector, charging connection, "
     "charger connection, connection status, vehicle connected, "
-    "car connected, ev connected, kabel, stecker"
+    "car connected, ev connected, kabel, stecker, pilot"
 )
 
 # Energy site: every role is a power; which one is said only in words, so a power
@@ -753,6 +754,8 @@ SPECS: Mapping[Role, RoleSpec] = {
                     "speed, velocity, geschwindigkeit, vitesse, snelheid, hastighet"
                 ),
             ),
+            # The car's own speed before one derived from GPS fixes (OVMS has both).
+            (-10, _words("gps")),
             (
                 -70,
                 _words(
