@@ -193,7 +193,9 @@ class EvLedgerConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None and (errors := storage.text_errors(user_input)):
             defaults = user_input
         elif user_input is not None:
-            password = user_input.get(CONF_PASSWORD) or defaults.get(CONF_PASSWORD)
+            password = user_input.get(CONF_PASSWORD) or storage.kept_password(
+                defaults, user_input
+            )
             data = storage.postgresql_data(
                 host=user_input[CONF_HOST],
                 port=user_input[CONF_PORT],

@@ -119,6 +119,30 @@ def postgresql_data(
     }
 
 
+def kept_password(current: Mapping[str, Any], typed: Mapping[str, Any]) -> str | None:
+    """The stored password, when the password field is left empty on reconfigure.
+
+    Kept only for the same server and role (host, port and user unchanged): sent
+    to another host, it would hand the old server's credentials to whoever runs
+    that one. A new database on the same server and role keeps it.
+    """
+    password = current.get(CONF_PASSWORD)
+    if not password:
+        return None
+    same = (
+        _host_key(current.get(CONF_HOST)) == _host_key(typed.get(CONF_HOST))
+        and str(current.get(CONF_PORT)) == str(typed.get(CONF_PORT))
+        and str(current.get(CONF_USERNAME) or "").strip()
+        == str(typed.get(CONF_USERNAME) or "").strip()
+    )
+    return str(password) if same else None
+
+
+def _host_key(host: Any) -> str:
+    """A host as compared: trimmed, lower case, IPv6 brackets off."""
+    return str(host or "").strip().strip("[]").lower()
+
+
 def data_from_url(url: str) -> dict[str, Any]:
     """Split a postgresql:// URL into entry data.
 

@@ -479,6 +479,40 @@ async def test_reconfigure_embedded_to_postgresql_and_back(
     await hass.async_block_till_done()
 
 
+@pytest.mark.parametrize(
+    ("change", "kept"),
+    [
+        ({}, True),
+        ({"database": "other_db"}, True),  # the same server and role
+        ({"host": " 192.0.2.10 "}, True),  # only spaces around the same host
+        ({"sslmode": "verify-full"}, True),
+        ({"host": "203.0.113.66"}, False),  # another server: never the old password
+        ({"port": 6543}, False),
+        ({"username": "someone_else"}, False),
+    ],
+)
+async def test_reconfigure_keeps_the_password_only_for_the_same_server_and_role(
+    hass: HomeAssistant, change: dict[str, Any], kept: bool
+) -> None:
+    """A blank password on reconfigure keeps the stored one only where it belongs.
+
+    Before, moving the ledger to another host with the field left empty sent the
+    old server's password to the new host.
+    """
+    entry = _pg_entry(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await _submit(hass, result["flow_id"], {"next_step_id": "postgresql"})
+    values = {**form_values(result), **change}
+    assert "password" not in values
+    with patch(MIGRATE) as migrate:
+        result = await _submit(hass, result["flow_id"], values)
+    assert result["reason"] == "reconfigure_successful"
+    sent = migrate.call_args.args[0].password
+    assert sent == (PASSWORD if kept else None)
+    assert entry.data["password"] == (PASSWORD if kept else None)
+    await hass.async_block_till_done()
+
+
 async def test_reconfigure_to_a_target_of_another_entry(hass: HomeAssistant) -> None:
     _pg_entry(hass, "192.0.2.10")
     entry = _pg_entry(hass, "192.0.2.11")
