@@ -508,6 +508,9 @@ SITES: dict[str, dict[Role, str]] = {
         R.GRID_IMPORT_POWER: "sensor.electricity_meter_power_consumption",
         R.GRID_EXPORT_POWER: "sensor.electricity_meter_power_production",
     },
+    # A Pro 3EM named by its hostname, with its three phase devices: its total
+    # "Power" is the grid's, as it counts "Energy returned" too; the phases' are not.
+    "shelly_pro_3em": {R.GRID_POWER: "sensor.shellypro3em_0cb815fc1234_power"},
     # A modbus YAML package (mkaiser): "Total DC power" is the panels', "Meter active
     # power" the grid; the import/export halves, the battery's signed twins, the
     # inverter's "Total active power", limits and ratings are listed only.
@@ -1135,6 +1138,43 @@ def test_a_device_named_a_meter_measures_the_grid_only() -> None:
     }
 
 
+def test_a_meter_counting_both_ways_measures_the_grid() -> None:
+    # A Shelly Pro 3EM named by its hostname says just "Power", "Energy" and "Energy
+    # returned": it was taken for a wallbox with "Power" as its charger power. Only
+    # the grid connection sends energy both ways through one meter.
+    def energy(key: str, name: str) -> EntityInfo:
+        return _sensor(
+            f"sensor.shellypro3em_1_{key}",
+            name,
+            device_class="energy",
+            unit="kWh",
+            state_class="total_increasing",
+        )
+
+    meter = [
+        _power("sensor.shellypro3em_1_power", "Power"),
+        energy("energy", "Energy"),
+        energy("energy_returned", "Energy returned"),
+    ]
+    assert detect_kind(meter) is DeviceKind.ENERGY_SITE
+    assert propose_mapping(meter).mapping == {
+        Role.GRID_POWER: "sensor.shellypro3em_1_power"
+    }
+    # Counting one way only (a plug, a heat pump's meter), its "Power" is no grid.
+    one_way = meter[:2]
+    site = propose_mapping(one_way, kind=DeviceKind.ENERGY_SITE)
+    assert site.get(Role.GRID_POWER).chosen is None
+    # Nor is a power that says something of its own.
+    named = [_power("sensor.shellypro3em_1_pv_power", "PV power"), *meter[1:]]
+    site = propose_mapping(named, kind=DeviceKind.ENERGY_SITE)
+    assert site.mapping == {Role.SOLAR_POWER: "sensor.shellypro3em_1_pv_power"}
+    # An inverter counts its export beside what its panels produced (GoodWe's
+    # "Active Power" is its AC output): no grid.
+    inverter = [*meter, energy("total_pv_generation", "Total PV generation")]
+    site = propose_mapping(inverter, kind=DeviceKind.ENERGY_SITE)
+    assert site.get(Role.GRID_POWER).chosen is None
+
+
 def test_an_inverters_dc_power_is_the_solar() -> None:
     # Sungrow's "Total DC power" is what its panels deliver; no solar was proposed.
     sungrow = [
@@ -1356,6 +1396,7 @@ README_SITES = {
     "HomeWizard P1 meter (core homewizard)": "homewizard",
     "DSMR smart meter (core dsmr)": "dsmr",
     "Sungrow SHx (mkaiser modbus YAML)": "sungrow",
+    "Shelly Pro 3EM (core shelly)": "shelly_pro_3em",
     "Victron GX (sfstar/hass-victron)": "victron",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {

@@ -26,7 +26,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from . import vocab
-from .mapping_rules import COMMON_RULES, SPECS, Facts, RoleSpec, qualifies
+from .mapping_rules import COMMON_RULES, ENERGY_UNITS, SPECS, Facts, RoleSpec, qualifies
 from .model import Role
 from .site import SITE_ROLES
 
@@ -218,20 +218,31 @@ def _device_name(entity_ids: list[str]) -> str:
     )
 
 
+def _is_counter(info: EntityInfo) -> bool:
+    """An energy counter: what the device counts says what the device is."""
+    return info.domain == "sensor" and (
+        info.device_class == "energy"
+        or (info.device_class is None and info.unit in ENERGY_UNITS)
+    )
+
+
 def _facts(entities: list[EntityInfo]) -> list[Facts]:
     device = _device_name([e.entity_id for e in entities])
     object_ids = _strip_device_names([_object_id(e.entity_id) for e in entities])
     original = _strip_device_names([e.original_name for e in entities])
     names = _strip_device_names([e.name for e in entities])
-    return [
-        Facts(
-            info,
-            " | ".join(
-                (" ".join(_tokens(info.translation_key)), original[i], names[i], obj)
-            ),
-            device,
+    texts = [
+        " | ".join(
+            (" ".join(_tokens(info.translation_key)), original[i], names[i], obj)
         )
         for i, (info, obj) in enumerate(zip(entities, object_ids, strict=True))
+    ]
+    counters = " || ".join(
+        sorted(t for info, t in zip(entities, texts, strict=True) if _is_counter(info))
+    )
+    return [
+        Facts(info, text, device, counters)
+        for info, text in zip(entities, texts, strict=True)
     ]
 
 

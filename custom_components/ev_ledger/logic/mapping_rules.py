@@ -35,12 +35,15 @@ class Facts:
     """An entity plus its normalised words (device-name prefix removed).
 
     ``device`` holds the removed prefix: the device's name, read only where the
-    device itself says what it measures (a grid meter).
+    device itself says what it measures (a grid meter). ``counters`` holds the words
+    of the set's energy counters, read only where they say what the device is (a
+    meter that counts both ways).
     """
 
     info: EntityInfo
     text: str
     device: str = ""
+    counters: str = ""
 
 
 # A check returns a short description when it applies, None when it does not.
@@ -117,6 +120,20 @@ def _device(phrases: str) -> _Check:
     def check(facts: Facts) -> str | None:
         found = pattern.search(facts.device)
         return f"device '{found.group(0)}'" if found else None
+
+    return check
+
+
+def _counter(phrases: str) -> _Check:
+    """Any of the phrases at a word start in the words of the set's energy counters."""
+    alternatives = "|".join(
+        re.escape(vocab.normalise(p)) for p in phrases.split(",") if p.strip()
+    )
+    pattern = re.compile(rf"\b(?:{alternatives})")
+
+    def check(facts: Facts) -> str | None:
+        found = pattern.search(facts.counters)
+        return f"a counter of energy '{found.group(0)}'" if found else None
 
     return check
 
@@ -325,6 +342,25 @@ _SITE_WORDS: Mapping[Role, tuple[str, str]] = {
 # "production" what the house imports and exports, and nothing on it is the solar or
 # the house load.
 _GRID_METER_DEVICE = _device("meter, p1")
+# A meter that counts the energy going back as well (Shelly's "Energy returned" beside
+# its "Energy", on a device named by its hostname) and counts nothing else sits at the
+# grid connection: only the grid sends energy both ways through one meter. Its plain
+# "Power" is the net grid power. An inverter also counts what its panels produced
+# or its battery stored (GoodWe's "Total Energy (export)" beside its "Total PV
+# Generation"), a wallbox what it charged.
+_COUNTS_BOTH_WAYS = _all(
+    _counter(
+        "returned, energy export, exported, feed in, feedin, einspeisung, "
+        "injection, injected"
+    ),
+    _not(
+        _counter(
+            "solar, pv, photovoltaic, generation, production, yield, battery, "
+            "storage, charg, discharg, load, consumption, house, home"
+        ),
+        "counts nothing else",
+    ),
+)
 # Ties between a flow and its one-directional twins, settled by meaning: Fronius
 # reports the house load negative ("Power load") and positive ("... consumed"), the
 # battery net and as a charge and a discharge half.
@@ -350,6 +386,7 @@ _SITE_EXTRA: Mapping[Role, tuple[_Rule, ...]] = {
     Role.GRID_POWER: (
         (50, _words_unless("meter", "smart meter, grid")),
         (50, _all(_GRID_METER_DEVICE, _bare("power", "active power"))),
+        (50, _all(_COUNTS_BOTH_WAYS, _bare("power", "active power"))),
     ),
     # An import/export pair read at the grid connection's meter is the grid, more
     # surely than an inverter's own "grid power" (SMA: its AC output).
