@@ -63,6 +63,7 @@ THRESHOLD_KEYS: Final = (
     "min_session_s",
     "min_trip_km",
     "power_method",
+    "charging_negative",
 )
 
 # Energy site subentry data (roles: solar_power, grid_power or grid_import_power +

@@ -22,6 +22,7 @@ from homeassistant.core import valid_entity_id
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     DeviceSelector,
     DeviceSelectorConfig,
     EntitySelector,
@@ -117,6 +118,7 @@ _THRESHOLD_SELECTORS: Final[dict[str, Any]] = {
             translation_key="power_method",
         )
     ),
+    "charging_negative": BooleanSelector(),
 }
 _CAPACITY = NumberSelector(
     NumberSelectorConfig(

@@ -11,6 +11,9 @@ ISSUE_SCHEMA_TOO_NEW = "schema_too_new"
 ISSUE_DB_UNREACHABLE = "database_unreachable"
 ISSUE_DB_DAMAGED = "database_damaged"
 ISSUE_MISSING_ENTITY = "missing_entity"
+ISSUE_CHARGING_NEGATIVE = "charging_power_negative"
+# Readings below zero while charging before the repair says the sign is reversed.
+NEGATIVE_CHARGING_READINGS = 3
 
 
 def _id(kind: str, entry_id: str, *parts: str) -> str:
@@ -108,6 +111,27 @@ def async_missing_entity(
         severity=ir.IssueSeverity.WARNING,
         translation_key=ISSUE_MISSING_ENTITY,
         translation_placeholders={"name": name, "role": role, "entity_id": entity_id},
+    )
+
+
+def charging_negative_issue_id(entry_id: str, subentry_id: str) -> str:
+    """The issue id of a vehicle whose charging power is reported below zero."""
+    return _id(ISSUE_CHARGING_NEGATIVE, entry_id, subentry_id)
+
+
+@callback
+def async_charging_negative(
+    hass: HomeAssistant, issue_id: str, *, name: str, entity_id: str
+) -> None:
+    """The car's charging power is reported negative: its readings are refused."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_CHARGING_NEGATIVE,
+        translation_placeholders={"name": name, "entity_id": entity_id},
     )
 
 

@@ -70,7 +70,7 @@ from .const import (
 )
 from .db import Backoff, DbConfig, InvalidVin, Reader, Writer, WriterState, entity_uuid
 from .logic.deadband import Deadband
-from .logic.model import Flag, Reject
+from .logic.model import Flag, Reject, Role
 from .logic.series import JsonText
 from .logic.site import SiteLedger
 from .logic.tariff import PriceBook, TariffError
@@ -255,6 +255,8 @@ class EvLedgerRuntime:
     # The embedded database file was found damaged (a repair says so).
     db_damaged: bool = False
     missing_issues: set[str] = field(default_factory=set)
+    # Vehicles told that their charging power is reported negative (repairs).
+    sign_issues: set[str] = field(default_factory=set)
     settle: builders.ZoneSettlement | None = None
     # Sources without a snapshot: new, so their history is backfilled at start.
     fresh: set[str] = field(default_factory=set)
@@ -1088,6 +1090,34 @@ class EvLedgerRuntime:
         for issue_id in self.missing_issues - missing:
             issues.async_delete(self.hass, issue_id)
         self.missing_issues = missing
+        self._check_signs()
+
+    def _check_signs(self) -> None:
+        """A car whose charging power is reported below zero: say how to fix it.
+
+        Shown once its ledger refused a few such readings while charging; removed
+        when the vehicle's settings say charging is reported negative.
+        """
+        for vehicle in self.vehicles.values():
+            ledger = vehicle.ledger
+            issue_id = issues.charging_negative_issue_id(
+                self.entry_id, vehicle.subentry_id
+            )
+            if ledger.config.charging_negative:
+                # Also one raised before the last reload (a no-op once gone).
+                self.sign_issues.discard(issue_id)
+                issues.async_delete(self.hass, issue_id)
+            elif (
+                ledger.negative_charging >= issues.NEGATIVE_CHARGING_READINGS
+                and issue_id not in self.sign_issues
+            ):
+                self.sign_issues.add(issue_id)
+                issues.async_charging_negative(
+                    self.hass,
+                    issue_id,
+                    name=vehicle.name,
+                    entity_id=vehicle.roles.get(Role.CHARGER_POWER, ""),
+                )
 
     # Snapshot and shutdown ---------------------------------------------------------
 

@@ -38,6 +38,7 @@ DEFAULT_THRESHOLDS = {
     "min_session_s": 60.0,
     "min_trip_km": 0.2,
     "power_method": "zoh",
+    "charging_negative": False,
 }
 TESLA_VIN = "5YJ3E1EA7JF000316"  # valid check digit (North America)
 
@@ -155,6 +156,7 @@ async def test_manual_mapping_with_errors_then_fixed(hass: HomeAssistant) -> Non
         **DEFAULT_THRESHOLDS,
         "trip_end_s": 900.0,
         "power_method": "trapezoid",
+        "charging_negative": True,
     }
     result = await _submit(
         hass,
@@ -209,7 +211,11 @@ async def test_manual_mapping_with_errors_then_fixed(hass: HomeAssistant) -> Non
         },
         "usable_capacity_kwh": 52.0,
         "vin": "VF1AG000166123456",
-        "thresholds": {"trip_end_s": 900.0, "power_method": "trapezoid"},
+        "thresholds": {
+            "trip_end_s": 900.0,
+            "power_method": "trapezoid",
+            "charging_negative": True,
+        },
     }
 
 

@@ -56,6 +56,9 @@ class VehicleConfig:
     charger_zone: str | None = None
     charger_roles: tuple[str, ...] = ()
     usual_zone: str | None = None
+    # The car's integration reports charging as negative power and current (its HV
+    # pack's, as SAIC/MG and OVMS do): those readings are negated at the input.
+    charging_negative: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise (JSON-safe)."""

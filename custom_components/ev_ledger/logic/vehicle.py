@@ -60,6 +60,10 @@ _BOUNDS: dict[Role, tuple[float, float]] = {
     Role.ENERGY_CONSUMED: (0.0, 1e9),
 }
 _PERCENT_ROLES = {Role.BATTERY_LEVEL}
+# What `VehicleConfig.charging_negative` negates.
+_CHARGING_SIGNED: frozenset[Role] = frozenset(
+    {Role.CHARGER_POWER, Role.CHARGER_CURRENT}
+)
 _SHIFTS = frozenset({"P", "D", "R", "N"})
 # Validators of the non-numeric roles' values.
 _CHECKS: dict[Role, Callable[[Any], bool]] = {
@@ -191,6 +195,17 @@ class VehicleLedger:
             for role, handler in handlers.items()
         }
         self._table[Role.ODOMETER].check = self._odometer_backwards
+        # Roles reported with the opposite sign (`config.charging_negative`): a low
+        # bound of INF sends each of their readings to `_number`, which negates it, so
+        # the hot loop has no test of its own for this.
+        self._negated = (
+            _CHARGING_SIGNED if config.charging_negative else frozenset[Role]()
+        )
+        for role in self._negated:
+            self._table[role].low = INF
+        # Power readings below zero while a session charges: a sign the other way
+        # round (`charging_negative` not set); the runtime raises a repair on them.
+        self.negative_charging = 0
         charger = set(config.charger_roles) if config.charger_zone else set()
         self._charger_power = Role.CHARGER_POWER.value in charger
         self._charger_state = Role.CHARGING_STATE.value in charger
@@ -353,7 +368,19 @@ class VehicleLedger:
         if not math.isfinite(value):
             self.rejected[Reject.NOT_FINITE] += 1
             return None
+        if low == INF:  # a role of `_negated`: charging is reported below zero
+            # The other direction is the pack discharging (driving): no charging.
+            value = -value if value < 0.0 else 0.0
+            low, high = _BOUNDS[role]
         if value < low:
+            session = self.session
+            if (
+                role is Role.CHARGER_POWER
+                and session is not None
+                and session.charging
+                and value < -self.config.charging_threshold_kw
+            ):
+                self.negative_charging += 1
             self.rejected[
                 Reject.OUT_OF_RANGE if role in _PERCENT_ROLES else Reject.NEGATIVE
             ] += 1
