@@ -511,6 +511,13 @@ SITES: dict[str, dict[Role, str]] = {
     # A Pro 3EM named by its hostname, with its three phase devices: its total
     # "Power" is the grid's, as it counts "Energy returned" too; the phases' are not.
     "shelly_pro_3em": {R.GRID_POWER: "sensor.shellypro3em_0cb815fc1234_power"},
+    # The Pulse: its plain "Power" is what the house draws, "Power production" what
+    # it feeds in (both positive); it counts only the meter's registers. Its price
+    # sensors sit on the same device under the home's name.
+    "tibber": {
+        R.GRID_IMPORT_POWER: "sensor.tibber_pulse_hjem_power",
+        R.GRID_EXPORT_POWER: "sensor.tibber_pulse_hjem_power_production",
+    },
     # A modbus YAML package (mkaiser): "Total DC power" is the panels', "Meter active
     # power" the grid; the import/export halves, the battery's signed twins, the
     # inverter's "Total active power", limits and ratings are listed only.
@@ -1175,6 +1182,47 @@ def test_a_meter_counting_both_ways_measures_the_grid() -> None:
     assert site.get(Role.GRID_POWER).chosen is None
 
 
+def test_a_meters_plain_power_beside_its_production_is_the_import() -> None:
+    # Tibber's Pulse counts only the meter's registers ("Last meter consumption",
+    # "Last meter production"); its "Power" is the import and "Power production" the
+    # export, both positive: the latter was taken for the solar. Its price sensors
+    # are named under the home, its readings under "Tibber Pulse <home>".
+    def energy(key: str, name: str) -> EntityInfo:
+        return _sensor(
+            f"sensor.tibber_pulse_hjem_{key}",
+            name,
+            device_class="energy",
+            unit="kWh",
+            state_class="total_increasing",
+        )
+
+    pulse = [
+        _power("sensor.tibber_pulse_hjem_power", "Power"),
+        _power("sensor.tibber_pulse_hjem_power_production", "Power production"),
+        energy("last_meter_consumption", "Last meter consumption"),
+        energy("last_meter_production", "Last meter production"),
+        _sensor("sensor.hjem_electricity_price", "Electricity price", unit="NOK/kWh"),
+    ]
+    pair = {
+        Role.GRID_IMPORT_POWER: "sensor.tibber_pulse_hjem_power",
+        Role.GRID_EXPORT_POWER: "sensor.tibber_pulse_hjem_power_production",
+    }
+    assert detect_kind(pulse) is DeviceKind.ENERGY_SITE
+    assert propose_mapping(pulse).mapping == pair
+    # Without a production beside it, a meter's plain "Power" is the net.
+    alone = [pulse[0], *pulse[2:4]]
+    assert propose_mapping(alone).mapping == {
+        Role.GRID_POWER: "sensor.tibber_pulse_hjem_power"
+    }
+    # An inverter counting its yield beside the meter is no meter: its production is
+    # the solar.
+    inverter = [*pulse, energy("total_yield", "Total yield")]
+    site = propose_mapping(inverter, kind=DeviceKind.ENERGY_SITE)
+    assert site.mapping == {
+        Role.SOLAR_POWER: "sensor.tibber_pulse_hjem_power_production"
+    }
+
+
 def test_an_inverters_dc_power_is_the_solar() -> None:
     # Sungrow's "Total DC power" is what its panels deliver; no solar was proposed.
     sungrow = [
@@ -1397,6 +1445,7 @@ README_SITES = {
     "DSMR smart meter (core dsmr)": "dsmr",
     "Sungrow SHx (mkaiser modbus YAML)": "sungrow",
     "Shelly Pro 3EM (core shelly)": "shelly_pro_3em",
+    "Tibber Pulse (core tibber)": "tibber",
     "Victron GX (sfstar/hass-victron)": "victron",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {

@@ -26,7 +26,15 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from . import vocab
-from .mapping_rules import COMMON_RULES, ENERGY_UNITS, SPECS, Facts, RoleSpec, qualifies
+from .mapping_rules import (
+    COMMON_RULES,
+    ENERGY_UNITS,
+    POWER_UNITS,
+    SPECS,
+    Facts,
+    RoleSpec,
+    qualifies,
+)
 from .model import Role
 from .site import SITE_ROLES
 
@@ -226,6 +234,13 @@ def _is_counter(info: EntityInfo) -> bool:
     )
 
 
+def _is_power(info: EntityInfo) -> bool:
+    return info.domain == "sensor" and (
+        info.device_class == "power"
+        or (info.device_class is None and info.unit in POWER_UNITS)
+    )
+
+
 def _facts(entities: list[EntityInfo]) -> list[Facts]:
     device = _device_name([e.entity_id for e in entities])
     object_ids = _strip_device_names([_object_id(e.entity_id) for e in entities])
@@ -240,8 +255,11 @@ def _facts(entities: list[EntityInfo]) -> list[Facts]:
     counters = " || ".join(
         sorted(t for info, t in zip(entities, texts, strict=True) if _is_counter(info))
     )
+    powers = " || ".join(
+        sorted(t for info, t in zip(entities, texts, strict=True) if _is_power(info))
+    )
     return [
-        Facts(info, text, device, counters)
+        Facts(info, text, device, counters, powers)
         for info, text in zip(entities, texts, strict=True)
     ]
 

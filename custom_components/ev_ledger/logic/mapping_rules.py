@@ -35,15 +35,17 @@ class Facts:
     """An entity plus its normalised words (device-name prefix removed).
 
     ``device`` holds the removed prefix: the device's name, read only where the
-    device itself says what it measures (a grid meter). ``counters`` holds the words
-    of the set's energy counters, read only where they say what the device is (a
-    meter that counts both ways).
+    device itself says what it measures (a grid meter). ``counters`` and ``powers``
+    hold the words of the set's energy counters and powers, read only where they say
+    what the device is (a meter that counts both ways) or what a plain "Power" is
+    beside them (one half of a pair).
     """
 
     info: EntityInfo
     text: str
     device: str = ""
     counters: str = ""
+    powers: str = ""
 
 
 # A check returns a short description when it applies, None when it does not.
@@ -138,6 +140,36 @@ def _counter(phrases: str) -> _Check:
     return check
 
 
+def _named(*words: str) -> _Check:
+    """The entity's own name (the user's, else its original name) is one of these.
+
+    Unlike `_bare`, the object id is not read: a device that names its entities under
+    two device names (Tibber's home and its Pulse) leaves each object id its prefix.
+    """
+    wanted = frozenset(vocab.normalise(w) for w in words)
+
+    def check(facts: Facts) -> str | None:
+        key, original, name = [*facts.text.split(" | "), "", "", ""][:3]
+        own = name.strip() or original.strip() or key.strip()
+        return f"named just '{own}'" if own in wanted else None
+
+    return check
+
+
+def _power_beside(phrases: str) -> _Check:
+    """Any of the phrases at a word start in the words of the set's powers."""
+    alternatives = "|".join(
+        re.escape(vocab.normalise(p)) for p in phrases.split(",") if p.strip()
+    )
+    pattern = re.compile(rf"\b(?:{alternatives})")
+
+    def check(facts: Facts) -> str | None:
+        found = pattern.search(facts.powers)
+        return f"a power '{found.group(0)}' beside it" if found else None
+
+    return check
+
+
 def _bare(*words: str) -> _Check:
     """The entity says nothing but one of these words (e.g. a meter called "Energy")."""
     wanted = frozenset(vocab.normalise(w) for w in words)
@@ -181,6 +213,13 @@ def _options_foreign(parse: Callable[[str], object]) -> _Check:
             return None
         known = sum(1 for v in map(parse, options) if v is not None)
         return "options not understood" if known < 0.3 * len(options) else None
+
+    return check
+
+
+def _any(*checks: _Check) -> _Check:
+    def check(facts: Facts) -> str | None:
+        return next((f for f in (c(facts) for c in checks) if f is not None), None)
 
     return check
 
@@ -341,7 +380,25 @@ _SITE_WORDS: Mapping[Role, tuple[str, str]] = {
 # grid connection's: its plain "Power" is the net grid power, its "consumption" and
 # "production" what the house imports and exports, and nothing on it is the solar or
 # the house load.
-_GRID_METER_DEVICE = _device("meter, p1")
+# What a device counts besides the grid's two directions: an inverter's yield, a
+# battery's charge, a house's load.
+_COUNTS_MORE = _counter(
+    "solar, pv, photovoltaic, generation, yield, battery, storage, charg, discharg, "
+    "load, house, home"
+)
+# Tibber's Pulse is named for neither, but counts only the meter's registers ("Last
+# meter consumption", "Last meter production"): a meter too.
+_GRID_METER_DEVICE = _any(
+    _device("meter, p1"),
+    _all(_counter("meter"), _not(_COUNTS_MORE, "counts nothing else")),
+)
+# On a meter, a plain "Power" beside a "Power production" is the import half (the
+# Pulse reports both positive), not the net.
+_METER_IMPORT_HALF = _all(
+    _GRID_METER_DEVICE,
+    _named("power", "active power"),
+    _power_beside("production, export, returned, feed in, injection"),
+)
 # A meter that counts the energy going back as well (Shelly's "Energy returned" beside
 # its "Energy", on a device named by its hostname) and counts nothing else sits at the
 # grid connection: only the grid sends energy both ways through one meter. Its plain
@@ -353,13 +410,8 @@ _COUNTS_BOTH_WAYS = _all(
         "returned, energy export, exported, feed in, feedin, einspeisung, "
         "injection, injected"
     ),
-    _not(
-        _counter(
-            "solar, pv, photovoltaic, generation, production, yield, battery, "
-            "storage, charg, discharg, load, consumption, house, home"
-        ),
-        "counts nothing else",
-    ),
+    _not(_COUNTS_MORE, "counts nothing else"),
+    _not(_counter("production, consumption"), "counts no production"),
 )
 # Ties between a flow and its one-directional twins, settled by meaning: Fronius
 # reports the house load negative ("Power load") and positive ("... consumed"), the
@@ -387,11 +439,13 @@ _SITE_EXTRA: Mapping[Role, tuple[_Rule, ...]] = {
         (50, _words_unless("meter", "smart meter, grid")),
         (50, _all(_GRID_METER_DEVICE, _bare("power", "active power"))),
         (50, _all(_COUNTS_BOTH_WAYS, _bare("power", "active power"))),
+        (-50, _METER_IMPORT_HALF),
     ),
     # An import/export pair read at the grid connection's meter is the grid, more
     # surely than an inverter's own "grid power" (SMA: its AC output).
     Role.GRID_IMPORT_POWER: (
         (50, _all(_GRID_METER_DEVICE, _words("consumption, usage"))),
+        (60, _METER_IMPORT_HALF),
         (
             20,
             _all(
