@@ -518,6 +518,14 @@ SITES: dict[str, dict[Role, str]] = {
         R.GRID_IMPORT_POWER: "sensor.tibber_pulse_hjem_power",
         R.GRID_EXPORT_POWER: "sensor.tibber_pulse_hjem_power_production",
     },
+    # A Deye hybrid read by Solarman (davidrapan/ha-solarman), named "Inverter": the
+    # per-leg, output, external-clamp and generator powers are decoys.
+    "solarman_deye": _site(
+        "sensor.inverter_pv_power",
+        "sensor.inverter_grid_power",
+        "sensor.inverter_battery_power",
+        "sensor.inverter_load_power",
+    ),
     # A modbus YAML package (mkaiser): "Total DC power" is the panels', "Meter active
     # power" the grid; the import/export halves, the battery's signed twins, the
     # inverter's "Total active power", limits and ratings are listed only.
@@ -1446,6 +1454,7 @@ README_SITES = {
     "Sungrow SHx (mkaiser modbus YAML)": "sungrow",
     "Shelly Pro 3EM (core shelly)": "shelly_pro_3em",
     "Tibber Pulse (core tibber)": "tibber",
+    "Deye hybrid (davidrapan/ha-solarman)": "solarman_deye",
     "Victron GX (sfstar/hass-victron)": "victron",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
