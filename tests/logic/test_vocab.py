@@ -86,7 +86,9 @@ CHARGE_STATES: list[tuple[str, str, ChargeState | None]] = [
     # Polestar
     ("polestar", "CHARGING_STATUS_CHARGING", CHARGING),
     ("polestar", "CHARGING_STATUS_DONE", COMPLETE),
-    ("polestar", "CHARGING_STATUS_IDLE", DISCONNECTED),
+    # Volvo's Energy API: IDLE is "not currently charging"; the plug is the
+    # connection status's to say
+    ("polestar", "CHARGING_STATUS_IDLE", NOT_CHARGING),
     ("polestar", "CHARGING_STATUS_SCHEDULED", PLUGGED),
     ("polestar", "CHARGING_STATUS_SMART_CHARGING", CHARGING),
     ("polestar", "CHARGING_STATUS_DISCHARGING", PLUGGED),
@@ -525,3 +527,214 @@ def test_ready_in_the_context_of_the_entitys_states(
     read = in_context(text, options)
     assert charge_state(read) is state
     assert plugged(read) is plugged_in
+
+
+# Every state the integrations below can report for the charging-state, plug,
+# gear and charger-type roles, value by value; each group names its source.
+
+AUDITED_CHARGE_STATES: list[tuple[str, str, ChargeState | None]] = [
+    # Tesla Fleet Telemetry enums as MQTT bridges relay them, type prefix and all
+    # (teslamotors/fleet-telemetry protos/vehicle_data.proto: DetailedChargeStateValue)
+    ("tesla telemetry", "DetailedChargeStateCharging", CHARGING),
+    ("tesla telemetry", "DetailedChargeStateStarting", PLUGGED),
+    ("tesla telemetry", "DetailedChargeStateNoPower", PLUGGED),
+    ("tesla telemetry", "DetailedChargeStateStopped", PLUGGED),
+    ("tesla telemetry", "DetailedChargeStateComplete", COMPLETE),
+    ("tesla telemetry", "DetailedChargeStateDisconnected", DISCONNECTED),
+    ("tesla telemetry", "DetailedChargeStateUnknown", None),
+    # BMW CarData charging.status (kvanbiesen/bmw-cardata-ha
+    # custom_components/cardata/soc_prediction.py, tests/test_soc_wiring.py)
+    ("bmw cardata", "CHARGINGACTIVE", CHARGING),
+    ("bmw cardata", "NOCHARGING", NOT_CHARGING),
+    ("bmw cardata", "CHARGINGENDED", COMPLETE),
+    ("bmw cardata", "CHARGINGPAUSED", PLUGGED),
+    ("bmw cardata", "INITIALIZATION", PLUGGED),
+    ("bmw cardata", "CHARGINGERROR", None),
+    # Smart #1/#3 (DasBasti/pySmartHashtag pysmarthashtag/vehicle/battery.py)
+    ("smart", "DC_CHARGING", CHARGING),
+    ("smart", "WAITING_FOR_CHARGING", PLUGGED),
+    ("smart", "FINISHED_NOT_FULL", COMPLETE),
+    ("smart", "DEFAULT", None),
+    # VW WeConnect ChargingState and ChargingScenario values (tillsteinbach/
+    # WeConnect-python weconnect/elements/charging_status.py)
+    ("vw", "off", NOT_CHARGING),
+    ("vw", "unknown charging state", None),
+    ("vw", "initializationChargingCommunication", PLUGGED),
+    ("vw", "immediatelyChargingActive", CHARGING),
+    ("vw", "immediatelyChargingFinished", COMPLETE),
+    ("vw", "chargingToDepartureTimeWaiting", PLUGGED),
+    ("vw", "chargingToDepartureTimeActive", CHARGING),
+    ("vw", "optimisedChargingFinished", COMPLETE),
+    ("vw", "errorChargingSystem", None),
+    ("vw", "unknown charging scenario", None),
+    # Volvo, core (home-assistant/core homeassistant/components/volvo/sensor.py);
+    # "idle" is "not currently charging" in Volvo's Energy API documentation
+    ("volvo", "charging_system_charging", CHARGING),
+    ("volvo", "charging_system_done", COMPLETE),
+    ("volvo", "charging_system_idle", NOT_CHARGING),
+    ("volvo", "charging_system_scheduled", PLUGGED),
+    ("volvo", "charging_system_fault", None),
+    ("volvo", "charging_system_unspecified", None),
+    # Polestar (pypolestar/pypolestar pypolestar/enum.py)
+    ("polestar", "Smart Charging Paused", PLUGGED),
+    ("polestar", "Error", None),
+    ("polestar", "CHARGING_STATUS_ERROR", None),
+    # Renault's vehicle-to-grid states (hacf-fr/renault-api
+    # src/renault_api/kamereon/enums.py)
+    ("renault", "v2g_charging_waiting", PLUGGED),
+    ("renault", "v2g_charging_normal", CHARGING),
+    ("renault", "v2g_discharging", PLUGGED),
+    ("renault", "v2l_connected", PLUGGED),
+    # MG / SAIC BMS charging status names (SAIC-iSmart-API/saic-python-mqtt-gateway
+    # src/status_publisher/charge/chrg_mgmt_data.py, BmsChargingStatusCode)
+    ("saic", "UNPLUGGED", DISCONNECTED),
+    ("saic", "CHARGING_1", CHARGING),
+    ("saic", "CHARGING_10", CHARGING),
+    ("saic", "CHARGE_DONE", COMPLETE),
+    ("saic", "CONNECTING", PLUGGED),
+    ("saic", "CONNECTED_NOT_RECOGNIZED", PLUGGED),
+    ("saic", "CONNECTED_NOT_CHARGING", PLUGGED),
+    ("saic", "CHARGING_STOPPED", PLUGGED),
+    ("saic", "SCHEDULED_CHARGING", PLUGGED),
+    ("saic", "SUPER_OFFBOARD_CHARGING", CHARGING),
+    ("saic", "CHARGE_FAULT", None),
+    ("saic", "UNKNOWN 7", None),
+    # Rivian chargerState / chargerStatus (bretterer/home-assistant-rivian
+    # custom_components/rivian/const.py, sensor.py)
+    ("rivian", "charging_active", CHARGING),
+    ("rivian", "charging_connecting", PLUGGED),
+    ("rivian", "chrgr_sts_not_connected", DISCONNECTED),
+    ("rivian", "charging_station_err", None),
+    ("rivian wallbox", "available", DISCONNECTED),
+    ("rivian wallbox", "plugged_in", PLUGGED),
+    # Mercedes (ReneNulschDE/mbapi2020 translations/en.json): the state is the
+    # numeric code ("0" is charging, "3" unplugged); a bare number is no word.
+    ("mercedes", "0", None),
+    ("mercedes", "3", None),
+    ("mercedes", "AC Charging", CHARGING),
+    ("mercedes", "DC Charging", CHARGING),
+    # Stellantis raw charging status (andreadegiovine/homeassistant-stellantis-vehicles
+    # custom_components/stellantis_vehicles/base.py)
+    ("stellantis", "InProgress", CHARGING),
+    ("stellantis", "Finished", COMPLETE),
+    ("stellantis", "Stopped", PLUGGED),
+    ("stellantis", "Disconnected", DISCONNECTED),
+    ("stellantis", "Failure", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(text, expected) for _, text, expected in AUDITED_CHARGE_STATES],
+    ids=[f"{brand}:{text}" for brand, text, _ in AUDITED_CHARGE_STATES],
+)
+def test_audited_charge_states(text: str, expected: ChargeState | None) -> None:
+    assert charge_state(text) is expected
+
+
+AUDITED_PLUGS: list[tuple[str, str, bool | None]] = [
+    # Volvo, core (homeassistant/components/volvo/sensor.py)
+    ("volvo", "connection_status_connected_ac", True),
+    ("volvo", "connection_status_connected_dc", True),
+    ("volvo", "connection_status_disconnected", False),
+    ("volvo", "connection_status_fault", None),
+    ("volvo", "connection_status_unspecified", None),
+    # Polestar (pypolestar/pypolestar pypolestar/enum.py)
+    ("polestar", "Connected", True),
+    ("polestar", "Fault", None),
+    ("polestar", "Unspecified", None),
+    # VW WeConnect PlugConnectionState (weconnect/elements/plug_status.py)
+    ("vw", "connected", True),
+    ("vw", "disconnected", False),
+    ("vw", "unsupported", None),
+    ("vw", "unknown unlock plug state", None),
+    # Renault PlugState (renault-api src/renault_api/kamereon/enums.py)
+    ("renault", "unplugged", False),
+    ("renault", "plugged", True),
+    ("renault", "plugged_waiting_for_charge", True),
+    ("renault", "plug_error", None),
+    # Tesla Fleet Telemetry's charge state read as the plug
+    ("tesla telemetry", "DetailedChargeStateNoPower", True),
+    ("tesla telemetry", "DetailedChargeStateDisconnected", False),
+    # Rivian chargerStatus (custom_components/rivian/const.py)
+    ("rivian", "chrgr_sts_not_connected", False),
+    # TeslaMate's MQTT plugged_in
+    ("teslamate", "true", True),
+    ("teslamate", "false", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(text, expected) for _, text, expected in AUDITED_PLUGS],
+    ids=[f"{brand}:{text}" for brand, text, _ in AUDITED_PLUGS],
+)
+def test_audited_plug_states(text: str, expected: bool | None) -> None:
+    assert plugged(text) is expected
+
+
+AUDITED_SHIFTS: list[tuple[str, str, str | None]] = [
+    # Tesla Fleet Telemetry ShiftState as MQTT bridges relay it
+    ("tesla telemetry", "ShiftStateP", "P"),
+    ("tesla telemetry", "ShiftStateD", "D"),
+    ("tesla telemetry", "ShiftStateR", "R"),
+    ("tesla telemetry", "ShiftStateN", "N"),
+    ("tesla telemetry", "ShiftStateSNA", None),
+    ("tesla telemetry", "ShiftStateInvalid", None),
+    # Tesla Fleet / Teslemetry / Tessie enum options, TeslaMate's MQTT shift_state
+    ("tesla", "p", "P"),
+    ("tesla", "r", "R"),
+    ("teslamate", "D", "D"),
+    # Rivian gear selector (custom_components/rivian/const.py)
+    ("rivian", "Park", "P"),
+    ("rivian", "Drive", "D"),
+    ("rivian", "Reverse", "R"),
+    ("rivian", "Neutral", "N"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(text, expected) for _, text, expected in AUDITED_SHIFTS],
+    ids=[f"{brand}:{text}" for brand, text, _ in AUDITED_SHIFTS],
+)
+def test_audited_shift_states(text: str, expected: str | None) -> None:
+    assert shift_state(text) == expected
+
+
+AUDITED_CHARGER_TYPES: list[tuple[str, str, ChargeType | None]] = [
+    # Tesla Fleet Telemetry FastChargerType as MQTT bridges relay it
+    ("tesla telemetry", "FastChargerSupercharger", DC),
+    ("tesla telemetry", "FastChargerCHAdeMO", DC),
+    ("tesla telemetry", "FastChargerCombo", DC),
+    ("tesla telemetry", "FastChargerACSingleWireCAN", AC),
+    ("tesla telemetry", "FastChargerGB", None),
+    ("tesla telemetry", "FastChargerMCSingleWireCAN", None),
+    ("tesla telemetry", "FastChargerOther", None),
+    ("tesla telemetry", "FastChargerUnknown", None),
+    ("tesla telemetry", "FastChargerSNA", None),
+    # Volvo's connection status names the current (homeassistant/components/volvo)
+    ("volvo", "connection_status_connected_ac", AC),
+    ("volvo", "connection_status_connected_dc", DC),
+    ("volvo", "connection_status_disconnected", None),
+    # VW WeConnect ChargeType (weconnect/elements/charging_status.py)
+    ("vw", "ac", AC),
+    ("vw", "dc", DC),
+    ("vw", "unknown charge type", None),
+    # Polestar ChargingType (pypolestar/enum.py)
+    ("polestar", "AC", AC),
+    ("polestar", "DC", DC),
+    ("polestar", "None", None),
+    ("polestar", "Wireless", None),
+    # Skoda ChargeType, lower-cased (skodaconnect/homeassistant-myskoda sensor.py)
+    ("skoda", "off", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(text, expected) for _, text, expected in AUDITED_CHARGER_TYPES],
+    ids=[f"{brand}:{text}" for brand, text, _ in AUDITED_CHARGER_TYPES],
+)
+def test_audited_charger_types(text: str, expected: ChargeType | None) -> None:
+    assert charger_type(text) is expected

@@ -27,12 +27,23 @@ _ACRONYM = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[\W_]+")
 
 # Enum values some brands prefix with the field name (Polestar:
-# CHARGING_STATUS_CHARGING, CHARGER_CONNECTION_STATUS_CONNECTED).
+# CHARGING_STATUS_CHARGING, CHARGER_CONNECTION_STATUS_CONNECTED; Volvo:
+# charging_system_done, connection_status_connected_ac).
 _VALUE_PREFIXES = (
     "charger connection status ",
     "charging status ",
     "charge status ",
+    "charging system ",
     "connection status ",
+)
+
+# Protobuf enum names keep their type as a PascalCase prefix when a bridge publishes
+# them as they are (Tesla Fleet Telemetry over MQTT: DetailedChargeStateCharging,
+# ShiftStateD, FastChargerACSingleWireCAN). The prefix has no word break of its own
+# to split on (ShiftStateD), so it is cut from the raw text.
+_ENUM_TYPE_PREFIX = re.compile(
+    r"^(?:DetailedChargeState|ChargeState|ChargingState|ShiftState|FastCharger|CableType)"
+    r"(?=[A-Z])"
 )
 
 
@@ -54,8 +65,13 @@ def is_gap(text: str | None) -> bool:
     return text is None or text.strip().casefold() in _GAPS
 
 
+def _enum_value(text: str) -> str:
+    """The text without a protobuf enum's type prefix (``ShiftStateD`` → ``D``)."""
+    return _ENUM_TYPE_PREFIX.sub("", text.strip())
+
+
 def _value_key(text: str) -> str:
-    key = normalise(text)
+    key = normalise(_enum_value(text))
     for prefix in _VALUE_PREFIXES:
         if key.startswith(prefix) and len(key) > len(prefix):
             return key[len(prefix) :]
@@ -103,6 +119,20 @@ _CHARGE_STATE_TABLE: Mapping[str, ChargeState | None] = {
     "plugged in": _PLUGGED,
     "not charging": _NOT_CHARGING,
     "default": None,
+    # BMW CarData glues its words together: "charg" alone would read them all as
+    # charging, the ended, paused and failed ones too.
+    "chargingactive": _CHARGING,
+    "chargingended": _COMPLETE,
+    "chargingpaused": _PLUGGED,
+    "chargingerror": None,
+    "nocharging": _NOT_CHARGING,
+    # Volvo and Polestar: "idle" is "not currently charging" (Volvo's Energy API);
+    # the cable is their connection status's to say. A bare "idle" is a wallbox's
+    # free connector (go-e, Pod Point) and stays no car.
+    "charging system idle": _NOT_CHARGING,
+    "charging status idle": _NOT_CHARGING,
+    # V2C, SAIC (MG): "connected" outranks "not charging".
+    "connected not charging": _PLUGGED,
     # Renault
     "not in charge": _DISCONNECTED,
     "energy flap opened": None,
@@ -143,7 +173,21 @@ _CHARGE_STATE_TABLE: Mapping[str, ChargeState | None] = {
 # "waiting"/"paused" words are checked before the bare "charg" stem, and "charg" is
 # only ever matched at a word start so "discharging" never reads as charging.
 _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
-    (None, _words("error", "fault", "fail", "invalid", "unsupported", "defect")),
+    # "unknown charging state" (VW's WeConnect) is no charging.
+    (None, re.compile(r"^unknown\b")),
+    (
+        None,
+        _words(
+            "error",
+            # Rivian's charging_station_err, Easee's erratic_ev
+            "err",
+            "fault",
+            "fail",
+            "invalid",
+            "unsupported",
+            "defect",
+        ),
+    ),
     # Waiting for the cable to be pulled (Alfen "Finish Wait Disconnect"): charging
     # is over and the car is still there, not gone.
     (
@@ -212,6 +256,9 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
             "ready",
             "pending",
             "request",
+            # SAIC's CONNECTING, Rivian's charging_connecting: the car is on the
+            # cable, not charging yet.
+            "connecting",
             "geplant",
             "wartet",
             "en attente",
@@ -278,8 +325,11 @@ def charge_state(text: str) -> ChargeState | None:
     if is_gap(text):
         return None
     key = _value_key(text)
-    if key in _CHARGE_STATE_TABLE:
-        return _CHARGE_STATE_TABLE[key]
+    # The brand's whole spelling first: Volvo's charging_system_idle is not a bare
+    # "idle".
+    for spelling in (normalise(_enum_value(text)), key):
+        if spelling in _CHARGE_STATE_TABLE:
+            return _CHARGE_STATE_TABLE[spelling]
     for state, pattern in _CHARGE_STATE_RULES:
         if pattern.search(key):
             return state
@@ -412,7 +462,7 @@ def shift_state(text: str) -> str | None:
     """Map a gear/shift text to ``"P"``, ``"D"``, ``"R"`` or ``"N"``."""
     if is_gap(text):
         return None
-    key = normalise(text)
+    key = normalise(_enum_value(text))
     for prefix in ("gear ", "shift "):
         key = key.removeprefix(prefix)
     return _SHIFT_TABLE.get(key)
@@ -468,6 +518,7 @@ _AC_WORDS = _words(
 
 def charger_type(text: str) -> ChargeType | None:
     """Map a charger/connector text to AC or DC, None when it does not say."""
+    text = _enum_value(text)
     if is_gap(text):
         return None
     key = normalise(text)
