@@ -620,6 +620,24 @@ AUDITED_CHARGE_STATES: list[tuple[str, str, ChargeState | None]] = [
     ("stellantis", "Stopped", PLUGGED),
     ("stellantis", "Disconnected", DISCONNECTED),
     ("stellantis", "Failure", None),
+    # OVMS charge state and substate (enoch85/ovms-home-assistant
+    # custom_components/ovms/metrics/common/charging.py: v.c.state, v.c.substate)
+    ("ovms", "charging", CHARGING),
+    ("ovms", "topoff", CHARGING),
+    ("ovms", "done", COMPLETE),
+    ("ovms", "prepare", PLUGGED),
+    ("ovms", "timerwait", PLUGGED),
+    ("ovms", "stopped", PLUGGED),
+    ("ovms", "scheduledstop", PLUGGED),
+    ("ovms", "scheduledstart", PLUGGED),
+    ("ovms", "onrequest", PLUGGED),
+    ("ovms", "powerwait", PLUGGED),
+    ("ovms", "interrupted", PLUGGED),
+    # Toyota (pytoyoda/ha_toyota custom_components/toyota/sensor.py); its "none"
+    # ("Not connected") is read with the entity's options, see below
+    ("toyota", "charge_complete", COMPLETE),
+    ("toyota", "plugged", PLUGGED),
+    ("toyota", "charging", CHARGING),
 ]
 
 
@@ -690,6 +708,10 @@ AUDITED_SHIFTS: list[tuple[str, str, str | None]] = [
     ("rivian", "Drive", "D"),
     ("rivian", "Reverse", "R"),
     ("rivian", "Neutral", "N"),
+    # OVMS v.e.gear is a number (negative reverse, 0 neutral, which a parked car
+    # also reports): no gear word, so not read
+    ("ovms", "-1", None),
+    ("ovms", "0", None),
 ]
 
 
@@ -728,6 +750,11 @@ AUDITED_CHARGER_TYPES: list[tuple[str, str, ChargeType | None]] = [
     ("polestar", "Wireless", None),
     # Skoda ChargeType, lower-cased (skodaconnect/homeassistant-myskoda sensor.py)
     ("skoda", "off", None),
+    # OVMS v.c.type (custom_components/ovms/metrics/common/charging.py)
+    ("ovms", "type1", AC),
+    ("ovms", "type2", AC),
+    ("ovms", "chademo", DC),
+    ("ovms", "ccs", DC),
 ]
 
 
@@ -738,3 +765,24 @@ AUDITED_CHARGER_TYPES: list[tuple[str, str, ChargeType | None]] = [
 )
 def test_audited_charger_types(text: str, expected: ChargeType | None) -> None:
     assert charger_type(text) is expected
+
+
+TOYOTA_OPTIONS = ("charge_complete", "charging", "none", "plugged")
+
+
+@pytest.mark.parametrize(
+    ("options", "state", "plugged_in"),
+    [
+        # Toyota: "none" is translated "Not connected"; no other state says so.
+        (TOYOTA_OPTIONS, ChargeState.DISCONNECTED, False),
+        # Alone, or beside a no-car state of its own, "none" says nothing.
+        ((), None, None),
+        (("none", "disconnected", "plugged", "charging"), None, None),
+    ],
+)
+def test_none_in_the_context_of_the_entitys_states(
+    options: tuple[str, ...], state: ChargeState | None, plugged_in: bool | None
+) -> None:
+    read = in_context("none", options)
+    assert charge_state(read) is state
+    assert plugged(read) is plugged_in

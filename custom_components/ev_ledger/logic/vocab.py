@@ -133,6 +133,11 @@ _CHARGE_STATE_TABLE: Mapping[str, ChargeState | None] = {
     "charging status idle": _NOT_CHARGING,
     # V2C, SAIC (MG): "connected" outranks "not charging".
     "connected not charging": _PLUGGED,
+    # OVMS charge state and substate, one word each.
+    "topoff": _CHARGING,
+    "timerwait": _PLUGGED,
+    "powerwait": _PLUGGED,
+    "onrequest": _PLUGGED,
     # Renault
     "not in charge": _DISCONNECTED,
     "energy flap opened": None,
@@ -304,16 +309,24 @@ def in_context(text: str, options: Sequence[str]) -> str:
     ``ready`` alone means *no car* (Wallbox's ``Ready``). An entity whose states
     include a no-car state of their own (Tesla Wall Connector: ``not_connected``,
     ``connected``, ``ready``) means a car connected and ready to charge by it.
+
+    ``none`` alone says nothing. Among charging states that have no no-car state
+    of their own (Toyota: ``charge_complete``, ``charging``, ``none``,
+    ``plugged``), it is the car with no cable in it.
     """
-    if not options or _value_key(text) != "ready":
+    key = _value_key(text)
+    if not options or key not in ("ready", "none"):
         return text
-    for option in options:
-        if (
-            isinstance(option, str)
-            and _value_key(option) != "ready"
-            and charge_state(option) is ChargeState.DISCONNECTED
-        ):
-            return "ready to charge"
+    others = [
+        charge_state(option)
+        for option in options
+        if isinstance(option, str) and _value_key(option) != key
+    ]
+    no_car = ChargeState.DISCONNECTED in others
+    if key == "ready":
+        return "ready to charge" if no_car else text
+    if not no_car and {ChargeState.PLUGGED, ChargeState.CHARGING} <= set(others):
+        return "not connected"
     return text
 
 
