@@ -346,6 +346,7 @@ FIXTURES = {
     "Peugeot / Citroën / Opel (stellantis_vehicles)": "stellantis_vehicles",
     "MG (SAIC MQTT gateway)": "saic_mg",
     "OVMS (ovms-home-assistant)": "ovms",
+    "Rivian (home-assistant-rivian)": "rivian",
     "Easee wallbox": "easee",
 }
 

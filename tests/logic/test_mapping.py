@@ -296,6 +296,20 @@ EXPECTED: dict[str, dict[Role, str]] = {
         R.OUTSIDE_TEMP: "sensor.kona_ambient_temperature",
         R.CHARGER_TYPE: "sensor.kona_charge_type",
     },
+    # Rivian (bretterer/home-assistant-rivian): "Charging Speed" is the power, its
+    # "Charging Rate" the range added per hour; the charge port's door is no plug.
+    "rivian": {
+        R.BATTERY_LEVEL: "sensor.r1t_battery_state_of_charge",
+        R.CHARGING_STATE: "binary_sensor.r1t_charging_status",
+        R.PLUGGED: "binary_sensor.r1t_charger_connection",
+        R.CHARGER_POWER: "sensor.r1t_charging_speed",
+        R.SESSION_ENERGY: "sensor.r1t_charging_energy_delivered",
+        R.ODOMETER: "sensor.r1t_odometer",
+        R.SPEED: "sensor.r1t_speed",
+        R.SHIFT_STATE: "sensor.r1t_gear_selector",
+        R.LOCATION: "device_tracker.r1t_location",
+        R.RANGE: "sensor.r1t_estimated_vehicle_range",
+    },
 }
 BRANDS = sorted(EXPECTED)
 
