@@ -164,18 +164,35 @@ class PowerIntegrator(MinuteEnergy):
     """Integrates a power signal (kW) into kWh, with gaps.
 
     `max_gap` bounds the interval a single reading may cover: beyond it the interval is
-    not integrated and `gaps` is incremented (the caller flags the record).
+    not integrated and `gaps` is incremented (the caller flags the record). Energy of
+    intervals longer than `long_gap` (a reading held across hours without another) is
+    also summed in `held`: the session weighs it against the battery level.
     """
 
-    __slots__ = ("gaps", "kwh", "last_kw", "max_gap", "method", "zoh")
+    __slots__ = (
+        "gaps",
+        "held",
+        "held_until",
+        "kwh",
+        "last_kw",
+        "long_gap",
+        "max_gap",
+        "method",
+        "zoh",
+    )
 
-    def __init__(self, method: IntegrationMethod, max_gap: float) -> None:
+    def __init__(
+        self, method: IntegrationMethod, max_gap: float, long_gap: float = math.inf
+    ) -> None:
         super().__init__()
         self.method = method
         self.zoh = method is IntegrationMethod.ZOH
         self.max_gap = max_gap
+        self.long_gap = long_gap
         self.last_kw: float | None = None
         self.kwh = 0.0
+        self.held = 0.0
+        self.held_until = -math.inf  # the end of the last such interval
         self.gaps = 0
 
     def feed(self, ts: float, kw: float) -> float:
@@ -194,6 +211,9 @@ class PowerIntegrator(MinuteEnergy):
                     added = (last_kw + kw) * dt / (2 * SECONDS_PER_HOUR)
                 if added:
                     self.kwh += added
+                    if dt > self.long_gap:
+                        self.held += added
+                        self.held_until = ts
                     if last_ts >= self._start and ts <= self._end:
                         self._pending += added
                     else:
@@ -216,6 +236,9 @@ class PowerIntegrator(MinuteEnergy):
             added = self.last_kw * dt / SECONDS_PER_HOUR
             if added:
                 self.kwh += added
+                if dt > self.long_gap:
+                    self.held += added
+                    self.held_until = ts
                 self._add(self.last_ts, ts, added)
         elif dt > self.max_gap:
             self.gaps += 1
@@ -266,13 +289,24 @@ class PowerIntegrator(MinuteEnergy):
             "last_kw": self.last_kw,
             "kwh": self.kwh,
             "gaps": self.gaps,
+            "long_gap": None if math.isinf(self.long_gap) else self.long_gap,
+            "held": self.held,
+            "held_until": None if self.held_until == -math.inf else self.held_until,
             **self._buckets_to_dict(),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PowerIntegrator:
         """Restore from `to_dict` output."""
-        obj = cls(IntegrationMethod(str(data["method"])), float(data["max_gap"]))
+        long_gap = data.get("long_gap")  # absent before: nothing was weighed
+        obj = cls(
+            IntegrationMethod(str(data["method"])),
+            float(data["max_gap"]),
+            math.inf if long_gap is None else float(long_gap),
+        )
+        obj.held = float(data.get("held", 0.0))
+        held_until = data.get("held_until")
+        obj.held_until = -math.inf if held_until is None else float(held_until)
         obj.last_ts = data["last_ts"]
         obj.last_kw = data["last_kw"]
         obj.kwh = float(data["kwh"])

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from .config import VehicleConfig
 
 KWH = Decimal("0.001")
+# Power held across a silence is refused when it claims more than the battery level
+# rose by, times this (charging loss, a level's rounding), plus this much.
+HELD_LOSS_FACTOR = 1.25
+HELD_SLACK_KWH = 1.0
 
 
 def kwh(value: float) -> Decimal:
@@ -48,6 +52,7 @@ class OpenSession:
         "flags",
         "level_end",
         "level_start",
+        "level_ts",
         "max_kw",
         "min_kw",
         "place",
@@ -83,7 +88,11 @@ class OpenSession:
         self.record_id = record_id
         self.started_at = started_at
         self.plugged_at: float | None = started_at if plugged else None
-        self.power = PowerIntegrator(config.power_method, config.max_power_gap_s)
+        # A reading held across `offline_after_s` without another is weighed against
+        # the battery level when the record is built (`_held_implausible`).
+        self.power = PowerIntegrator(
+            config.power_method, config.max_power_gap_s, config.offline_after_s
+        )
         # Counter energy is never placed before the session began, however long ago
         # the baseline reading came.
         horizon = started_at - config.session_grace_s
@@ -95,6 +104,8 @@ class OpenSession:
         self.charging_since: float | None = None
         self.level_start = level
         self.level_end = level
+        # When `level_end` was read (None: at the start, or not known).
+        self.level_ts: float | None = None
         self.range_start = range_km
         self.range_end = range_km
         self.place = place
@@ -207,11 +218,12 @@ class OpenSession:
         self.temp_sum += celsius
         self.temp_n += 1
 
-    def on_level(self, level: float) -> None:
-        """A battery level reading."""
+    def on_level(self, level: float, ts: float | None = None) -> None:
+        """A battery level reading (at `ts`)."""
         if self.level_start is None:
             self.level_start = level
         self.level_end = level
+        self.level_ts = ts
 
     def on_range(self, km: float) -> None:
         """A range reading."""
@@ -252,6 +264,15 @@ class OpenSession:
         source: MinuteEnergy | None = None
         by_minute: dict[int, float] = {}
         measured = self.measured()
+        if (
+            measured is not None
+            and measured[1] is self.power
+            and self._held_implausible(capacity_kwh)
+        ):
+            # Power held across hours of silence that the battery did not take: the
+            # charge ended in the silence. The level's estimate stands instead.
+            measured = None
+            flags.add(Flag.GAP)
         if measured is not None:
             method, source = measured
             energy = source.kwh
@@ -337,6 +358,26 @@ class OpenSession:
             flags=flags,
             energy_by_minute=minutes,
         )
+
+    def _held_implausible(self, capacity_kwh: float | None) -> bool:
+        """Whether power held across a silence claims more than the battery took.
+
+        For the integrated power only (counters count what flowed), with a level read
+        after the last long hold, and beyond any charging loss.
+        """
+        power = self.power
+        if not power.held:
+            return False
+        delta = self.level_delta()
+        if (
+            delta is None
+            or not capacity_kwh
+            or self.level_ts is None
+            or self.level_ts < power.held_until
+        ):
+            return False
+        level_kwh = max(delta, 0.0) / 100.0 * capacity_kwh
+        return power.kwh > level_kwh * HELD_LOSS_FACTOR + HELD_SLACK_KWH
 
     def measured(self) -> tuple[EnergyMethod, CounterTracker | PowerIntegrator] | None:
         """The measurement the record's energy comes from, best first (None: none).
@@ -433,6 +474,7 @@ class OpenSession:
             "windows": self.windows,
             "charging_since": self.charging_since,
             "level": [self.level_start, self.level_end],
+            "level_ts": self.level_ts,
             "range": [self.range_start, self.range_end],
             "place": list(self.place) if self.place else None,
             "kw": [self.max_kw, self.min_kw],
@@ -466,6 +508,8 @@ class OpenSession:
         obj.windows = [list(w) for w in data["windows"]]
         obj.charging_since = data["charging_since"]
         obj.level_start, obj.level_end = data["level"]
+        obj.level_ts = data.get("level_ts")
+        obj.power.long_gap = config.offline_after_s
         obj.range_start, obj.range_end = data["range"]
         obj.max_kw, obj.min_kw = data["kw"]
         obj.voltage_sum, obj.voltage_n = data["voltage"]

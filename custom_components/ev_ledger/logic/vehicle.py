@@ -419,7 +419,7 @@ class VehicleLedger:
         self.level_gap = False
         self.session_since_level = self.session is not None
         if self.session is not None:
-            self.session.on_level(value)
+            self.session.on_level(value, ts)
         trip = self.trip
         if trip is not None:
             if trip.level_start is None:
