@@ -427,6 +427,16 @@ WALLBOXES: dict[str, dict[Role, str]] = {
         R.CHARGER_VOLTAGE: "sensor.evcc_garage_charge_voltages_0",
         R.CHARGER_CURRENT: "sensor.evcc_garage_charge_current",
     },
+    # SmartEVSE v3: old-style names ("SmartEVSE EV Import Active Power"), its mains
+    # meter's currents and energies decoys. Its "Charge Current" is the current it
+    # offers the car and nothing tells it from the measured "EV L1": it is proposed.
+    "smartevse": {
+        R.CHARGING_STATE: "sensor.smartevse_state",
+        R.PLUGGED: "sensor.smartevse_car_connected",
+        R.CHARGER_POWER: "sensor.smartevse_ev_import_active_power",
+        R.CHARGER_CURRENT: "sensor.smartevse_charge_current",
+        R.EVSE_ENERGY: "sensor.smartevse_ev_total_kwh",
+    },
     # Its house and solar clamps are no charger power; the 'Installation voltage' is
     # a setting, so no voltage is proposed.
     "v2c": {
@@ -1450,6 +1460,7 @@ README_WALLBOXES = {
     "Fronius Wattpilot (wattpilot)": "wattpilot",
     "V2C Trydan (core v2c)": "v2c",
     "evcc loadpoint (marq24/ha-evcc)": "evcc",
+    "SmartEVSE v3 (dingo35/ha-SmartEVSEv3)": "smartevse",
 }
 README_SITES = {
     "Tesla Powerwall": "powerwall",
@@ -1936,3 +1947,33 @@ def test_the_cars_speed_beats_the_gps_speed() -> None:
     car = [speed("vehicle_speed", "Vehicle Speed"), speed("gps_speed", "GPS Speed")]
     proposal = propose_mapping(car, kind=DeviceKind.VEHICLE).mapping
     assert proposal == {R.SPEED: "sensor.kona_vehicle_speed"}
+
+
+def test_an_ev_meters_import_is_the_charge_and_a_wifi_status_no_state() -> None:
+    # SmartEVSE: "EV Import Active Power" is what its EV meter sees flowing into the
+    # car (sunk as a grid import); its "State" tied with its "State_id" and "Wifi
+    # Status", so no charging state was proposed.
+    def text(key: str, name: str) -> EntityInfo:
+        return _sensor(f"sensor.smartevse_{key}", f"SmartEVSE {name}")
+
+    box = [
+        text("state", "State"),
+        text("state_id", "State_id"),
+        text("wifi_status", "Wifi Status"),
+        _sensor(
+            "sensor.smartevse_ev_import_active_power",
+            "SmartEVSE EV Import Active Power",
+            device_class="power",
+            unit="kW",
+        ),
+    ]
+    proposal = propose_mapping(box, kind=DeviceKind.WALLBOX).mapping
+    assert proposal == {
+        R.CHARGING_STATE: "sensor.smartevse_state",
+        R.CHARGER_POWER: "sensor.smartevse_ev_import_active_power",
+    }
+    # A grid import stays no charger power.
+    grid = _power("sensor.smartevse_grid_import_active_power", "Grid import power")
+    assert (
+        R.CHARGER_POWER not in propose_mapping([grid], kind=DeviceKind.WALLBOX).mapping
+    )

@@ -304,8 +304,10 @@ COMMON_RULES: tuple[_Rule, ...] = (
 )
 
 _CHARGE_WORDS = _words("charg, lade, laad, ladd, lader, oplad, en charge")
-# OCPP names the flow into the car "Active.Import" (the meter its "Import.Register").
-_OCPP_IMPORT = "active import"
+# OCPP names the flow into the car "Active.Import" (the meter its "Import.Register"),
+# a wallbox's EV meter "import active power" (SmartEVSE's "EV Import Active Power"):
+# metering words for what the car draws, not the house's grid import.
+_OCPP_IMPORT = "active import, import active"
 _STATUS_WORDS = _words("status, state, zustand", whole=True)
 # Per-phase readings: the first phase carries the current on every installation, the
 # others may be idle; the neutral conductor carries nothing worth recording.
@@ -575,6 +577,9 @@ SPECS: Mapping[Role, RoleSpec] = {
                     "station, pilot, wish, unlock, firmware, identifier, serial"
                 ),
             ),
+            # The network link's status (SmartEVSE's "Wifi Status") and a state's
+            # number beside its text ("State_id") are not the charging state.
+            (-50, _words("wifi, wi fi, wlan, network, rssi, ssid, id", whole=True)),
         ),
         kind_rules={
             # A wallbox's own status (Easee "Status", Wallbox "Status description")
