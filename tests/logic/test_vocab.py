@@ -638,6 +638,117 @@ AUDITED_CHARGE_STATES: list[tuple[str, str, ChargeState | None]] = [
     ("toyota", "charge_complete", COMPLETE),
     ("toyota", "plugged", PLUGGED),
     ("toyota", "charging", CHARGING),
+    # IEC 61851 pilot states: FordPass's EVCC status (marq24/ha-fordpass
+    # custom_components/fordpass/fordpass_handler.py), zappi's plug codes
+    # (CJNE/pymyenergi pymyenergi/zappi.py)
+    ("fordpass", "A", DISCONNECTED),
+    ("fordpass", "B", PLUGGED),
+    ("fordpass", "C", CHARGING),
+    ("zappi", "B1", PLUGGED),
+    ("zappi", "B2", PLUGGED),
+    ("zappi", "C1", PLUGGED),
+    ("zappi", "C2", CHARGING),
+    ("zappi", "Unkn0", None),
+    # Easee status (nordicopen/easee_hass custom_components/easee/const.py)
+    ("easee", "awaiting_load_balancing", PLUGGED),
+    ("easee", "awaiting_smart_start", PLUGGED),
+    ("easee", "awaiting_scheduled_start", PLUGGED),
+    ("easee", "authenticating", PLUGGED),
+    ("easee", "de_authorizing", PLUGGED),
+    ("easee", "paused_due_to_equalizer", PLUGGED),
+    ("easee", "start_charging", PLUGGED),
+    ("easee", "stop_charging", PLUGGED),
+    ("easee", "erratic_ev", None),
+    ("easee", "error_pen_fault", None),
+    ("easee", "offline", None),
+    ("easee", "searching_for_master", None),
+    # go-e "car" state, English and German (marq24/ha-goecharger-api2
+    # custom_components/goecharger_api2/pygoecharger_ha/const.py)
+    ("go-e", "Unknown/Error", None),
+    ("go-e", "Inaktiv/Frei", DISCONNECTED),
+    ("go-e", "Laden", CHARGING),
+    ("go-e", "Warte auf Fahrzeug", PLUGGED),
+    ("go-e", "Abgeschlossen", COMPLETE),
+    ("go-e", "Fehler", None),
+    ("go-e", "Unbekannt/Fehler", None),
+    # Wallbox (homeassistant/components/wallbox/const.py ChargerStatus)
+    ("wallbox", "Waiting", PLUGGED),
+    ("wallbox", "Waiting in queue by Power Boost", PLUGGED),
+    ("wallbox", "Waiting in queue by Eco-Smart", PLUGGED),
+    ("wallbox", "Waiting MID safety margin exceeded", PLUGGED),
+    ("wallbox", "Waiting MID failed", None),
+    ("wallbox", "Updating", None),
+    ("wallbox", "Error", None),
+    # Zaptec charger mode, translated (custom-components/zaptec translations/en.json)
+    ("zaptec", "Waiting", PLUGGED),
+    ("zaptec", "Charge done", COMPLETE),
+    # OpenEVSE state (firstof9/openevse; python-openevse-http's state names)
+    ("openevse", "vent required", None),
+    ("openevse", "diode check failed", None),
+    ("openevse", "no ground", None),
+    ("openevse", "stuck relay", None),
+    ("openevse", "over current", None),
+    # Tesla Wall Connector, core (TWC_OPTIONS below)
+    ("twc", "negotiating", PLUGGED),
+    ("twc", "waiting_car", PLUGGED),
+    ("twc", "charging_reduced", CHARGING),
+    ("twc", "charging_finished", COMPLETE),
+    ("twc", "booting", None),
+    # V2C (pytrydan ChargeState, lower-cased)
+    ("v2c", "not_connected", DISCONNECTED),
+    ("v2c", "connected_not_charging", PLUGGED),
+    ("v2c", "connected_charging", CHARGING),
+    # OCPP 2.0.1 ChargingStateEnumType and ConnectorStatusEnumType
+    ("ocpp 2.0.1", "EVConnected", PLUGGED),
+    ("ocpp 2.0.1", "Idle", DISCONNECTED),
+    ("ocpp 2.0.1", "Faulted", None),
+    ("ocpp", "Unavailable", None),
+    # Alfen Eve (leeyuentuen/alfen_wallbox custom_components/alfen_wallbox/sensor.py)
+    ("alfen", "Preparing Charging", PLUGGED),
+    ("alfen", "Wait Vehicle Charging", PLUGGED),
+    ("alfen", "Charging Simplified", CHARGING),
+    ("alfen", "Suspended Over-Current", PLUGGED),
+    ("alfen", "Not Charging", NOT_CHARGING),
+    ("alfen", "Solar Charging", CHARGING),
+    ("alfen", "Partial Solar Charging", CHARGING),
+    ("alfen", "Charge Point Ready, Waiting For Power", PLUGGED),
+    ("alfen", "Booting", None),
+    ("alfen", "Check Mains", None),
+    ("alfen", "Authorizing", None),
+    ("alfen", "Load Balancing Forced Off", None),
+    ("alfen", "Error Message S2 Not Opened", None),
+    # SmartEVSE web state (SmartEVSE/SmartEVSE-3 StrStateNameWeb, dingo35/
+    # ha-SmartEVSEv3 smartevse_state)
+    ("smartevse", "Connected to EV", PLUGGED),
+    ("smartevse", "Charging", CHARGING),
+    ("smartevse", "Charging Stopped", PLUGGED),
+    ("smartevse", "Stop Charging", PLUGGED),
+    ("smartevse", "Connected to EV - Waiting for Solar", PLUGGED),
+    ("smartevse", "Modem Denied", None),
+    # Hypervolt "Charging Readiness" (gndean/home-assistant-hypervolt-charger
+    # custom_components/hypervolt_charger/sensor.py)
+    ("hypervolt", "Charging", CHARGING),
+    ("hypervolt", "Not Ready - Force Stopped", NOT_CHARGING),
+    # Pod Point (mattrayner/pod-point-home-assistant-component
+    # custom_components/pod_point/const.py, entity.py, README status table)
+    ("pod point", "available", DISCONNECTED),
+    ("pod point", "idle", DISCONNECTED),
+    ("pod point", "waiting-for-schedule", DISCONNECTED),
+    ("pod point", "connected-waiting-for-schedule", PLUGGED),
+    ("pod point", "charging", CHARGING),
+    ("pod point", "charge-override", CHARGING),
+    ("pod point", "suspended-ev", PLUGGED),
+    ("pod point", "suspended-evse", PLUGGED),
+    ("pod point", "pending", None),
+    ("pod point", "out-of-service", None),
+    # openWB 2 charge point state_str (a529987659852/openwb2mqtt "Ladezustand";
+    # openWB/core control/chargepoint)
+    ("openwb", "Keine Ladung, da kein Auto angesteckt ist.", DISCONNECTED),
+    ("openwb", "Keine Ladung, da der Lademodus Stop aktiv ist.", NOT_CHARGING),
+    ("openwb", "Keine Ladung, da ein Fehler aufgetreten ist.", None),
+    # KEBA State_details (keba-kecontact)
+    ("keba", "ready for charging", PLUGGED),
+    ("keba", "authorization rejected", None),
 ]
 
 
@@ -679,6 +790,26 @@ AUDITED_PLUGS: list[tuple[str, str, bool | None]] = [
     # TeslaMate's MQTT plugged_in
     ("teslamate", "true", True),
     ("teslamate", "false", False),
+    # KEBA "Plug": both ends of the cable (0, 1, 3, 5, 7 as platforms spell them)
+    ("keba", "unplugged", False),
+    ("keba", "Plugged on charging station", False),
+    ("keba", "Locked plug on charging station", False),
+    ("keba", "plugged on charging station plug locked", False),
+    ("keba", "Plugged on charging station and EV", True),
+    ("keba", "plugged on charging station plug locked plugged on EV", True),
+    # IEC 61851 pilot states (FordPass EVCC status)
+    ("fordpass", "A", False),
+    ("fordpass", "B", True),
+    ("fordpass", "C", True),
+    # zappi plug status (CJNE/pymyenergi pymyenergi/zappi.py)
+    ("zappi", "EV ready to charge", True),
+    ("zappi", "Charging", True),
+    ("zappi", "Fault", None),
+    # OCPP 2.0.1 ChargingStateEnumType
+    ("ocpp 2.0.1", "EVConnected", True),
+    ("ocpp 2.0.1", "Idle", False),
+    # openWB's state text read as the plug
+    ("openwb", "Keine Ladung, da kein Auto angesteckt ist.", False),
 ]
 
 

@@ -133,6 +133,16 @@ _CHARGE_STATE_TABLE: Mapping[str, ChargeState | None] = {
     "charging status idle": _NOT_CHARGING,
     # V2C, SAIC (MG): "connected" outranks "not charging".
     "connected not charging": _PLUGGED,
+    # IEC 61851 control-pilot states, as FordPass's "EVCC status", zappi and
+    # SmartEVSE give them: A no vehicle, B vehicle connected, C charging (B1/C1:
+    # the charger offers no current yet).
+    "a": _DISCONNECTED,
+    "b": _PLUGGED,
+    "b1": _PLUGGED,
+    "b2": _PLUGGED,
+    "c": _CHARGING,
+    "c1": _PLUGGED,
+    "c2": _CHARGING,
     # OVMS charge state and substate, one word each.
     "topoff": _CHARGING,
     "timerwait": _PLUGGED,
@@ -160,6 +170,18 @@ _CHARGE_STATE_TABLE: Mapping[str, ChargeState | None] = {
     "sleeping": _PLUGGED,
     "active": None,
     "disabled": None,
+    # Easee's sub-state once a car is on the cable.
+    "authenticating": _PLUGGED,
+    # go-e's German "car" state for a free charger.
+    "inaktiv frei": _DISCONNECTED,
+    # Pod Point: "waiting for schedule" is a free pod whose schedule blocks
+    # charging ("connected waiting for schedule" has the car); "pending" is a
+    # command the pod has not confirmed yet, nothing about a car.
+    "waiting for schedule": _DISCONNECTED,
+    "pending": None,
+    # Hypervolt's "Charging Readiness" after the user stopped a charge: says
+    # nothing about the cable.
+    "not ready force stopped": _NOT_CHARGING,
     # Mercedes
     "charge break": _PLUGGED,
     "charging ends": _COMPLETE,
@@ -191,6 +213,8 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
             "invalid",
             "unsupported",
             "defect",
+            "fehler",
+            "storung",
         ),
     ),
     # Waiting for the cable to be pulled (Alfen "Finish Wait Disconnect"): charging
@@ -212,6 +236,11 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
             "no cable",
             "not detected",
             "not ready",
+            # openWB: "Keine Ladung, da kein Auto angesteckt ist."
+            "kein auto",
+            "kein fahrzeug",
+            "nicht angesteckt",
+            "abgesteckt",
             "nicht verbunden",
             "getrennt",
             "ausgesteckt",
@@ -243,6 +272,9 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
             "ferdig",
         ),
     ),
+    # openWB's reasons for not charging ("Keine Ladung, da der Lademodus Stop aktiv
+    # ist.") name a stop or a schedule but say nothing about the car.
+    (_NOT_CHARGING, _words("keine ladung", "kein laden")),
     (
         _PLUGGED,
         _words(
@@ -255,17 +287,19 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
             "initialis",
             "initializ",
             "wait",
+            "await",
             "schedul",
             "stop",
             "start",
             "ready",
             "pending",
             "request",
-            # SAIC's CONNECTING, Rivian's charging_connecting: the car is on the
-            # cable, not charging yet.
+            # SAIC's CONNECTING, Rivian's charging_connecting, Tesla Wall
+            # Connector's negotiating: the car is on the cable, not charging yet.
             "connecting",
+            "negotiat",
             "geplant",
-            "wartet",
+            "warte",
             "en attente",
         ),
     ),
@@ -421,6 +455,12 @@ _PLUG_TRUE = _words(
 )
 
 
+# KEBA's plug state names both ends of its cable: plugged on the charging station
+# alone is a cable hanging from the wallbox, no car.
+_WALLBOX_END = _words("on charging station", "on wallbox")
+_CAR_END = _words("ev", "car", "vehicle", whole=True)
+
+
 def plugged(text: str) -> bool | None:
     """Map a plug text (binary, enum, free text or a wallbox status) to True/False.
 
@@ -434,6 +474,8 @@ def plugged(text: str) -> bool | None:
     key = _value_key(text)
     if key in _PLUG_TABLE:
         return _PLUG_TABLE[key]
+    if _WALLBOX_END.search(key):
+        return bool(_CAR_END.search(key))
     if _PLUG_FALSE.search(key):
         return False
     if _PLUG_TRUE.search(key):
