@@ -790,6 +790,14 @@ AUDITED_PLUGS: list[tuple[str, str, bool | None]] = [
     # TeslaMate's MQTT plugged_in
     ("teslamate", "true", True),
     ("teslamate", "false", False),
+    # Tesla's charge cable: Fleet Telemetry's CableType with its type prefix, and
+    # Teslemetry's lower-cased options; SNA (signal not available) says nothing
+    ("tesla telemetry", "CableTypeIEC", True),
+    ("tesla telemetry", "CableTypeSAE", True),
+    ("tesla telemetry", "CableTypeGB_AC", True),
+    ("tesla telemetry", "CableTypeGB_DC", True),
+    ("tesla telemetry", "CableTypeSNA", None),
+    ("teslemetry", "gb_ac", True),
     # KEBA "Plug": both ends of the cable (0, 1, 3, 5, 7 as platforms spell them)
     ("keba", "unplugged", False),
     ("keba", "Plugged on charging station", False),
