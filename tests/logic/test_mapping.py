@@ -437,6 +437,15 @@ WALLBOXES: dict[str, dict[Role, str]] = {
         R.CHARGER_CURRENT: "sensor.smartevse_charge_current",
         R.EVSE_ENERGY: "sensor.smartevse_ev_total_kwh",
     },
+    # Hypervolt: its CT clamp, house, grid and generation powers are decoys; its "EV
+    # Power" and "Session Power" read the same and tie, so neither is proposed.
+    "hypervolt": {
+        R.CHARGING_STATE: "sensor.hypervolt_charging_readiness",
+        R.PLUGGED: "binary_sensor.hypervolt_car_plugged",
+        R.CHARGER_VOLTAGE: "sensor.hypervolt_voltage",
+        R.CHARGER_CURRENT: "sensor.hypervolt_charger_current",
+        R.EVSE_ENERGY: "sensor.hypervolt_session_energy_total_increasing",
+    },
     # Its house and solar clamps are no charger power; the 'Installation voltage' is
     # a setting, so no voltage is proposed.
     "v2c": {
@@ -1461,6 +1470,7 @@ README_WALLBOXES = {
     "V2C Trydan (core v2c)": "v2c",
     "evcc loadpoint (marq24/ha-evcc)": "evcc",
     "SmartEVSE v3 (dingo35/ha-SmartEVSEv3)": "smartevse",
+    "Hypervolt (home-assistant-hypervolt-charger)": "hypervolt",
 }
 README_SITES = {
     "Tesla Powerwall": "powerwall",
@@ -1977,3 +1987,27 @@ def test_an_ev_meters_import_is_the_charge_and_a_wifi_status_no_state() -> None:
     assert (
         R.CHARGER_POWER not in propose_mapping([grid], kind=DeviceKind.WALLBOX).mapping
     )
+
+
+def test_a_clamps_power_is_not_the_chargers() -> None:
+    # Hypervolt's "CT Power" (its clamp on the house supply) tied with its own
+    # "Session Power"; its "Session Energy Total Increasing" read as a lifetime meter.
+    def reading(key: str, name: str, **kwargs: Any) -> EntityInfo:
+        return _sensor(f"sensor.hypervolt_{key}", f"Hypervolt {name}", **kwargs)
+
+    box = [
+        reading("ct_power", "CT Power", device_class="power", unit="W"),
+        reading("session_power", "Session Power", device_class="power", unit="W"),
+    ]
+    proposal = propose_mapping(box, kind=DeviceKind.WALLBOX).mapping
+    assert proposal == {R.CHARGER_POWER: "sensor.hypervolt_session_power"}
+    counter = reading(
+        "session_energy_total_increasing",
+        "Session Energy Total Increasing",
+        device_class="energy",
+        unit="Wh",
+        state_class="total_increasing",
+    )
+    meter = propose_mapping([counter], kind=DeviceKind.WALLBOX).get(R.EVSE_ENERGY)
+    assert meter.chosen is not None
+    assert not any("total" in reason for reason in meter.chosen.reasons[2:])

@@ -666,6 +666,8 @@ SPECS: Mapping[Role, RoleSpec] = {
             (-60, _words_unless("import", _OCPP_IMPORT)),
             (-60, _words_unless("load", "internal load")),
             (-60, _SMART_METER),
+            # A current clamp on the house supply (Hypervolt's "CT Power").
+            (-60, _words("ct, clamp", whole=True)),
             (
                 -80,
                 _words(
@@ -786,8 +788,10 @@ SPECS: Mapping[Role, RoleSpec] = {
                     "lifetime, total energy, energy total, total usage, meter, "
                     "counter, totalizer, import register, total charged, "
                     "totally charged",
-                    # OCPP's "Energy.Meter.Start": the meter when the session began.
-                    "start",
+                    # OCPP's "Energy.Meter.Start": the meter when the session began;
+                    # Hypervolt's "Session Energy Total Increasing" names its state
+                    # class, and counts the session.
+                    "start, total increasing",
                 ),
             ),
             # A wallbox's plain, ever-increasing "Energy" is its meter.
