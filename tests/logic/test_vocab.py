@@ -671,6 +671,12 @@ AUDITED_CHARGE_STATES: list[tuple[str, str, ChargeState | None]] = [
     ("go-e", "Abgeschlossen", COMPLETE),
     ("go-e", "Fehler", None),
     ("go-e", "Unbekannt/Fehler", None),
+    # go-e car status as openkfw/smartenergy.goecharger spells it
+    # (custom_components/smartenergy_goecharger/const.py CarStatus)
+    ("go-e", "Charger ready, no car connected", DISCONNECTED),
+    ("go-e", "Car is charging", CHARGING),
+    ("go-e", "Car connected, authentication required", PLUGGED),
+    ("go-e", "Charging finished, car can be disconnected", COMPLETE),
     # Wallbox (homeassistant/components/wallbox/const.py ChargerStatus)
     ("wallbox", "Waiting", PLUGGED),
     ("wallbox", "Waiting in queue by Power Boost", PLUGGED),
@@ -813,6 +819,9 @@ AUDITED_PLUGS: list[tuple[str, str, bool | None]] = [
     ("zappi", "EV ready to charge", True),
     ("zappi", "Charging", True),
     ("zappi", "Fault", None),
+    # go-e (smartenergy_goecharger const.py): finished, the car still on the cable
+    ("go-e", "Charging finished, car can be disconnected", True),
+    ("go-e", "Charger ready, no car connected", False),
     # OCPP 2.0.1 ChargingStateEnumType
     ("ocpp 2.0.1", "EVConnected", True),
     ("ocpp 2.0.1", "Idle", False),

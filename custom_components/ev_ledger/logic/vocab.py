@@ -196,6 +196,17 @@ _CHARGE_STATE_TABLE: Mapping[str, ChargeState | None] = {
     "occupied": _PLUGGED,
 }
 
+# Waiting for the cable to be pulled (Alfen "Finish Wait Disconnect", go-e's
+# "Charging finished, car can be disconnected"): charging is over and the car is
+# still there, not gone.
+_STILL_ON_THE_CABLE = _words(
+    "wait disconnect",
+    "wait for disconnect",
+    "waiting for disconnect",
+    "can be disconnected",
+    "can be unplugged",
+)
+
 # Free-text rules, first match wins. The order carries the meaning: negations and
 # "waiting"/"paused" words are checked before the bare "charg" stem, and "charg" is
 # only ever matched at a word start so "discharging" never reads as charging.
@@ -217,12 +228,7 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
             "storung",
         ),
     ),
-    # Waiting for the cable to be pulled (Alfen "Finish Wait Disconnect"): charging
-    # is over and the car is still there, not gone.
-    (
-        _COMPLETE,
-        _words("wait disconnect", "wait for disconnect", "waiting for disconnect"),
-    ),
+    (_COMPLETE, _STILL_ON_THE_CABLE),
     (
         _DISCONNECTED,
         _words(
@@ -476,6 +482,8 @@ def plugged(text: str) -> bool | None:
         return _PLUG_TABLE[key]
     if _WALLBOX_END.search(key):
         return bool(_CAR_END.search(key))
+    if _STILL_ON_THE_CABLE.search(key):
+        return True
     if _PLUG_FALSE.search(key):
         return False
     if _PLUG_TRUE.search(key):
