@@ -446,6 +446,13 @@ WALLBOXES: dict[str, dict[Role, str]] = {
         R.CHARGER_CURRENT: "sensor.hypervolt_charger_current",
         R.EVSE_ENERGY: "sensor.hypervolt_session_energy_total_increasing",
     },
+    # Pod Point: its cloud reports no power, voltage or current; the status enum and
+    # the cable carry the sessions, "Total Energy" is the meter.
+    "pod_point": {
+        R.CHARGING_STATE: "sensor.psl_123456_status",
+        R.PLUGGED: "binary_sensor.psl_123456_cable_status",
+        R.EVSE_ENERGY: "sensor.psl_123456_total_energy",
+    },
     # Its house and solar clamps are no charger power; the 'Installation voltage' is
     # a setting, so no voltage is proposed.
     "v2c": {
@@ -1471,6 +1478,7 @@ README_WALLBOXES = {
     "evcc loadpoint (marq24/ha-evcc)": "evcc",
     "SmartEVSE v3 (dingo35/ha-SmartEVSEv3)": "smartevse",
     "Hypervolt (home-assistant-hypervolt-charger)": "hypervolt",
+    "Pod Point (pod-point-home-assistant-component)": "pod_point",
 }
 README_SITES = {
     "Tesla Powerwall": "powerwall",
