@@ -10,6 +10,7 @@ from .const import DOMAIN
 ISSUE_SCHEMA_TOO_NEW = "schema_too_new"
 ISSUE_DB_UNREACHABLE = "database_unreachable"
 ISSUE_DB_DAMAGED = "database_damaged"
+ISSUE_DB_FULL = "database_disk_full"
 ISSUE_MISSING_ENTITY = "missing_entity"
 ISSUE_CHARGING_NEGATIVE = "charging_power_negative"
 # Readings below zero while charging before the repair says the sign is reversed.
@@ -86,6 +87,32 @@ def async_db_damaged(
 def async_clear_db_damaged(hass: HomeAssistant, entry_id: str) -> None:
     """The database file is usable again."""
     ir.async_delete_issue(hass, DOMAIN, _id(ISSUE_DB_DAMAGED, entry_id))
+
+
+@callback
+def async_db_full(
+    hass: HomeAssistant, entry_id: str, title: str, target: str, waiting: int
+) -> None:
+    """The database's disk is full; records wait in the journal where it has room."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _id(ISSUE_DB_FULL, entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_DB_FULL,
+        translation_placeholders={
+            "title": title,
+            "target": target,
+            "waiting": str(waiting),
+        },
+    )
+
+
+@callback
+def async_clear_db_full(hass: HomeAssistant, entry_id: str) -> None:
+    """The database takes writes again."""
+    ir.async_delete_issue(hass, DOMAIN, _id(ISSUE_DB_FULL, entry_id))
 
 
 def missing_entity_issue_id(entry_id: str, subentry_id: str, role: str) -> str:

@@ -254,6 +254,8 @@ class EvLedgerRuntime:
     reauth_started: bool = False
     # The embedded database file was found damaged (a repair says so).
     db_damaged: bool = False
+    # The database's disk was found full (a repair says so).
+    db_full: bool = False
     missing_issues: set[str] = field(default_factory=set)
     # Vehicles told that their charging power is reported negative (repairs).
     sign_issues: set[str] = field(default_factory=set)
@@ -1028,6 +1030,24 @@ class EvLedgerRuntime:
                     health.last_error or "-",
                 )
             return
+        if health.state is WriterState.DISCONNECTED and health.disk_full:
+            # Nor does waiting free a disk: said at once, with what to do.
+            if not self.db_full:
+                self.db_full = True
+                _LOGGER.error(
+                    "EV Ledger: the disk of the database %s is full (%s); journaling "
+                    "until space is freed (Settings → Repairs)",
+                    self.db_config.describe(),
+                    health.last_error,
+                )
+                issues.async_db_full(
+                    self.hass,
+                    self.entry_id,
+                    self.title,
+                    self.db_config.describe(),
+                    health.journaled + health.pending,
+                )
+            return
         if health.state is WriterState.DISCONNECTED:
             if self.db_down_since is None:
                 # Counted from the writer's first failure, not from this tick; and
@@ -1056,6 +1076,9 @@ class EvLedgerRuntime:
             if self.db_damaged:
                 self.db_damaged = False
                 issues.async_clear_db_damaged(self.hass, self.entry_id)
+            if self.db_full:
+                self.db_full = False
+                issues.async_clear_db_full(self.hass, self.entry_id)
 
     @callback
     def _check_database_later(self, now: datetime) -> None:

@@ -53,6 +53,14 @@ class DatabaseDamaged(CannotConnect):
     """
 
 
+class DiskFull(CannotConnect):
+    """The disk holding the database is full (SQLite's SQLITE_FULL, PostgreSQL's 53100).
+
+    Waiting alone does not mend it: space must be freed. A kind of CannotConnect, so
+    the journal keeps the records meanwhile (where its own disk has room).
+    """
+
+
 class InvalidAuth(DbError):
     """The server refused the user name or password."""
 
@@ -116,6 +124,10 @@ _PRIVILEGE_SQLSTATES = frozenset({"42501"})
 # SQLITE_CORRUPT ("database disk image is malformed") and SQLITE_NOTADB.
 _SQLITE_DAMAGED = frozenset({11, 26})
 _AUTH_SQLSTATES = frozenset({"28P01", "28000"})
+# SQLITE_FULL ("database or disk is full"); PostgreSQL's disk_full.
+_SQLITE_FULL = 13
+_DISK_FULL_SQLSTATES = frozenset({"53100"})
+_DISK_FULL_MARKERS = ("no space left on device", "database or disk is full")
 
 
 def _sqlstate(exc: BaseException) -> str | None:
@@ -148,4 +160,10 @@ def classify(exc: BaseException, secrets: Iterable[str | None] = ()) -> DbError:
     code = getattr(orig, "sqlite_errorcode", None)
     if isinstance(code, int) and code & 0xFF in _SQLITE_DAMAGED:
         return DatabaseDamaged(message)
+    if (
+        state in _DISK_FULL_SQLSTATES
+        or (isinstance(code, int) and code & 0xFF == _SQLITE_FULL)
+        or any(m in lowered for m in _DISK_FULL_MARKERS)
+    ):
+        return DiskFull(message)
     return CannotConnect(message)

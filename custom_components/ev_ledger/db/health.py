@@ -36,6 +36,7 @@ class WriterHealth:
         down_since: When the current outage began (aware UTC), None when connected.
         auth_failed: The server refused the user or password at the last attempt.
         damaged: The embedded database file was found damaged at the last attempt.
+        disk_full: The database's disk was full at the last attempt.
         last_commit: Time of the last commit (aware UTC), if any.
         last_error: Last error, passwords removed.
         journal_full: True when the journal's bound was hit.
@@ -52,6 +53,7 @@ class WriterHealth:
     down_since: datetime | None
     auth_failed: bool
     damaged: bool = False
+    disk_full: bool = False
     last_commit: datetime | None
     last_error: str | None
     journal_full: bool

@@ -34,7 +34,7 @@ from sqlalchemy.exc import (
 
 from .backoff import Backoff
 from .config import DbConfig, make_engine
-from .errors import DatabaseDamaged, InvalidAuth, classify
+from .errors import DatabaseDamaged, DiskFull, InvalidAuth, classify
 from .health import WriterHealth, WriterState
 from .journal import DEFAULT_MAX_BYTES, Journal, open_private
 from .rows import Sample, SiteDaily, entity_uuid, session_row, site_daily_row, trip_row
@@ -149,6 +149,7 @@ class Writer:
         self._down_since: datetime | None = None
         self._auth_failed = False
         self._damaged = False
+        self._disk_full = False
         # Writer-thread state.
         self._engine: Engine | None = None
         self._journal: Journal | None = None
@@ -391,6 +392,7 @@ class Writer:
             down_since=self._down_since,
             auth_failed=self._auth_failed,
             damaged=self._damaged,
+            disk_full=self._disk_full,
             last_commit=self._last_commit,
             last_error=last_error,
             journal_full=bool(journal and journal.dropped),
@@ -646,6 +648,7 @@ class Writer:
         if self._journal.empty:
             _LOGGER.info("EV Ledger: journal replayed")
             self._state = WriterState.CONNECTED
+            self._outage_over()
 
     def _try_connect(self) -> None:
         assert self._engine is not None
@@ -655,21 +658,29 @@ class Writer:
         except Exception as exc:  # noqa: BLE001 - any failure means "not yet"
             self._went_away(exc)
             return
+        self._connected = True
+        assert self._journal is not None
+        if self._journal.empty:
+            self._state = WriterState.CONNECTED
+            self._outage_over()
+        else:
+            # The outage is over once the journal is written: a database that takes
+            # a connection but no write (a full disk, a read-only file) stays down,
+            # its outage clock running and the next attempt backed off.
+            self._state = WriterState.REPLAYING
+
+    def _outage_over(self) -> None:
         if self._attempts:
             _LOGGER.info("EV Ledger: database reachable again")
-        self._connected = True
         self._attempts = 0
         self._down_since = None
         self._auth_failed = False
         self._damaged = False
-        assert self._journal is not None
-        self._state = (
-            WriterState.CONNECTED if self._journal.empty else WriterState.REPLAYING
-        )
+        self._disk_full = False
 
     def _went_away(self, exc: BaseException) -> None:
         message = self._config.redact(str(exc))
-        if self._connected or self._state is WriterState.STARTING:
+        if self._down_since is None:  # once an outage, not at every retry of it
             _LOGGER.warning(
                 "EV Ledger: database unreachable, journaling until it is back: %s",
                 message,
@@ -680,6 +691,7 @@ class Writer:
         kind = classify(exc, [self._config.password])
         self._auth_failed = isinstance(kind, InvalidAuth)
         self._damaged = isinstance(kind, DatabaseDamaged)
+        self._disk_full = isinstance(kind, DiskFull)
         if self._down_since is None:
             self._down_since = datetime.now(UTC)
         self._state = WriterState.DISCONNECTED
