@@ -605,6 +605,10 @@ AUDITED_CHARGE_STATES: list[tuple[str, str, ChargeState | None]] = [
     ("rivian", "charging_connecting", PLUGGED),
     ("rivian", "chrgr_sts_not_connected", DISCONNECTED),
     ("rivian", "charging_station_err", None),
+    # German "reached" is no error ("err" is one only as a whole word).
+    ("german", "Ladeziel erreicht", COMPLETE),
+    ("german", "Ziel erreicht", COMPLETE),
+    ("generic", "ERR", None),
     ("rivian wallbox", "available", DISCONNECTED),
     ("rivian wallbox", "plugged_in", PLUGGED),
     # Mercedes (ReneNulschDE/mbapi2020 translations/en.json): the state is the

@@ -213,12 +213,14 @@ _STILL_ON_THE_CABLE = _words(
 _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
     # "unknown charging state" (VW's WeConnect) is no charging.
     (None, re.compile(r"^unknown\b")),
+    # Rivian's charging_station_err: "err" as a whole word ("erreicht" is German
+    # for "reached", "erratic" Easee's erratic_ev).
+    (None, _words("err", whole=True)),
     (
         None,
         _words(
             "error",
-            # Rivian's charging_station_err, Easee's erratic_ev
-            "err",
+            "erratic",
             "fault",
             "fail",
             "invalid",
@@ -268,6 +270,7 @@ _CHARGE_STATE_RULES: tuple[tuple[ChargeState | None, re.Pattern[str]], ...] = (
             "done",
             "target reached",
             "purpose reached",
+            "erreicht",
             "end of charge",
             "conserv",
             "abgeschlossen",
