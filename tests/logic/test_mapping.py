@@ -453,6 +453,18 @@ WALLBOXES: dict[str, dict[Role, str]] = {
         R.PLUGGED: "binary_sensor.psl_123456_cable_status",
         R.EVSE_ENERGY: "sensor.psl_123456_total_energy",
     },
+    # openWB 2 over MQTT (openwb2mqtt): German names. "Autoladestatus" (a compound
+    # the word starts miss) is the charging state, "Soll-Ladestrom" a template's
+    # setting, "Geladene Energie (Gesamt)" the meter and "(Heute)" today's count.
+    "openwb2": {
+        R.BATTERY_LEVEL: "sensor.openwb_chargepoint_3_ladung",
+        R.CHARGING_STATE: "binary_sensor.openwb_chargepoint_3_autoladestatus",
+        R.PLUGGED: "binary_sensor.openwb_chargepoint_3_ladekabel",
+        R.CHARGER_POWER: "sensor.openwb_chargepoint_3_ladeleistung",
+        R.CHARGER_VOLTAGE: "sensor.openwb_chargepoint_3_spannung_l1",
+        R.CHARGER_CURRENT: "sensor.openwb_chargepoint_3_strom_l1",
+        R.EVSE_ENERGY: "sensor.openwb_chargepoint_3_geladene_energie_gesamt",
+    },
     # Its house and solar clamps are no charger power; the 'Installation voltage' is
     # a setting, so no voltage is proposed.
     "v2c": {
@@ -1479,6 +1491,7 @@ README_WALLBOXES = {
     "SmartEVSE v3 (dingo35/ha-SmartEVSEv3)": "smartevse",
     "Hypervolt (home-assistant-hypervolt-charger)": "hypervolt",
     "Pod Point (pod-point-home-assistant-component)": "pod_point",
+    "openWB 2 (openwb2mqtt)": "openwb2",
 }
 README_SITES = {
     "Tesla Powerwall": "powerwall",
@@ -2019,3 +2032,47 @@ def test_a_clamps_power_is_not_the_chargers() -> None:
     meter = propose_mapping([counter], kind=DeviceKind.WALLBOX).get(R.EVSE_ENERGY)
     assert meter.chosen is not None
     assert not any("total" in reason for reason in meter.chosen.reasons[2:])
+
+
+def test_a_wallboxs_german_words() -> None:
+    # openWB 2: "Autoladestatus" (battery_charging) was sunk by "auto" and by no
+    # word starting "lade", so "Lademodus" (the charge mode) was the charging state;
+    # "Soll-Ladestrom" (a setting) beat "Strom (L1)"; the lifetime and today's
+    # "Geladene Energie" tied.
+    def wb(domain: str, key: str, name: str, **kwargs: Any) -> EntityInfo:
+        return EntityInfo(
+            entity_id=f"{domain}.openwb_cp_{key}",
+            domain=domain,
+            original_name=name,
+            **kwargs,
+        )
+
+    def amps(key: str, name: str) -> EntityInfo:
+        return wb("sensor", key, name, device_class="current", unit="A")
+
+    def kwh(key: str, name: str) -> EntityInfo:
+        return wb("sensor", key, name, device_class="energy", unit="kWh")
+
+    box = [
+        wb(
+            "binary_sensor",
+            "autoladestatus",
+            "Autoladestatus",
+            device_class="battery_charging",
+        ),
+        wb("sensor", "lademodus", "Lademodus"),
+        amps("soll_ladestrom_sofortladen", "Soll-Ladestrom (Sofortladen)"),
+        amps("strom_l1", "Strom (L1)"),
+        kwh("geladene_energie_gesamt", "Geladene Energie (Gesamt)"),
+        kwh("geladene_energie_heute", "Geladene Energie (Heute)"),
+    ]
+    assert propose_mapping(box, kind=DeviceKind.WALLBOX).mapping == {
+        R.CHARGING_STATE: "binary_sensor.openwb_cp_autoladestatus",
+        R.CHARGER_CURRENT: "sensor.openwb_cp_strom_l1",
+        R.EVSE_ENERGY: "sensor.openwb_cp_geladene_energie_gesamt",
+    }
+    # "Auto" on its own still speaks against a charging state.
+    auto = [wb("sensor", "auto_charge_status", "Auto charge status")]
+    assert (
+        R.CHARGING_STATE not in propose_mapping(auto, kind=DeviceKind.WALLBOX).mapping
+    )

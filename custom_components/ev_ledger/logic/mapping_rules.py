@@ -554,11 +554,14 @@ SPECS: Mapping[Role, RoleSpec] = {
                     ),
                 ),
             ),
+            # A binary sensor of class battery_charging says it by its class, even in
+            # a German compound the word starts miss (openWB's "Autoladestatus").
             (
                 -40,
                 _all(
                     _domain("binary_sensor", "switch"),
                     _not(_CHARGE_WORDS, "no charging words"),
+                    _not(_device_class("battery_charging"), "not battery_charging"),
                 ),
             ),
             # A switch is a command; it only reflects charging as a fallback.
@@ -573,10 +576,13 @@ SPECS: Mapping[Role, RoleSpec] = {
                     "rate, sentry, bms, powershare, inverter, hvac, climat, heat, "
                     "precondition, request, enable, present, trip, pending, "
                     "energy, speed, dashcam, window, seat, target, level, cost, "
-                    "price, smart, auto, allow, authori, paus, slot, model, code, "
-                    "station, pilot, wish, unlock, firmware, identifier, serial"
+                    "price, smart, allow, authori, paus, slot, model, code, "
+                    "station, pilot, wish, unlock, firmware, identifier, serial, "
+                    "modus, profil, punkt"
                 ),
             ),
+            # "Auto" on its own is automatic; in a German compound it is the car.
+            (-50, _words("auto", whole=True)),
             # The network link's status (SmartEVSE's "Wifi Status") and a state's
             # number beside its text ("State_id") are not the charging state.
             (-50, _words("wifi, wi fi, wlan, network, rssi, ssid, id", whole=True)),
@@ -734,7 +740,7 @@ SPECS: Mapping[Role, RoleSpec] = {
                 _words(
                     "limit, max, min, request, setpoint, set, target, offered, "
                     "available, rated, capacity, dynamic, circuit, fuse, allowed, "
-                    "pilot, breaker, delta, allocated"
+                    "pilot, breaker, delta, allocated, soll, vorgabe"
                 ),
             ),
             (
@@ -787,7 +793,7 @@ SPECS: Mapping[Role, RoleSpec] = {
                 _words_unless(
                     "lifetime, total energy, energy total, total usage, meter, "
                     "counter, totalizer, import register, total charged, "
-                    "totally charged",
+                    "totally charged, gesamt",
                     # OCPP's "Energy.Meter.Start": the meter when the session began;
                     # Hypervolt's "Session Energy Total Increasing" names its state
                     # class, and counts the session.
@@ -809,7 +815,7 @@ SPECS: Mapping[Role, RoleSpec] = {
                     "per hour, hour, daily, day, today, week, month, year, cost, "
                     "price, export, solar, grid, home, house, last, "
                     "previous, average, avg, discharg, regen, completed, card, "
-                    "start, interval, reactive"
+                    "start, interval, reactive, heute, entladen"
                 ),
             ),
             (-60, _words_unless("import", _OCPP_IMPORT)),
