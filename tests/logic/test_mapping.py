@@ -578,6 +578,15 @@ SITES: dict[str, dict[Role, str]] = {
         "sensor.inverter_battery_power",
         "sensor.inverter_load_power",
     ),
+    # Kostal Plenticore (core): "Solar Power" beside the integration's own "Sum power
+    # of all PV DC inputs", "Home Power" beside its shares "from Own", "from Grid",
+    # "from Battery" and "from PV".
+    "kostal_plenticore": _site(
+        "sensor.scb_solar_power",
+        "sensor.scb_grid_power",
+        "sensor.scb_battery_power",
+        "sensor.scb_home_power",
+    ),
     # A modbus YAML package (mkaiser): "Total DC power" is the panels', "Meter active
     # power" the grid; the import/export halves, the battery's signed twins, the
     # inverter's "Total active power", limits and ratings are listed only.
@@ -1511,6 +1520,7 @@ README_SITES = {
     "Shelly Pro 3EM (core shelly)": "shelly_pro_3em",
     "Tibber Pulse (core tibber)": "tibber",
     "Deye hybrid (davidrapan/ha-solarman)": "solarman_deye",
+    "Kostal Plenticore (core kostal_plenticore)": "kostal_plenticore",
     "Victron GX (sfstar/hass-victron)": "victron",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
@@ -2076,3 +2086,27 @@ def test_a_wallboxs_german_words() -> None:
     assert (
         R.CHARGING_STATE not in propose_mapping(auto, kind=DeviceKind.WALLBOX).mapping
     )
+
+
+def test_a_sum_of_strings_and_a_loads_share_rank_below_the_totals() -> None:
+    # Kostal: "Solar Power" tied with "Sum power of all PV DC inputs" and "Home
+    # Power" with "Home Power from Own", so neither solar nor load was proposed.
+    kostal = [
+        _power(f"sensor.scb_{key}", f"scb {name}")
+        for key, name in (
+            ("solar_power", "Solar Power"),
+            ("sum_power_of_all_pv_dc_inputs", "Sum power of all PV DC inputs"),
+            ("home_power", "Home Power"),
+            ("home_power_from_own", "Home Power from Own"),
+        )
+    ]
+    assert propose_mapping(kostal, kind=DeviceKind.ENERGY_SITE).mapping == {
+        R.SOLAR_POWER: "sensor.scb_solar_power",
+        R.HOME_LOAD: "sensor.scb_home_power",
+    }
+    # Alone, each is still proposed.
+    alone = propose_mapping([kostal[1], kostal[3]], kind=DeviceKind.ENERGY_SITE)
+    assert alone.mapping == {
+        R.SOLAR_POWER: "sensor.scb_sum_power_of_all_pv_dc_inputs",
+        R.HOME_LOAD: "sensor.scb_home_power_from_own",
+    }

@@ -425,6 +425,9 @@ _SITE_EXTRA: Mapping[Role, tuple[_Rule, ...]] = {
         (-20, _words("pv1, pv2, pv3, pv4, pv 1, pv 2, pv 3, pv 4, mppt", whole=True)),
         (-20, _words("string")),
         (-70, _GRID_METER_DEVICE),
+        # A sum the integration adds up from the strings ranks below the inverter's
+        # own total (Kostal's "Sum power of all PV DC inputs" beside "Solar Power").
+        (-5, _words("sum", whole=True)),
     ),
     Role.BATTERY_POWER: (
         (-10, _words("charge, charging, discharge, discharging", whole=True)),
@@ -432,6 +435,9 @@ _SITE_EXTRA: Mapping[Role, tuple[_Rule, ...]] = {
     Role.HOME_LOAD: (
         (10, _words("consumed, consumption")),
         (-70, _GRID_METER_DEVICE),
+        # The load's share from one source is part of it (Kostal's "Home Power from
+        # Own" beside "Home Power").
+        (-20, _words("from", whole=True)),
     ),
     # The meter an inverter reads sits at the grid connection: Huawei's "Power meter"
     # device (a DTSU666), GoodWe's "Meter Active Power Total". A wallbox's "smart
