@@ -587,6 +587,12 @@ SITES: dict[str, dict[Role, str]] = {
         "sensor.scb_battery_power",
         "sensor.scb_home_power",
     ),
+    # SolarEdge over Modbus (binsentsu): the inverter's "DC Power" is the solar; its
+    # grid meter's "M1 AC Power" names no grid and is not proposed, nor is a load.
+    "solaredge_modbus": {
+        R.SOLAR_POWER: "sensor.solaredge_dc_power",
+        R.BATTERY_POWER: "sensor.solaredge_battery1_power",
+    },
     # A modbus YAML package (mkaiser): "Total DC power" is the panels', "Meter active
     # power" the grid; the import/export halves, the battery's signed twins, the
     # inverter's "Total active power", limits and ratings are listed only.
@@ -1521,6 +1527,7 @@ README_SITES = {
     "Tibber Pulse (core tibber)": "tibber",
     "Deye hybrid (davidrapan/ha-solarman)": "solarman_deye",
     "Kostal Plenticore (core kostal_plenticore)": "kostal_plenticore",
+    "SolarEdge Modbus (binsentsu/home-assistant-solaredge-modbus)": "solaredge_modbus",
     "Victron GX (sfstar/hass-victron)": "victron",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
