@@ -347,6 +347,7 @@ FIXTURES = {
     "MG (SAIC MQTT gateway)": "saic_mg",
     "OVMS (ovms-home-assistant)": "ovms",
     "Rivian (home-assistant-rivian)": "rivian",
+    "Smart #1 / #3 (SmartHashtag)": "smart_hashtag",
     "Easee wallbox": "easee",
 }
 

@@ -310,6 +310,21 @@ EXPECTED: dict[str, dict[Role, str]] = {
         R.LOCATION: "device_tracker.r1t_location",
         R.RANGE: "sensor.r1t_estimated_vehicle_range",
     },
+    # Smart #1/#3 (DasBasti/SmartHashtag): its plug is the "Charger connection" enum,
+    # which ships disabled; the 12 V battery, trip meters and the average speed are
+    # decoys.
+    "smart_hashtag": {
+        R.BATTERY_LEVEL: "sensor.smart_battery",
+        R.CHARGING_STATE: "sensor.smart_charging_status",
+        R.PLUGGED: "sensor.smart_charger_connection",
+        R.CHARGER_POWER: "sensor.smart_charging_power",
+        R.CHARGER_VOLTAGE: "sensor.smart_charging_voltage",
+        R.CHARGER_CURRENT: "sensor.smart_charging_current",
+        R.ODOMETER: "sensor.smart_odometer",
+        R.LOCATION: "device_tracker.smart_smart_hesxr1c41ps123456",
+        R.RANGE: "sensor.smart_range",
+        R.OUTSIDE_TEMP: "sensor.smart_exterior_temperature",
+    },
 }
 BRANDS = sorted(EXPECTED)
 
