@@ -16,6 +16,7 @@ from tests.logic.trace import hours
 
 from . import scenario
 from .conftest import VEHICLE_ID, Ledger, default_subentries, make_entry
+from .test_recompute import run_recompute
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -80,6 +81,13 @@ async def test_negative_charging_raises_a_repair_and_the_setting_fixes_it(
         await hass.async_block_till_done(wait_background_tasks=True)
         await ledger.at(scenario.END + 120.0)
         assert _sign_issues(issue_registry) == []
+
+        # The stored samples are as reported: recomputed with the setting, the
+        # session gets its metered energy back.
+        await run_recompute(hass, ledger)
+        page = await ledger.query("list_sessions", vehicle=VEHICLE_ID)
+        (row,) = page.items
+        assert row["energy_kwh"] == scenario.SESSION_KWH
     finally:
         await ledger.unload()
 

@@ -22,6 +22,7 @@ from custom_components.ev_ledger.logic.model import (
     ChargeState,
     EnergyMethod,
     Flag,
+    Reading,
     Role,
 )
 from custom_components.ev_ledger.logic.vehicle import VehicleLedger
@@ -143,3 +144,57 @@ def test_a_snapshot_in_the_silence_keeps_the_hold() -> None:
     assert [e for e in events if type(e).__name__ == "SessionCompleted"] == [
         e for e in whole.events if type(e).__name__ == "SessionCompleted"
     ]
+
+
+# Power reported after the charging state ended the charge ------------------------
+
+
+def _complete_then(power: list[tuple[float, float]]) -> list[Reading]:
+    """Two hours at 7 kW, "complete", then `power` (offset s, kW); unplug at +1 h."""
+    t = Trace()
+    t.add(S, Role.PLUGGED, True)
+    t.add(S, Role.CHARGING_STATE, ChargeState.CHARGING)
+    t.series(S, S + hours(2), 600.0, Role.CHARGER_POWER, lambda _: 7.0)
+    end = S + hours(2)
+    t.add(end, Role.CHARGING_STATE, ChargeState.COMPLETE)
+    for offset, kw in power:
+        t.add(end + offset, Role.CHARGER_POWER, kw)
+    t.add(end + hours(1), Role.PLUGGED, False)
+    return t.readings  # in arrival order
+
+
+@pytest.mark.parametrize(
+    "power",
+    [
+        [(0.0, 5.0)],  # the last reading, at the same time
+        [(30.0, 5.0)],  # a power sensor that lags the state
+        # A stale 5 kW fed again every minute (the minute tick's hold, or an
+        # integration that writes its unchanged state): 4.75 kWh more before.
+        [(60.0 * k, 5.0) for k in range(58)],
+        [(0.0, 5.0), (0.0, 0.0)],
+    ],
+    ids=["same_time", "lagging", "fed_again", "then_zero"],
+)
+def test_power_after_the_state_ended_the_charge_adds_nothing(
+    power: list[tuple[float, float]],
+) -> None:
+    outcome = run(_complete_then(power), until=S + hours(5))
+    [session] = outcome.sessions
+    assert session.energy_kwh == Decimal("14.000")
+    assert session.energy_method is EnergyMethod.POWER_INTEGRATION
+
+
+def test_power_before_the_state_says_charging_still_counts() -> None:
+    """A power sensor ahead of the state at the start keeps its reading."""
+    t = Trace()
+    t.add(S, Role.PLUGGED, True)
+    t.add(S, Role.CHARGING_STATE, ChargeState.PLUGGED)
+    t.series(S + 60.0, S + hours(2), 600.0, Role.CHARGER_POWER, lambda _: 7.0)
+    t.add(S + 90.0, Role.CHARGING_STATE, ChargeState.CHARGING)
+    t.add(S + hours(2), Role.CHARGER_POWER, 0.0)
+    t.add(S + hours(2), Role.CHARGING_STATE, ChargeState.COMPLETE)
+    t.add(S + hours(3), Role.PLUGGED, False)
+    outcome = run(t.readings, until=S + hours(5))
+    [session] = outcome.sessions
+    # 7 kW from the first reading, a minute after the plug, to the end.
+    assert session.energy_kwh == Decimal("13.883")

@@ -477,6 +477,17 @@ class VehicleLedger:
             self._set_charging(ts, charging=value > self.config.charging_threshold_kw)
             session = self.session
         if session is not None:
+            if (
+                session.windows
+                and not session.charging
+                and self.has_state
+                and self.state is not None
+            ):
+                # The charging state ended the charge ("complete", "stopped"): power
+                # reported after it (a stale sensor, or the last value fed again at
+                # the minute tick) adds nothing until the state says charging.
+                session.power.feed(ts, 0.0)
+                return
             session.power.feed(ts, value)
             if self._charger_power and value > self.config.charging_threshold_kw:
                 session.via_charger = True
