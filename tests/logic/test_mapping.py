@@ -608,6 +608,9 @@ SITES: dict[str, dict[Role, str]] = {
         R.SOLAR_POWER: "sensor.solaredge_dc_power",
         R.BATTERY_POWER: "sensor.solaredge_battery1_power",
     },
+    # OpenDTU's MQTT discovery for a Hoymiles micro-inverter: it counts only its
+    # yield, so its plain "Power" is the solar; "PowerDC" and today's yield are not.
+    "opendtu": {R.SOLAR_POWER: "sensor.garage_power"},
     # A modbus YAML package (mkaiser): "Total DC power" is the panels', "Meter active
     # power" the grid; the import/export halves, the battery's signed twins, the
     # inverter's "Total active power", limits and ratings are listed only.
@@ -1543,6 +1546,7 @@ README_SITES = {
     "Deye hybrid (davidrapan/ha-solarman)": "solarman_deye",
     "Kostal Plenticore (core kostal_plenticore)": "kostal_plenticore",
     "SolarEdge Modbus (binsentsu/home-assistant-solaredge-modbus)": "solaredge_modbus",
+    "OpenDTU (Hoymiles over MQTT)": "opendtu",
     "Victron GX (sfstar/hass-victron)": "victron",
 }
 WALLBOX_COLUMNS: dict[str, tuple[Role, ...]] = {
@@ -2132,3 +2136,28 @@ def test_a_sum_of_strings_and_a_loads_share_rank_below_the_totals() -> None:
         R.SOLAR_POWER: "sensor.scb_sum_power_of_all_pv_dc_inputs",
         R.HOME_LOAD: "sensor.scb_home_power_from_own",
     }
+
+
+def test_an_inverter_counting_only_its_yield_makes_solar() -> None:
+    # OpenDTU names a Hoymiles inverter's AC output just "Power" beside "YieldDay"
+    # and "YieldTotal": it was taken for a wallbox's charger power.
+    def energy(key: str, name: str) -> EntityInfo:
+        return _sensor(
+            f"sensor.garage_{key}",
+            name,
+            device_class="energy",
+            unit="kWh",
+            state_class="total_increasing",
+        )
+
+    dtu = [
+        _power("sensor.garage_power", "Power"),
+        energy("yieldday", "YieldDay"),
+        energy("yieldtotal", "YieldTotal"),
+    ]
+    assert detect_kind(dtu) is DeviceKind.ENERGY_SITE
+    assert propose_mapping(dtu).mapping == {R.SOLAR_POWER: "sensor.garage_power"}
+    # A hybrid counts its battery too: its plain "Power" is its AC output, no solar.
+    hybrid = [*dtu, energy("battery_charge", "Battery charge")]
+    site = propose_mapping(hybrid, kind=DeviceKind.ENERGY_SITE)
+    assert site.get(R.SOLAR_POWER).chosen is None

@@ -394,6 +394,19 @@ _GRID_METER_DEVICE = _any(
     _device("meter, p1"),
     _all(_counter("meter"), _not(_COUNTS_MORE, "counts nothing else")),
 )
+# A device that counts only what it produced (OpenDTU's Hoymiles "YieldDay" and
+# "YieldTotal") is a solar inverter: its plain "Power" is what its panels make. A
+# hybrid also counts its battery, the grid or the house (Deye, Kostal): not this.
+_COUNTS_ONLY_YIELD = _all(
+    _counter("yield, production, produced, generation, generated"),
+    _not(
+        _counter(
+            "battery, storage, charg, discharg, load, consumption, house, home, "
+            "import, export, grid, feed, returned"
+        ),
+        "counts nothing else",
+    ),
+)
 # On a meter, a plain "Power" beside a "Power production" is the import half (the
 # Pulse reports both positive), not the net.
 _METER_IMPORT_HALF = _all(
@@ -425,6 +438,7 @@ _SITE_EXTRA: Mapping[Role, tuple[_Rule, ...]] = {
         (-20, _words("pv1, pv2, pv3, pv4, pv 1, pv 2, pv 3, pv 4, mppt", whole=True)),
         (-20, _words("string")),
         (-70, _GRID_METER_DEVICE),
+        (50, _all(_COUNTS_ONLY_YIELD, _bare("power", "active power", "ac power"))),
         # A sum the integration adds up from the strings ranks below the inverter's
         # own total (Kostal's "Sum power of all PV DC inputs" beside "Solar Power").
         (-5, _words("sum", whole=True)),
