@@ -348,6 +348,7 @@ FIXTURES = {
     "OVMS (ovms-home-assistant)": "ovms",
     "Rivian (home-assistant-rivian)": "rivian",
     "Smart #1 / #3 (SmartHashtag)": "smart_hashtag",
+    "Cupra Born (cupra_we_connect)": "cupra_we_connect",
     "Easee wallbox": "easee",
 }
 

@@ -325,6 +325,18 @@ EXPECTED: dict[str, dict[Role, str]] = {
         R.RANGE: "sensor.smart_range",
         R.OUTSIDE_TEMP: "sensor.smart_exterior_temperature",
     },
+    # Cupra Born (daernsinstantfortress/cupra_we_connect): odometer and range each in
+    # km and in miles (rounded down), no device class; the kilometres are proposed.
+    "cupra_we_connect": {
+        R.BATTERY_LEVEL: "sensor.born_state_of_charge",
+        R.CHARGING_STATE: "sensor.born_charging_state",
+        R.PLUGGED: "binary_sensor.born_plug_connection_state",
+        R.CHARGER_POWER: "sensor.born_charge_power",
+        R.ODOMETER: "sensor.born_odometer_in_kilometers",
+        R.LOCATION: "device_tracker.born_tracker",
+        R.RANGE: "sensor.born_range_in_kilometers",
+        R.CHARGER_TYPE: "sensor.born_charge_type",
+    },
 }
 BRANDS = sorted(EXPECTED)
 
@@ -2161,3 +2173,21 @@ def test_an_inverter_counting_only_its_yield_makes_solar() -> None:
     hybrid = [*dtu, energy("battery_charge", "Battery charge")]
     site = propose_mapping(hybrid, kind=DeviceKind.ENERGY_SITE)
     assert site.get(R.SOLAR_POWER).chosen is None
+
+
+def test_a_reading_repeated_in_miles_ranks_below_the_kilometres() -> None:
+    # Cupra's "Odometer in Kilometers" and "Odometer in Miles" (rounded down to
+    # whole miles) tied, and so did its two ranges: neither was proposed.
+    def reading(key: str, name: str, unit: str) -> EntityInfo:
+        return _sensor(f"sensor.born_{key}", f"Born {name}", unit=unit)
+
+    car = [
+        reading("odometer_in_kilometers", "Odometer in Kilometers", "km"),
+        reading("odometer_in_miles", "Odometer in Miles", "mi"),
+        reading("range_in_kilometers", "Range in Kilometers", "km"),
+        reading("range_in_miles", "Range in Miles", "mi"),
+    ]
+    assert propose_mapping(car, kind=DeviceKind.VEHICLE).mapping == {
+        R.ODOMETER: "sensor.born_odometer_in_kilometers",
+        R.RANGE: "sensor.born_range_in_kilometers",
+    }

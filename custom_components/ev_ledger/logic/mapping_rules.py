@@ -338,6 +338,11 @@ _PLUG_WORDS = _words(
     "car connected, ev connected, kabel, stecker, pilot"
 )
 
+# A reading repeated in another unit ("Odometer in Kilometers", "Odometer in Miles":
+# Cupra's, the miles rounded down to whole miles): the one in kilometres first, so
+# the twins do not tie.
+_IN_MILES = _words("in miles, in mi", whole=True)
+
 # Energy site: every role is a power; which one is said only in words, so a power
 # without them (SolarEdge "Current power") is listed, never proposed.
 _SITE_NOISE = _words(
@@ -856,6 +861,7 @@ SPECS: Mapping[Role, RoleSpec] = {
                     "total distance, total mileage"
                 ),
             ),
+            (-5, _IN_MILES),
             (
                 -70,
                 _words(
@@ -940,6 +946,7 @@ SPECS: Mapping[Role, RoleSpec] = {
             # "Electric range" is the car's; "battery cruising range" says the same
             # less plainly, so it ranks just below.
             (20, _words("electric, ev, elec, bev, hv, elveh", whole=True)),
+            (-5, _IN_MILES),
             (10, _words("battery", whole=True)),
             (-10, _words("cruising")),
             # Audi's per-engine ranges: a plug-in's primary engine burns fuel.
