@@ -349,6 +349,7 @@ FIXTURES = {
     "Rivian (home-assistant-rivian)": "rivian",
     "Smart #1 / #3 (SmartHashtag)": "smart_hashtag",
     "Cupra Born (cupra_we_connect)": "cupra_we_connect",
+    "Jaguar / Land Rover (jlrincontrol)": "jlr_incontrol",
     "Easee wallbox": "easee",
 }
 

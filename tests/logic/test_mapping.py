@@ -337,6 +337,13 @@ EXPECTED: dict[str, dict[Role, str]] = {
         R.RANGE: "sensor.born_range_in_kilometers",
         R.CHARGER_TYPE: "sensor.born_charge_type",
     },
+    # Jaguar Land Rover (msp1974/homeassistant-jlrincontrol): the charging state,
+    # charging rate and odometer are attributes only; the last trip is a decoy.
+    "jlr_incontrol": {
+        R.BATTERY_LEVEL: "sensor.i_pace_battery",
+        R.LOCATION: "device_tracker.i_pace_device_tracker",
+        R.RANGE: "sensor.i_pace_range",
+    },
 }
 BRANDS = sorted(EXPECTED)
 
