@@ -350,6 +350,7 @@ FIXTURES = {
     "Smart #1 / #3 (SmartHashtag)": "smart_hashtag",
     "Cupra Born (cupra_we_connect)": "cupra_we_connect",
     "Jaguar / Land Rover (jlrincontrol)": "jlr_incontrol",
+    "BYD (hass-byd-vehicle)": "byd_vehicle",
     "Easee wallbox": "easee",
 }
 

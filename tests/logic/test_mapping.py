@@ -344,6 +344,20 @@ EXPECTED: dict[str, dict[Role, str]] = {
         R.LOCATION: "device_tracker.i_pace_device_tracker",
         R.RANGE: "sensor.i_pace_range",
     },
+    # BYD (jkaberg/hass-byd-vehicle): its range's key says "endurance mileage"; the
+    # HV battery's "Power" (negative while charging) is no charger power; its "Gear
+    # position" is a raw code that ships disabled, proposed by its name only.
+    "byd_vehicle": {
+        R.BATTERY_LEVEL: "sensor.atto_3_battery_level",
+        R.CHARGING_STATE: "binary_sensor.atto_3_charging",
+        R.PLUGGED: "binary_sensor.atto_3_plug",
+        R.ODOMETER: "sensor.atto_3_odometer",
+        R.SPEED: "sensor.atto_3_speed",
+        R.SHIFT_STATE: "sensor.atto_3_gear_position",
+        R.LOCATION: "device_tracker.atto_3_location",
+        R.RANGE: "sensor.atto_3_range",
+        R.OUTSIDE_TEMP: "sensor.atto_3_exterior_temperature",
+    },
 }
 BRANDS = sorted(EXPECTED)
 
@@ -2198,3 +2212,38 @@ def test_a_reading_repeated_in_miles_ranks_below_the_kilometres() -> None:
         R.ODOMETER: "sensor.born_odometer_in_kilometers",
         R.RANGE: "sensor.born_range_in_kilometers",
     }
+
+
+def test_an_endurance_mileage_is_the_range() -> None:
+    # BYD keys its "Range" as "endurance_mileage": "mileage" sank it below a
+    # disabled "EV endurance". An odometer's "total mileage" stays no range.
+    def distance(key: str, name: str, **kwargs: Any) -> EntityInfo:
+        return _sensor(
+            f"sensor.atto_3_{key}",
+            name,
+            device_class="distance",
+            unit="km",
+            translation_key=kwargs.pop("translation_key", key),
+            **kwargs,
+        )
+
+    car = [
+        distance("range", "Range", translation_key="endurance_mileage"),
+        distance(
+            "ev_endurance",
+            "EV endurance",
+            entity_category="diagnostic",
+            disabled=True,
+        ),
+        distance(
+            "odometer",
+            "Odometer",
+            translation_key="total_mileage",
+            state_class="total_increasing",
+        ),
+    ]
+    proposal = propose_mapping(car, kind=DeviceKind.VEHICLE)
+    assert proposal.mapping[R.RANGE] == "sensor.atto_3_range"
+    assert proposal.mapping[R.ODOMETER] == "sensor.atto_3_odometer"
+    ranges = {c.entity_id: c.score for c in proposal.get(R.RANGE).alternatives}
+    assert ranges.get("sensor.atto_3_odometer", 0) < 20

@@ -940,7 +940,7 @@ SPECS: Mapping[Role, RoleSpec] = {
                 _words(
                     "range, autonomy, reichweite, autonomie, rekkevidde, rackvidd, "
                     "actieradius, distance to empty, dte, km left, miles left, "
-                    "remaining distance"
+                    "remaining distance, endurance"
                 ),
             ),
             # "Electric range" is the car's; "battery cruising range" says the same
@@ -966,10 +966,13 @@ SPECS: Mapping[Role, RoleSpec] = {
                     "fuel, gasoline, petrol, diesel, combustion, ice, lpg, cng, "
                     "gas, tank, liquid, adblue, added, "
                     "at full, full charge, full battery, max, target, "
-                    "arrival, destination, trip, odometer, mileage, service, "
+                    "arrival, destination, trip, odometer, service, "
                     "inspection, maintenance, since, travel, driven, bonus"
                 ),
             ),
+            # BYD says "endurance mileage" for the range (its key for "Range"), and
+            # "total mileage" for the odometer.
+            (-70, _words_unless("mileage", "endurance")),
         ),
     ),
     Role.OUTSIDE_TEMP: RoleSpec(
