@@ -21,33 +21,17 @@ def _id(kind: str, entry_id: str, *parts: str) -> str:
     return "_".join((kind, entry_id, *parts))
 
 
-def _create(
-    hass: HomeAssistant,
-    issue_id: str,
-    kind: str,
-    placeholders: dict[str, str],
-    severity: ir.IssueSeverity = ir.IssueSeverity.ERROR,
-) -> None:
-    """An issue the user acts on outside EV Ledger's flows (none is fixable here)."""
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        issue_id,
-        is_fixable=False,
-        severity=severity,
-        translation_key=kind,
-        translation_placeholders=placeholders,
-    )
-
-
 @callback
 def async_schema_too_new(hass: HomeAssistant, entry_id: str, title: str) -> None:
     """The database was migrated by a newer EV Ledger than this one."""
-    _create(
+    ir.async_create_issue(
         hass,
+        DOMAIN,
         _id(ISSUE_SCHEMA_TOO_NEW, entry_id),
-        ISSUE_SCHEMA_TOO_NEW,
-        {"title": title},
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_SCHEMA_TOO_NEW,
+        translation_placeholders={"title": title},
     )
 
 
@@ -62,11 +46,14 @@ def async_db_unreachable(
     hass: HomeAssistant, entry_id: str, title: str, waiting: int, error: str | None
 ) -> None:
     """The database has been unreachable for a while; records wait in the journal."""
-    _create(
+    ir.async_create_issue(
         hass,
+        DOMAIN,
         _id(ISSUE_DB_UNREACHABLE, entry_id),
-        ISSUE_DB_UNREACHABLE,
-        {
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_DB_UNREACHABLE,
+        translation_placeholders={
             "title": title,
             "waiting": str(waiting),
             "error": error or "-",
@@ -85,11 +72,14 @@ def async_db_damaged(
     hass: HomeAssistant, entry_id: str, title: str, target: str, error: str
 ) -> None:
     """The embedded database file is damaged; records wait in the journal."""
-    _create(
+    ir.async_create_issue(
         hass,
+        DOMAIN,
         _id(ISSUE_DB_DAMAGED, entry_id),
-        ISSUE_DB_DAMAGED,
-        {"title": title, "target": target, "error": error},
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_DB_DAMAGED,
+        translation_placeholders={"title": title, "target": target, "error": error},
     )
 
 
@@ -104,11 +94,14 @@ def async_db_full(
     hass: HomeAssistant, entry_id: str, title: str, target: str, waiting: int
 ) -> None:
     """The database's disk is full; records wait in the journal where it has room."""
-    _create(
+    ir.async_create_issue(
         hass,
+        DOMAIN,
         _id(ISSUE_DB_FULL, entry_id),
-        ISSUE_DB_FULL,
-        {
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_DB_FULL,
+        translation_placeholders={
             "title": title,
             "target": target,
             "waiting": str(waiting),
@@ -137,12 +130,14 @@ def async_missing_entity(
     entity_id: str,
 ) -> None:
     """A mapped entity no longer exists."""
-    _create(
+    ir.async_create_issue(
         hass,
+        DOMAIN,
         issue_id,
-        ISSUE_MISSING_ENTITY,
-        {"name": name, "role": role, "entity_id": entity_id},
-        ir.IssueSeverity.WARNING,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_MISSING_ENTITY,
+        translation_placeholders={"name": name, "role": role, "entity_id": entity_id},
     )
 
 
@@ -156,12 +151,14 @@ def async_charging_negative(
     hass: HomeAssistant, issue_id: str, *, name: str, entity_id: str
 ) -> None:
     """The car's charging power is reported negative: its readings are refused."""
-    _create(
+    ir.async_create_issue(
         hass,
+        DOMAIN,
         issue_id,
-        ISSUE_CHARGING_NEGATIVE,
-        {"name": name, "entity_id": entity_id},
-        ir.IssueSeverity.WARNING,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_CHARGING_NEGATIVE,
+        translation_placeholders={"name": name, "entity_id": entity_id},
     )
 
 
